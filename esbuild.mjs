@@ -1,0 +1,32 @@
+// Builds the three bundles: the extension (vscode external), the `terrarium` CLI (one file, so the
+// SSH ProxyCommand starts fast), and the webview UI. `node esbuild.mjs --watch` rebuilds on change.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // ws tries these optional native add-ons; without them it uses its JS fallbacks.
+  external: ['bufferutil', 'utf-8-validate', 'cpu-features'],
+  loader: { '.node': 'empty' },
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+if (existsSync('webview/main.ts')) {
+  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', logLevel: 'warning',
+    entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', loader: { '.ttf': 'file', '.css': 'css' } });
+}
+
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,49 @@
+import {
+  AppsV1Api, CoreV1Api, CustomObjectsApi, Exec, KubeConfig, KubernetesObjectApi, NetworkingV1Api,
+  PortForward, RbacAuthorizationV1Api, BatchV1Api, VersionApi,
+} from '@kubernetes/client-node';
+import { kubeCall, type RetryOptions } from './retry';
+import type { KubeOp } from './errors';
+
+/**
+ * One kubeconfig context, with its own KubeConfig object. Never switch the current context of a
+ * shared KubeConfig: client-node reads credentials from the current context per request, while
+ * the server URL is fixed when the API client is created.
+ */
+export class Cluster {
+  constructor(
+    readonly kc: KubeConfig,
+    readonly context: string,
+    /** The namespace Terrarium works in for this cluster (default "devenv"). */
+    readonly namespace: string,
+    /** The kubeconfig file(s) this came from, for ProxyCommands that must reach the same cluster. */
+    readonly kubeconfigPath?: string,
+  ) {}
+
+  private clients = new Map<unknown, unknown>();
+  private client<T>(ctor: new (...a: any[]) => T, make: () => T): T {
+    let c = this.clients.get(ctor) as T | undefined;
+    if (!c) { c = make(); this.clients.set(ctor, c); }
+    return c;
+  }
+  get core(): CoreV1Api { return this.client(CoreV1Api, () => this.kc.makeApiClient(CoreV1Api)); }
+  get apps(): AppsV1Api { return this.client(AppsV1Api, () => this.kc.makeApiClient(AppsV1Api)); }
+  get batch(): BatchV1Api { return this.client(BatchV1Api, () => this.kc.makeApiClient(BatchV1Api)); }
+  get networking(): NetworkingV1Api { return this.client(NetworkingV1Api, () => this.kc.makeApiClient(NetworkingV1Api)); }
+  get rbac(): RbacAuthorizationV1Api { return this.client(RbacAuthorizationV1Api, () => this.kc.makeApiClient(RbacAuthorizationV1Api)); }
+  get custom(): CustomObjectsApi { return this.client(CustomObjectsApi, () => this.kc.makeApiClient(CustomObjectsApi)); }
+  get version(): VersionApi { return this.client(VersionApi, () => this.kc.makeApiClient(VersionApi)); }
+  get objects(): KubernetesObjectApi { return this.client(KubernetesObjectApi, () => KubernetesObjectApi.makeApiClient(this.kc)); }
+  get exec(): Exec { return this.client(Exec, () => new Exec(this.kc)); }
+  get portForward(): PortForward { return this.client(PortForward, () => new PortForward(this.kc, true)); }
+
+  /** Runs one API call with retries on 429/5xx and error translation naming this context. */
+  call<T>(op: Omit<KubeOp, 'context'>, fn: () => Promise<T>, opts?: RetryOptions): Promise<T> {
+    return kubeCall({ namespace: this.namespace, ...op, context: this.context }, fn, opts);
+  }
+
+  /** The same cluster in another namespace (shares the KubeConfig, which is never mutated). */
+  withNamespace(namespace: string): Cluster {
+    return new Cluster(this.kc, this.context, namespace, this.kubeconfigPath);
+  }
+}
