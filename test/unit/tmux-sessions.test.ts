@@ -1,0 +1,85 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TmuxSessions, attachArgv, parseSessionList, validateSessionName } from '../../src/core/tmux/sessions';
+import type { ExecRunner } from '../../src/core/kube/exec';
+import { isTerrariumError } from '../../src/core/kube/errors';
+
+/** Runs argv on this machine with a private tmux server: the same tmux the sandbox image ships. */
+function localRunner(tmuxDir: string): ExecRunner {
+  return (_pod, argv) => new Promise((resolve) => {
+    execFile(argv[0]!, argv.slice(1), { env: { ...process.env, TMUX_TMPDIR: tmuxDir, TMUX: '' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 127) : 0;
+      resolve({ stdout, stderr, exitCode: code });
+    });
+  });
+}
+
+describe('tmux agent sessions (real tmux)', () => {
+  let dir: string;
+  let tmux: TmuxSessions;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'terrarium-tmux-'));
+    tmux = new TmuxSessions(localRunner(dir), 'dev-0');
+  });
+  after(async () => {
+    await new Promise((r) => execFile('tmux', ['kill-server'], { env: { ...process.env, TMUX_TMPDIR: dir } }, r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('no tmux server yet means no sessions, not an error', async () => {
+    assert.deepEqual(await tmux.list(), []);
+  });
+
+  test('create, send, capture, list and kill a session', async () => {
+    await tmux.create('agent', { cwd: dir });
+    await tmux.create('agent-2', { command: ['sh', '-c', 'echo started-by-command; sleep 30'] });
+    await tmux.send('agent', 'echo hello-from-$((20+22))');
+    let out = '';
+    for (let i = 0; i < 50 && !out.includes('hello-from-42'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      out = await tmux.capture('agent');
+    }
+    assert.match(out, /hello-from-42/);
+    // Exact matching: "agent" must not be confused with "agent-2".
+    const second = await tmux.capture('agent-2');
+    assert.match(second, /started-by-command/);
+    assert.doesNotMatch(second, /hello-from-42/);
+
+    const sessions = await tmux.list();
+    assert.deepEqual(sessions.map((s) => s.name), ['agent', 'agent-2']);
+    assert.equal(sessions[0]!.windows, 1);
+    assert.equal(sessions[0]!.attached, 0);
+    assert.ok(sessions[0]!.created.getTime() > Date.now() - 60_000);
+
+    await tmux.kill('agent');
+    assert.deepEqual((await tmux.list()).map((s) => s.name), ['agent-2']);
+  });
+
+  test('creating a session that exists, or acting on a missing one, says so', async () => {
+    await tmux.create('dup');
+    await assert.rejects(tmux.create('dup'), (e) => isTerrariumError(e, 'AlreadyExists') && /already exists/.test(e.message));
+    await assert.rejects(tmux.capture('nope'), (e) => isTerrariumError(e, 'NotFound') && /no agent session "nope"/.test(e.message));
+    await assert.rejects(tmux.kill('nope'), (e) => isTerrariumError(e, 'NotFound'));
+  });
+});
+
+test('session names that tmux would misread are refused with a hint', () => {
+  for (const bad of ['', 'a.b', 'a:b', '-x', 'a b', 'x'.repeat(65)]) {
+    assert.throws(() => validateSessionName(bad), (e) => isTerrariumError(e, 'InvalidInput') && /letters, digits/.test(e.hint ?? ''));
+  }
+  assert.doesNotThrow(() => validateSessionName('agent_1-x'));
+});
+
+test('attach argv creates or attaches, in the workspace', () => {
+  assert.deepEqual(attachArgv('main'), ['tmux', 'new-session', '-A', '-s', 'main', '-c', '/workspace']);
+});
+
+test('parseSessionList reads tmux list-sessions format', () => {
+  const s = parseSessionList('b\t2\t1\t1700000000\t1700000100\tbash\na\t1\t0\t1700000000\t1700000000\tclaude\n');
+  assert.deepEqual(s.map((x) => [x.name, x.windows, x.attached, x.command]), [['a', 1, 0, 'claude'], ['b', 2, 1, 'bash']]);
+  assert.equal(s[1]!.lastActivity.toISOString(), new Date(1700000100 * 1000).toISOString());
+});
