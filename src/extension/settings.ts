@@ -1,0 +1,57 @@
+import { homedir } from 'node:os';
+
+/** The one seam to VS Code settings: a `get` is all the logic needs, so tests pass a Map. */
+export type ConfigReader = { get<T>(section: string): T | undefined };
+
+export interface TerrariumSettings {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  image: string;
+  cpu: { request?: string; limit?: string };
+  memory: { request?: string; limit?: string };
+  storage: { size: string; className?: string };
+  maxReplicas: number;
+  egressAllowList: string[];
+  sshConfigFile?: string;
+  connectionMode: 'proxy' | 'localForward';
+  defaultTmuxSession: string;
+}
+
+/** "500m/2" -> { request: "500m", limit: "2" }; "1Gi" -> request and limit both "1Gi". */
+export function parseRequestLimit(text: string | undefined): { request?: string; limit?: string } {
+  const t = (text ?? '').trim();
+  if (!t) return {};
+  const [request, limit] = t.split('/').map((s) => s.trim());
+  return { request: request || undefined, limit: (limit ?? request) || undefined };
+}
+
+const expandHome = (p: string | undefined) => (p && p.startsWith('~') ? homedir() + p.slice(1) : p) || undefined;
+
+/**
+ * Reads `terrarium.*` (and `remote.SSH.configFile`, which wins over our default ssh config path so
+ * both tools edit the same file). Bad values fall back to defaults rather than breaking activation.
+ */
+export function readSettings(terrarium: ConfigReader, remoteSsh?: ConfigReader): TerrariumSettings {
+  const str = (k: string, d = '') => {
+    const v = terrarium.get<string>(k);
+    return typeof v === 'string' ? v.trim() : d;
+  };
+  const max = terrarium.get<number>('maxReplicas');
+  const mode = terrarium.get<string>('connectionMode');
+  const allow = terrarium.get<string[]>('egressAllowList');
+  return {
+    kubeconfig: expandHome(str('kubeconfig')),
+    context: str('context') || undefined,
+    namespace: str('namespace') || 'devenv',
+    image: str('image') || 'ghcr.io/terrarium-dev/devenv:latest',
+    cpu: parseRequestLimit(str('resources.cpu', '500m/2')),
+    memory: parseRequestLimit(str('resources.memory', '1Gi/4Gi')),
+    storage: { size: str('storage.size') || '10Gi', className: str('storage.className') || undefined },
+    maxReplicas: Number.isInteger(max) && max! > 0 ? max! : 20,
+    egressAllowList: Array.isArray(allow) ? allow.filter((s) => typeof s === 'string' && s.trim()).map((s) => s.trim()) : [],
+    sshConfigFile: expandHome(str('sshConfigFile')) ?? expandHome(remoteSsh?.get<string>('configFile')?.trim()),
+    connectionMode: mode === 'localForward' ? 'localForward' : 'proxy',
+    defaultTmuxSession: str('defaultTmuxSession') || 'main',
+  };
+}
