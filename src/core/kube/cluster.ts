@@ -1,4 +1,5 @@
 import {
+  type ConfigurationOptions,
   AppsV1Api, CoreV1Api, CustomObjectsApi, Exec, KubeConfig, KubernetesObjectApi, NetworkingV1Api,
   PortForward, RbacAuthorizationV1Api, BatchV1Api, VersionApi,
 } from '@kubernetes/client-node';
@@ -37,9 +38,22 @@ export class Cluster {
   get exec(): Exec { return this.client(Exec, () => new Exec(this.kc)); }
   get portForward(): PortForward { return this.client(PortForward, () => new PortForward(this.kc, true)); }
 
-  /** Runs one API call with retries on 429/5xx and error translation naming this context. */
-  call<T>(op: Omit<KubeOp, 'context'>, fn: () => Promise<T>, opts?: RetryOptions): Promise<T> {
-    return kubeCall({ namespace: this.namespace, ...op, context: this.context }, fn, opts);
+  /** The API server URL of this context. */
+  get server(): string | undefined { return this.kc.getCurrentCluster()?.server; }
+  /** The kubeconfig cluster entry of this context. */
+  get clusterName(): string | undefined { return this.kc.getCurrentCluster()?.name; }
+
+  /** A complete KubeOp for error messages: this context, server, cluster entry and namespace. */
+  op(op: Omit<KubeOp, 'context' | 'server' | 'cluster'>): KubeOp {
+    return { namespace: this.namespace, ...op, context: this.context, server: this.server, cluster: this.clusterName };
+  }
+
+  /**
+   * Runs one API call with retries on 429/5xx and error translation naming this context.
+   * `fn` gets per-request options carrying opts.signal: pass them as the API method's last argument.
+   */
+  call<T>(op: Omit<KubeOp, 'context'>, fn: (options?: ConfigurationOptions) => Promise<T>, opts?: RetryOptions): Promise<T> {
+    return kubeCall(this.op(op), fn, opts);
   }
 
   /** The same cluster in another namespace (shares the KubeConfig, which is never mutated). */

@@ -40,4 +40,8 @@ export interface KubeOp {
   resource: string;
   namespace?: string;
   name?: string;
+  /** The API server URL, so "unreachable" and TLS errors can say which server. */
+  server?: string;
+  /** The kubeconfig cluster entry name, so TLS hints can say which entry to fix. */
+  cluster?: string;
 }

@@ -51,7 +51,7 @@ function collector(limit: number): { stream: Writable; text(): string } {
 
 /** Runs one command in a pod over the exec API (in process: ~10 ms, no kubectl process). */
 export async function execInPod(cluster: Cluster, pod: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
-  const op = { context: cluster.context, verb: 'create', resource: 'pods/exec', namespace: cluster.namespace, name: pod };
+  const op = cluster.op({ verb: 'create', resource: 'pods/exec', name: pod });
   if (opts.signal?.aborted) throw new TerrariumError('Cancelled', 'Cancelled.');
   const limit = opts.maxOutputBytes ?? 4 * 1024 * 1024;
   const out = collector(limit);
