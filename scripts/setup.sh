@@ -16,3 +16,5 @@ if ! command -v kubectl >/dev/null; then
   echo "note: kubectl is not installed; the kubectl cross-check tests will be skipped" >&2
 fi
 npm ci --no-audit --no-fund
+# code-server (a real VS Code) for the e2e tests and the playground, into .tools/; a no-op when present.
+bash scripts/install-code-server.sh >/dev/null
