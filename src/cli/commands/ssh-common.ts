@@ -1,0 +1,73 @@
+/**
+ * Small helpers shared by the connect commands (ssh-proxy, ssh-config, ssh, forward, sandbox
+ * claim/release). Kept free of heavy imports: ssh-proxy runs on every SSH connect.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Writable } from 'node:stream';
+
+export interface CommandIo {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+export const defaultIo = (): CommandIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+/** The global options every command accepts. */
+export const GLOBAL_OPTIONS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** parseArgs with the global options added; unknown options are a clear error, not a stack. */
+export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw usageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+export class UsageError extends Error {}
+export function usageError(message: string): UsageError {
+  return new UsageError(message);
+}
+
+/** A port number from an option value. */
+export function portOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 0 || n > 65535) throw usageError(`--${name} must be a port number (0-65535), not "${value}".`);
+  return n;
+}
+
+/** Prints an error the way people should see it: message and hint, no stack for expected failures. */
+export async function reportError(e: unknown, io: CommandIo, usage?: string): Promise<number> {
+  const { TerrariumError } = await import('../../core/kube/errors');
+  if (e instanceof UsageError) {
+    io.stderr.write(`terrarium: ${e.message}\n${usage ? `usage: ${usage}\n` : ''}`);
+    return 2;
+  }
+  if (e instanceof TerrariumError) {
+    io.stderr.write(`terrarium: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
+    return 1;
+  }
+  io.stderr.write(`terrarium: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  return 1;
+}
+
+/** Opens the cluster named by the global options (lazy: pulls in client-node). */
+export async function clusterFrom(values: { kubeconfig?: string; context?: string; namespace?: string }, env: NodeJS.ProcessEnv) {
+  const { openCluster } = await import('../../core/kube/kubeconfig');
+  return openCluster({ kubeconfigPath: values.kubeconfig, context: values.context, namespace: values.namespace, env });
+}
+
+/** The claim owner when --user is not given: TERRARIUM_USER, else the login name. */
+export async function defaultUser(env: NodeJS.ProcessEnv): Promise<string> {
+  if (env.TERRARIUM_USER) return env.TERRARIUM_USER;
+  const os = await import('node:os');
+  return os.userInfo().username;
+}

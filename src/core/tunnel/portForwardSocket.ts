@@ -1,0 +1,206 @@
+/**
+ * One port-forward stream to pod:port over the API server, speaking `v4.channel.k8s.io` with `ws`
+ * directly. client-node's PortForward ignores backpressure in both directions and never ends its
+ * output stream, so it cannot carry an SSH session safely; this is the same protocol as a Duplex
+ * that honours both and ends when the pod side closes.
+ *
+ * Frames: one channel byte + payload. Channel 0 carries data, channel 1 errors (text). The first
+ * frame on each channel starts with the port as a little-endian uint16, which is not payload.
+ */
+import { Duplex } from 'node:stream';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import WebSocket from 'ws';
+import { TerrariumError } from '../kube/errors';
+
+/** What the socket needs from a KubeConfig (client-node's KubeConfig satisfies it). */
+export interface WsKubeConfig {
+  getCurrentCluster(): { server: string } | null;
+  applyToHTTPSOptions(opts: object): Promise<void>;
+}
+
+export interface PortForwardTarget {
+  namespace: string;
+  pod: string;
+  port: number;
+}
+
+/** Why opening or running the stream failed, so callers can explain it (see diagnose.ts). */
+export type PortForwardFailure =
+  /** The API server refused the upgrade (HTTP status + Status message): missing pod, not running, RBAC. */
+  | { kind: 'rejected'; status: number; message: string }
+  /** The kubelet could not connect to the port inside the pod (message from the error channel). */
+  | { kind: 'port'; message: string }
+  /** The connection to the API server failed or dropped. */
+  | { kind: 'network'; message: string };
+
+export class PortForwardError extends Error {
+  constructor(readonly failure: PortForwardFailure) {
+    super(failure.message);
+  }
+}
+
+const DATA = 0;
+const ERROR = 1;
+/** Outgoing bytes queued in the WebSocket before writes wait (keeps memory bounded). */
+const SEND_HIGH_WATER = 1024 * 1024;
+
+export class PortForwardSocket extends Duplex {
+  private portBytesLeft = [2, 2];
+  private errorText = '';
+  private remoteClosed = false;
+  private receivedData = false;
+  /** The WebSocket close code when the stream ended without a clean close (1006 = dropped). */
+  droppedCode: number | undefined;
+  private waitingDrain: (() => void) | undefined;
+
+  constructor(private readonly ws: WebSocket) {
+    super({ allowHalfOpen: false, readableHighWaterMark: 256 * 1024, writableHighWaterMark: 256 * 1024 });
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(isBinary ? data : Buffer.from(data)));
+    ws.on('close', (code: number) => this.onRemoteClose(code));
+    ws.on('error', (e: Error) => this.destroy(new PortForwardError({ kind: 'network', message: e.message })));
+  }
+
+  /** Text the kubelet sent on the error channel so far (e.g. "connection refused"). */
+  get portError(): string {
+    return this.errorText;
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (frame.length < 1) return;
+    const channel = frame[0]!;
+    let payload = frame.subarray(1);
+    if (channel > ERROR) return;
+    const skip = Math.min(this.portBytesLeft[channel]!, payload.length);
+    if (skip > 0) {
+      this.portBytesLeft[channel]! -= skip;
+      payload = payload.subarray(skip);
+    }
+    if (payload.length === 0) return;
+    if (channel === ERROR) {
+      this.errorText += payload.toString('utf8');
+      return;
+    }
+    this.receivedData = true;
+    // Backpressure towards the pod: stop reading the WebSocket until our reader catches up.
+    if (!this.push(payload)) this.ws.pause();
+  }
+
+  private onRemoteClose(code: number): void {
+    this.remoteClosed = true;
+    this.waitingDrain?.();
+    // An error before any data means the port could not be reached; after data, the pod side
+    // merely went away, and the reader should get every byte that arrived before that.
+    if (this.errorText && !this.receivedData) {
+      this.destroy(new PortForwardError({ kind: 'port', message: this.errorText.trim() }));
+      return;
+    }
+    // 1006: the API server or the pod went away without a close frame. Everything that arrived is
+    // still delivered; callers that care (the local forward's reconnect) look at droppedCode.
+    if (code !== 1000 && code !== 1005) this.droppedCode = code;
+    this.push(null);
+  }
+
+  override _read(): void {
+    if (this.ws.isPaused) this.ws.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.remoteClosed || this.ws.readyState !== WebSocket.OPEN) {
+      // The pod side is closing: its close (or error channel) reports the outcome, not this write.
+      cb();
+      return;
+    }
+    const frame = Buffer.allocUnsafe(chunk.length + 1);
+    frame[0] = DATA;
+    chunk.copy(frame, 1);
+    this.ws.send(frame, { binary: true });
+    if (this.ws.bufferedAmount < SEND_HIGH_WATER) {
+      cb();
+      return;
+    }
+    // Backpressure towards the API server: finish this write once the socket has drained.
+    const socket = (this.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
+    const done = () => {
+      this.waitingDrain = undefined;
+      socket?.off('drain', done);
+      cb();
+    };
+    this.waitingDrain = done;
+    if (socket) socket.once('drain', done);
+    else done();
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    // v4 has no half-close: the local side is done, so the whole stream is.
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.waitingDrain?.();
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      try { this.ws.terminate(); } catch { /* already gone */ }
+    }
+    cb(err);
+  }
+}
+
+export interface OpenPortForwardOptions {
+  signal?: AbortSignal;
+  /** Upper bound for the handshake; default 20 s. */
+  timeoutMs?: number;
+}
+
+/** Opens one port-forward stream. Rejects with PortForwardError or a Cancelled/Timeout TerrariumError. */
+export async function openPortForward(kc: WsKubeConfig, target: PortForwardTarget, opts: OpenPortForwardOptions = {}): Promise<PortForwardSocket> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new TerrariumError('NoContext', 'The kubeconfig has no current cluster.', 'Pass --context or set a current context.');
+  const base = cluster.server.replace(/^http/, 'ws').replace(/\/+$/, '');
+  const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`;
+  const wsOpts: WebSocket.ClientOptions & Record<string, unknown> = {};
+  await kc.applyToHTTPSOptions(wsOpts);
+  if (opts.signal?.aborted) throw new TerrariumError('Cancelled', 'Cancelled.');
+
+  return new Promise<PortForwardSocket>((resolve, reject) => {
+    const ws = new WebSocket(base + path, ['v4.channel.k8s.io'], {
+      ...wsOpts,
+      perMessageDeflate: false,
+      // An all-zero mask makes ws skip its per-byte JS masking loop (no bufferutil here). The mask
+      // only protects browser-scripted bytes from confusing HTTP proxies; SSH bytes are ciphertext.
+      generateMask: (mask: Buffer) => { mask.fill(0); },
+      handshakeTimeout: opts.timeoutMs ?? 20_000,
+    });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => settle(() => {
+      ws.terminate();
+      reject(new TerrariumError('Cancelled', 'Cancelled.'));
+    });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    ws.once('unexpected-response', (req: ClientRequest, res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => { if (chunks.length < 64) chunks.push(c); });
+      res.on('end', () => settle(() => {
+        req.destroy();
+        reject(new PortForwardError({ kind: 'rejected', status: res.statusCode ?? 0, message: statusMessage(Buffer.concat(chunks).toString('utf8')) }));
+      }));
+      res.on('error', () => settle(() => reject(new PortForwardError({ kind: 'rejected', status: res.statusCode ?? 0, message: '' }))));
+    });
+    ws.once('error', (e: Error) => settle(() => reject(new PortForwardError({ kind: 'network', message: e.message }))));
+    ws.once('open', () => settle(() => resolve(new PortForwardSocket(ws))));
+  });
+}
+
+/** The message of a Kubernetes Status body, or the body itself when it is not one. */
+function statusMessage(body: string): string {
+  try {
+    const s = JSON.parse(body) as { message?: unknown };
+    if (typeof s.message === 'string') return s.message;
+  } catch { /* not JSON */ }
+  return body.trim().slice(0, 500);
+}

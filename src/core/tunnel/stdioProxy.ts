@@ -1,0 +1,80 @@
+/**
+ * The body of `terrarium ssh-proxy`: OpenSSH's ProxyCommand. One port-forward stream per
+ * invocation, stdin -> pod and pod -> stdout with backpressure both ways. Errors go to stderr,
+ * which ssh shows to the person.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { TerrariumError } from '../kube/errors';
+import { explainPortForwardFailure, type PodReader } from './diagnose';
+import { openPortForward, PortForwardError, type PortForwardSocket, type PortForwardTarget, type WsKubeConfig } from './portForwardSocket';
+
+export interface StdioProxyOptions {
+  kc: WsKubeConfig;
+  /** Named in error messages so people know which cluster was asked. */
+  context?: string;
+  target: PortForwardTarget;
+  /** Only used to explain a failure (missing pod, not ready, closed port). */
+  readPod: PodReader;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  signal?: AbortSignal;
+}
+
+/** Runs until either side closes; resolves with the exit code once stdout is flushed. */
+export async function runStdioProxy(o: StdioProxyOptions): Promise<number> {
+  const report = (e: unknown) => {
+    const text = e instanceof TerrariumError ? e.text : e instanceof Error ? e.message : String(e);
+    o.stderr.write(`terrarium: ${text}\n`);
+  };
+  const explain = async (e: unknown) => e instanceof PortForwardError
+    ? explainPortForwardFailure(e.failure, o.target, o.readPod, { context: o.context })
+    : e;
+
+  let socket: PortForwardSocket;
+  try {
+    socket = await openPortForward(o.kc, o.target, { signal: o.signal });
+  } catch (e) {
+    report(await explain(e));
+    return 1;
+  }
+
+  return new Promise<number>((resolve) => {
+    let failure: unknown;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      o.stdin.unpipe(socket);
+      o.signal?.removeEventListener('abort', onAbort);
+      // Piped stdout writes are asynchronous: end it and wait for the flush, or the tail is lost.
+      const exit = async () => {
+        if (failure) report(await explain(failure));
+        resolve(failure ? 1 : 0);
+      };
+      if (o.stdout.writableFinished || o.stdout.destroyed) void exit();
+      else {
+        o.stdout.once('error', () => void exit());
+        o.stdout.end(() => void exit());
+      }
+    };
+    const onAbort = () => socket.destroy();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    socket.on('data', (chunk: Buffer) => {
+      if (!o.stdout.write(chunk)) {
+        socket.pause();
+        o.stdout.once('drain', () => socket.resume());
+      }
+    });
+    socket.on('end', finish);
+    socket.on('error', (e) => { failure = e; finish(); });
+    socket.on('close', finish);
+    // ssh went away (stdout closed under us): nothing left to do.
+    o.stdout.on('error', () => { socket.destroy(); finish(); });
+
+    // stdin -> pod; pipe() pauses stdin while the WebSocket is backed up and ends the socket (which
+    // closes the stream: v4 has no half-close) when ssh closes its side.
+    o.stdin.pipe(socket);
+  });
+}
