@@ -1,7 +1,45 @@
 import * as vscode from 'vscode';
+import { ClusterSession } from './clusterSession';
+import { registerClusterCommands } from './commands/clusterCommands';
+import { registerEnvironmentCommands } from './commands/environmentCommands';
+import { registerSandboxCommands } from './commands/sandboxCommands';
+import { registerSessionCommands } from './commands/sessionCommands';
+import { ForwardRegistry } from './forwards';
+import { createLog } from './log';
+import type { Services } from './services';
+import { readSettings } from './settings';
+import { registerStatusBar } from './statusBar';
+import { registerTerminalProfile } from './terminal/terminalProfile';
+import { registerTree } from './tree/registerTree';
+import { TerrariumTreeProvider } from './tree/treeProvider';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // The UI arrives with the extension issue; the view container is declared in package.json.
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const channel = vscode.window.createOutputChannel('Terrarium', { log: true });
+  const log = createLog(channel);
+  const settings = () => readSettings(vscode.workspace.getConfiguration('terrarium'), vscode.workspace.getConfiguration('remote.SSH'));
+  const session = new ClusterSession(settings, context.workspaceState);
+  const s: Services = {
+    context, log, settings, session,
+    tree: new TerrariumTreeProvider(session, log),
+    forwards: new ForwardRegistry(),
+  };
+  context.subscriptions.push(
+    channel,
+    { dispose: () => session.dispose() },
+    { dispose: () => void s.forwards.dispose() },
+    ...registerTree(s),
+    ...registerClusterCommands(s),
+    ...registerEnvironmentCommands(s),
+    ...registerSandboxCommands(s),
+    ...registerSessionCommands(s),
+    ...registerStatusBar(s),
+    ...registerTerminalProfile(s),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('terrarium') || e.affectsConfiguration('remote.SSH.configFile')) session.reset();
+    }),
+  );
+  log.info(`Terrarium activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
 export function deactivate(): void {}

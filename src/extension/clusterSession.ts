@@ -1,0 +1,172 @@
+/**
+ * The extension's view of "where am I working": kubeconfig, context, namespace, the open Cluster
+ * and its watch caches. No vscode import (unit tested in plain Node); the Kubernetes client is
+ * loaded on first use, not at activation.
+ */
+import { userInfo } from 'node:os';
+import type { Cluster } from '../core/kube/cluster';
+import type { ContextInfo, KubeconfigDiscovery } from '../core/kube/kubeconfig';
+import { isTerrariumError, TerrariumError } from '../core/kube/errors';
+import type { EnvironmentWatch } from '../core/devenv/watch';
+import type { TmuxSessions } from '../core/tmux/sessions';
+import type { TerrariumSettings } from './settings';
+
+export type ViewState =
+  | { kind: 'noKubeconfig'; reason: string }
+  | { kind: 'unreachable'; reason: string; contexts: ContextInfo[]; context: string }
+  | { kind: 'namespaceMissing'; contexts: ContextInfo[]; context: string }
+  | { kind: 'noEnvironments'; contexts: ContextInfo[]; context: string }
+  | { kind: 'ready'; contexts: ContextInfo[]; context: string };
+
+/** Remembered choices (VS Code's workspaceState in the extension, a Map in tests). */
+export interface Memento { get<T>(key: string): T | undefined; update(key: string, value: unknown): Thenable<void> | Promise<void> }
+
+type Core = {
+  kubeconfig: typeof import('../core/kube/kubeconfig');
+  health: typeof import('../core/kube/health');
+  watch: typeof import('../core/devenv/watch');
+  tmux: typeof import('../core/tmux/sessions');
+  exec: typeof import('../core/kube/exec');
+};
+
+/** Loads client-node and the core only when a view or command first needs them. */
+async function loadCore(): Promise<Core> {
+  const [kubeconfig, health, watch, tmux, exec] = await Promise.all([
+    import('../core/kube/kubeconfig'), import('../core/kube/health'), import('../core/devenv/watch'),
+    import('../core/tmux/sessions'), import('../core/kube/exec'),
+  ]);
+  return { kubeconfig, health, watch, tmux, exec };
+}
+
+export const SANDBOX_CONTAINER = 'devenv';
+
+export class ClusterSession {
+  private core?: Core;
+  private discovery?: KubeconfigDiscovery;
+  private _cluster?: Cluster;
+  private _watch?: EnvironmentWatch;
+  private visible = false;
+  private listeners = new Set<() => void>();
+
+  constructor(
+    private readonly settings: () => TerrariumSettings,
+    private readonly memento: Memento,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  onDidChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  private fire(): void { for (const l of [...this.listeners]) l(); }
+
+  get currentContext(): string | undefined { return this._cluster?.context; }
+  get namespace(): string { return this.memento.get<string>('terrarium.namespace') || this.settings().namespace; }
+  /** Who claims sandboxes: the OS user name, stable across windows. */
+  get userName(): string { return this.env.TERRARIUM_USER || userInfo().username; }
+
+  async loadCore(): Promise<Core> {
+    return (this.core ??= await loadCore());
+  }
+
+  /** Re-reads kubeconfig and settings; drops the open cluster and its watches. */
+  reset(): void {
+    this._watch?.dispose();
+    this._watch = undefined;
+    this._cluster = undefined;
+    this.discovery = undefined;
+    this.fire();
+  }
+
+  async contexts(): Promise<{ contexts: ContextInfo[]; current?: string }> {
+    const core = await this.loadCore();
+    this.discovery ??= core.kubeconfig.discoverKubeconfig({ explicitPath: this.settings().kubeconfig, env: this.env });
+    const chosen = this.memento.get<string>('terrarium.context') || this.settings().context || this.discovery.currentContext;
+    return { contexts: this.discovery.contexts, current: chosen };
+  }
+
+  /** The Cluster for the chosen context and namespace (one KubeConfig per context). */
+  async cluster(): Promise<Cluster> {
+    if (this._cluster) return this._cluster;
+    const core = await this.loadCore();
+    const { current } = await this.contexts();
+    this._cluster = core.kubeconfig.openCluster({ discovery: this.discovery, context: current, namespace: this.namespace });
+    return this._cluster;
+  }
+
+  /** What the tree should show: the state decides which welcome view appears when empty. */
+  async state(): Promise<ViewState> {
+    let cluster: Cluster;
+    let contexts: ContextInfo[];
+    try {
+      contexts = (await this.contexts()).contexts;
+      cluster = await this.cluster();
+    } catch (e) {
+      if (isTerrariumError(e)) return { kind: 'noKubeconfig', reason: e.text };
+      throw e;
+    }
+    const base = { contexts, context: cluster.context };
+    const watch = this.ensureWatch(cluster);
+    if (watch.state === 'error' && watch.error) {
+      const core = await this.loadCore();
+      const report = await core.health.checkHealth(cluster);
+      if (!report.reachable) return { kind: 'unreachable', reason: report.error?.text ?? watch.error.text, ...base };
+      if (report.namespaceExists === false) return { kind: 'namespaceMissing', ...base };
+      return { kind: 'unreachable', reason: watch.error.text, ...base };
+    }
+    if (watch.state === 'synced' && watch.environments().length === 0) {
+      const core = await this.loadCore();
+      const report = await core.health.checkHealth(cluster);
+      if (report.namespaceExists === false) return { kind: 'namespaceMissing', ...base };
+      return { kind: 'noEnvironments', ...base };
+    }
+    return { kind: 'ready', ...base };
+  }
+
+  private ensureWatch(cluster: Cluster): EnvironmentWatch {
+    if (!this._watch) {
+      const core = this.core!;
+      this._watch = new core.watch.EnvironmentWatch(cluster);
+      this._watch.onChange(() => this.fire());
+      if (this.visible) this._watch.start();
+    }
+    return this._watch;
+  }
+
+  /** The running watch of the current namespace, if the cluster is open. */
+  watch(): EnvironmentWatch | undefined { return this._watch; }
+
+  /** Watches run only while a view that needs them is visible. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (!this._watch) return;
+    if (visible) this._watch.start();
+    else this._watch.stop();
+  }
+
+  async switchContext(name: string): Promise<void> {
+    const { contexts } = await this.contexts();
+    if (!contexts.some((c) => c.name === name)) {
+      throw new TerrariumError('NoContext', `There is no context "${name}" in the kubeconfig.`, 'Pick one of the listed contexts.');
+    }
+    await this.memento.update('terrarium.context', name);
+    this.reset();
+  }
+
+  async switchNamespace(namespace: string): Promise<void> {
+    await this.memento.update('terrarium.namespace', namespace);
+    this.reset();
+  }
+
+  tmux(sandbox: string): TmuxSessions {
+    const core = this.core;
+    const cluster = this._cluster;
+    if (!core || !cluster) throw new TerrariumError('NotReady', 'No cluster is open yet.', 'Open the Terrarium view first.');
+    return new core.tmux.TmuxSessions(core.exec.execRunner(cluster, SANDBOX_CONTAINER), sandbox);
+  }
+
+  dispose(): void {
+    this._watch?.dispose();
+    this.listeners.clear();
+  }
+}

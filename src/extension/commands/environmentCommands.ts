@@ -1,0 +1,138 @@
+import * as vscode from 'vscode';
+import { COMMANDS } from '../commandIds';
+import type { Services } from '../services';
+import type { TreeNode } from '../tree/treeProvider';
+import { guarded, withProgress } from '../ui';
+import { pickEnvironment } from './pickers';
+
+/** Validation messages for input boxes: the core's TerrariumError text, or undefined when fine. */
+function validationMessage(fn: () => void): string | undefined {
+  try { fn(); return undefined; } catch (e) { return e instanceof Error ? (e as any).text ?? e.message : String(e); }
+}
+
+export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
+  const { log } = s;
+  const devenv = () => import('../../core/devenv');
+  const audit = async (action: 'create' | 'scale' | 'delete', target: string, detail: Record<string, string | number | boolean | undefined>, outcome: 'ok' | 'failed') => {
+    const c = await s.session.cluster();
+    log.audit({ action, context: c.context, namespace: c.namespace, target, detail, outcome });
+  };
+
+  return [
+    vscode.commands.registerCommand(COMMANDS.createEnvironment, () => guarded(log, 'Create environment', async () => {
+      const d = await devenv();
+      const cfg = s.settings();
+      const name = await vscode.window.showInputBox({
+        title: 'Create environment (1/3): name', prompt: 'Lowercase letters, digits and "-"; sandboxes are named <name>-0, <name>-1, …',
+        placeHolder: 'team-dev', ignoreFocusOut: true, validateInput: (v) => validationMessage(() => d.validateName(v.trim(), 'environment name')),
+      });
+      if (!name) return;
+      const replicasText = await vscode.window.showInputBox({
+        title: 'Create environment (2/3): sandboxes', prompt: `How many sandboxes (0-${cfg.maxReplicas})`, value: '1', ignoreFocusOut: true,
+        validateInput: (v) => validationMessage(() => d.validateReplicas(Number(v), cfg.maxReplicas)),
+      });
+      if (replicasText === undefined) return;
+      const image = await vscode.window.showInputBox({
+        title: 'Create environment (3/3): image', prompt: 'Container image with sshd and tmux (see manifests/image)', value: cfg.image, ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() ? undefined : 'An image is required.'),
+      });
+      if (!image) return;
+      const spec = {
+        name: name.trim(), replicas: Number(replicasText), image: image.trim(), cpu: cfg.cpu, memory: cfg.memory,
+        storage: cfg.storage, egressAllow: cfg.egressAllowList,
+      };
+      const cluster = await s.session.cluster();
+      await withProgress(`Creating environment ${spec.name}`, async (signal) => {
+        try {
+          await d.createEnvironment(cluster, spec, { signal, maxReplicas: cfg.maxReplicas });
+          await audit('create', spec.name, { replicas: spec.replicas, image: spec.image }, 'ok');
+        } catch (e) {
+          await audit('create', spec.name, { replicas: spec.replicas }, 'failed');
+          throw e;
+        }
+      });
+      s.tree.refresh();
+      void vscode.window.showInformationMessage(`Environment ${spec.name} created with ${spec.replicas} sandbox(es).`);
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.scaleEnvironment, (node?: TreeNode) => guarded(log, 'Scale environment', async () => {
+      const d = await devenv();
+      const name = await pickEnvironment(s, node);
+      if (!name) return;
+      const cluster = await s.session.cluster();
+      const max = s.settings().maxReplicas;
+      const env = s.session.watch()?.environments().find((e) => e.name === name);
+      const text = await vscode.window.showInputBox({
+        title: `Scale ${name}`, prompt: `Number of sandboxes (0-${max}). Scaling down keeps the workspaces.`,
+        value: String(env?.desired ?? 1), ignoreFocusOut: true,
+        validateInput: (v) => validationMessage(() => d.validateReplicas(Number(v), max)),
+      });
+      if (text === undefined) return;
+      const to = Number(text);
+      if (env && to < env.desired) {
+        const stopping = Array.from({ length: env.desired - to }, (_, i) => `${name}-${to + i}`);
+        const ok = await vscode.window.showWarningMessage(
+          `Scale ${name} from ${env.desired} to ${to}?`,
+          { modal: true, detail: `These sandboxes stop: ${stopping.join(', ')}. Their workspaces are kept and come back when you scale up again. tmux sessions in them end.` },
+          'Scale Down');
+        if (ok !== 'Scale Down') return;
+      }
+      await withProgress(`Scaling ${name} to ${to}`, async () => {
+        await d.scaleEnvironment(cluster, name, to, { maxReplicas: max });
+        await audit('scale', name, { from: env?.desired, to }, 'ok');
+      });
+      s.tree.refresh();
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.stopEnvironment, (node?: TreeNode) => guarded(log, 'Stop environment', async () => {
+      const d = await devenv();
+      const name = await pickEnvironment(s, node);
+      if (!name) return;
+      const ok = await vscode.window.showWarningMessage(`Stop ${name}?`, { modal: true,
+        detail: 'All its sandboxes stop (scaled to 0). Workspaces are kept; Start brings the same number back.' }, 'Stop');
+      if (ok !== 'Stop') return;
+      const cluster = await s.session.cluster();
+      await withProgress(`Stopping ${name}`, () => d.stopEnvironment(cluster, name));
+      await audit('scale', name, { to: 0, reason: 'stop' }, 'ok');
+      s.tree.refresh();
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.startEnvironment, (node?: TreeNode) => guarded(log, 'Start environment', async () => {
+      const d = await devenv();
+      const name = await pickEnvironment(s, node);
+      if (!name) return;
+      const cluster = await s.session.cluster();
+      const env = await withProgress(`Starting ${name}`, () => d.startEnvironment(cluster, name));
+      await audit('scale', name, { to: env.desired, reason: 'start' }, 'ok');
+      s.tree.refresh();
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.deleteEnvironment, (node?: TreeNode) => guarded(log, 'Delete environment', async () => {
+      const d = await devenv();
+      const name = await pickEnvironment(s, node);
+      if (!name) return;
+      const keep = 'Delete, Keep Workspaces';
+      const wipe = 'Delete Including Workspaces…';
+      const choice = await vscode.window.showWarningMessage(`Delete environment ${name}?`, { modal: true,
+        detail: 'Its sandboxes, service, network policy and host key are removed. Workspaces (PersistentVolumeClaims) are kept unless you choose to delete them too.' },
+      keep, wipe);
+      if (!choice) return;
+      let deleteWorkspaces = false;
+      if (choice === wipe) {
+        const typed = await vscode.window.showInputBox({
+          title: `Delete ${name} and ALL its workspaces`, prompt: `This deletes every file in every workspace of ${name}. Type the environment name to confirm.`,
+          ignoreFocusOut: true, validateInput: (v) => (v === name ? undefined : `Type "${name}" to confirm.`),
+        });
+        if (typed !== name) return;
+        deleteWorkspaces = true;
+      }
+      const cluster = await s.session.cluster();
+      const result = await withProgress(`Deleting ${name}`, () => d.deleteEnvironment(cluster, name, { deleteWorkspaces }));
+      await audit('delete', name, { deleteWorkspaces, kept: result.keptWorkspaces.length, deleted: result.deletedWorkspaces.length }, 'ok');
+      s.tree.refresh();
+      void vscode.window.showInformationMessage(deleteWorkspaces
+        ? `Deleted ${name} and ${result.deletedWorkspaces.length} workspace(s).`
+        : `Deleted ${name}. Kept ${result.keptWorkspaces.length} workspace(s): creating ${name} again reattaches them.`);
+    })),
+  ];
+}

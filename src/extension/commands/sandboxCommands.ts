@@ -1,0 +1,129 @@
+import * as vscode from 'vscode';
+import { COMMANDS } from '../commandIds';
+import type { Services } from '../services';
+import type { TreeNode } from '../tree/treeProvider';
+import { guarded, withProgress } from '../ui';
+import { pickEnvironment, pickSandbox } from './pickers';
+import { proxyLauncher } from '../proxyLauncher';
+
+const REMOTE_SSH = 'ms-vscode-remote.remote-ssh';
+
+/** Claim, release, connect (Remote-SSH over the Kubernetes API), copy the ssh command, forward a port. */
+export function registerSandboxCommands(s: Services): vscode.Disposable[] {
+  const { log } = s;
+
+  const prepare = async (sandbox: string, signal?: AbortSignal) => {
+    const { prepareConnection } = await import('../../core/connect/prepare');
+    const cluster = await s.session.cluster();
+    const cfg = s.settings();
+    const prepared = await prepareConnection(cluster, sandbox, {
+      user: s.session.userName,
+      stateDir: s.context.globalStorageUri.fsPath,
+      sshConfigFile: cfg.sshConfigFile,
+      proxy: proxyLauncher(s.context.extensionPath),
+      signal,
+    });
+    log.audit({ action: 'claim', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { user: s.session.userName }, outcome: 'ok' });
+    if (prepared.fallbackReason) log.warn(prepared.fallbackReason);
+    return prepared;
+  };
+
+  const connect = (newWindow: boolean) => (node?: TreeNode) => guarded(log, 'Connect', async () => {
+    const sandbox = await pickSandbox(s, node, (ready) => ready);
+    if (!sandbox) return;
+    const prepared = await withProgress(`Connecting to ${sandbox}`, (signal, report) => {
+      report('claiming the sandbox, installing your key, writing the ssh config');
+      return prepare(sandbox, signal);
+    });
+    if (!vscode.extensions.getExtension(REMOTE_SSH)) {
+      const cmd = prepared.sshCommand.join(' ');
+      const pick = await vscode.window.showWarningMessage(
+        `${sandbox} is ready, but the Remote - SSH extension is not installed, so VS Code cannot open it as a remote window.`,
+        { detail: `Install Remote - SSH, or connect from a terminal with:\n${cmd}` }, 'Install Remote - SSH', 'Copy SSH Command');
+      if (pick === 'Install Remote - SSH') await vscode.commands.executeCommand('workbench.extensions.installExtension', REMOTE_SSH);
+      if (pick === 'Copy SSH Command') await vscode.env.clipboard.writeText(cmd);
+      return;
+    }
+    if (!prepared.includeInstalled) {
+      void vscode.window.showWarningMessage(prepared.fallbackReason ?? 'Your ssh config could not be updated.',
+        { detail: `Set "remote.SSH.configFile" to ${prepared.configFile} so Remote - SSH finds the Terrarium hosts.` });
+    }
+    const uri = vscode.Uri.from({ scheme: 'vscode-remote', authority: `ssh-remote+${prepared.alias}`, path: '/workspace' });
+    log.info(`opening ${uri.toString()}`);
+    await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: newWindow });
+  });
+
+  return [
+    vscode.commands.registerCommand(COMMANDS.connectNewWindow, connect(true)),
+    vscode.commands.registerCommand(COMMANDS.connectCurrentWindow, connect(false)),
+
+    vscode.commands.registerCommand(COMMANDS.copySshCommand, (node?: TreeNode) => guarded(log, 'Copy SSH command', async () => {
+      const sandbox = await pickSandbox(s, node, (ready) => ready);
+      if (!sandbox) return;
+      const prepared = await withProgress(`Preparing SSH to ${sandbox}`, (signal) => prepare(sandbox, signal));
+      const cmd = prepared.sshCommand.join(' ');
+      await vscode.env.clipboard.writeText(cmd);
+      void vscode.window.showInformationMessage(`Copied: ${cmd}`);
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.claimSandbox, (node?: TreeNode) => guarded(log, 'Claim sandbox', async () => {
+      const { claimSandbox } = await import('../../core/devenv/claims');
+      const cluster = await s.session.cluster();
+      const env = node && 'environment' in node ? node.environment : undefined;
+      const sandbox = node?.kind === 'sandbox' ? node.sandbox.name : undefined;
+      const environment = env ?? (await pickEnvironment(s));
+      if (!environment) return;
+      const { ensureUserKey } = await import('../../core/ssh/keys');
+      const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
+      const result = await withProgress('Claiming a sandbox', (signal) => claimSandbox(cluster, {
+        environment, sandbox, user: s.session.userName, publicKey: key.publicKey, scaleUp: true,
+        maxReplicas: s.settings().maxReplicas, signal,
+      }));
+      log.audit({ action: 'claim', context: cluster.context, namespace: cluster.namespace, target: result.sandbox, detail: { user: s.session.userName }, outcome: 'ok' });
+      s.tree.refresh();
+      void vscode.window.showInformationMessage(`${result.sandbox} is yours.`, 'Connect').then((a) => a && vscode.commands.executeCommand(COMMANDS.connectNewWindow));
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.releaseSandbox, (node?: TreeNode) => guarded(log, 'Release sandbox', async () => {
+      const sandbox = await pickSandbox(s, node);
+      if (!sandbox) return;
+      const ok = await vscode.window.showWarningMessage(`Release ${sandbox}?`, { modal: true,
+        detail: 'Someone else may claim it afterwards. Its workspace is not deleted, and your key is removed from it.' }, 'Release');
+      if (ok !== 'Release') return;
+      const { releaseSandbox } = await import('../../core/devenv/claims');
+      const cluster = await s.session.cluster();
+      const { ensureUserKey } = await import('../../core/ssh/keys');
+      const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
+      const released = await releaseSandbox(cluster, sandbox, { user: s.session.userName, publicKey: key.publicKey });
+      if (released.keyWarning) log.warn(released.keyWarning);
+      log.audit({ action: 'release', context: cluster.context, namespace: cluster.namespace, target: sandbox, outcome: 'ok' });
+      s.tree.refresh();
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.forwardPort, (node?: TreeNode) => guarded(log, 'Forward port', async () => {
+      const sandbox = await pickSandbox(s, node, (ready) => ready);
+      if (!sandbox) return;
+      const text = await vscode.window.showInputBox({ title: `Forward a port of ${sandbox}`, prompt: 'Port in the sandbox (listens on 127.0.0.1 here)', value: '2222',
+        validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number from 1 to 65535.') });
+      if (!text) return;
+      const { startLocalForward } = await import('../../core/tunnel/localForward');
+      const cluster = await s.session.cluster();
+      const id = `${sandbox}:${text}`;
+      const fwd = await startLocalForward(cluster, { pod: sandbox, remotePort: Number(text), localPort: 0 });
+      const port = fwd.localPort;
+      s.forwards.add({ id, sandbox, remotePort: Number(text), localPort: port, state: 'listening', stop: () => fwd.stop() });
+      fwd.on('state', (kind: string) => s.forwards.update(id, kind));
+      log.audit({ action: 'port-forward', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { remotePort: Number(text), localPort: port }, outcome: 'ok' });
+      void vscode.window.showInformationMessage(`Forwarding 127.0.0.1:${port} → ${sandbox}:${text}`, 'Copy Address')
+        .then((a) => a && vscode.env.clipboard.writeText(`127.0.0.1:${port}`));
+    })),
+
+    vscode.commands.registerCommand(COMMANDS.stopForward, () => guarded(log, 'Stop port forward', async () => {
+      const list = s.forwards.list();
+      if (!list.length) { void vscode.window.showInformationMessage('No port forwards are running.'); return; }
+      const pick = await vscode.window.showQuickPick(list.map((f) => ({ label: `127.0.0.1:${f.localPort} → ${f.sandbox}:${f.remotePort}`, description: f.state, id: f.id })),
+        { title: 'Stop a port forward' });
+      if (pick) await s.forwards.remove(pick.id);
+    })),
+  ];
+}

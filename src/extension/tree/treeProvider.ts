@@ -1,0 +1,120 @@
+import * as vscode from 'vscode';
+import type { Sandbox } from '../../core/devenv';
+import type { AgentSession } from '../../core/tmux/sessions';
+import type { ClusterSession, ViewState } from '../clusterSession';
+import type { Log } from '../log';
+import {
+  clusterNode, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, type NodeView,
+} from './treeModel';
+
+/** What a row carries besides its view: the object it stands for, for commands to act on. */
+export type TreeNode =
+  | { view: NodeView; kind: 'cluster'; context: string }
+  | { view: NodeView; kind: 'namespace'; context: string; namespace: string }
+  | { view: NodeView; kind: 'environment'; context: string; namespace: string; environment: string }
+  | { view: NodeView; kind: 'sandbox'; context: string; namespace: string; environment: string; sandbox: Sandbox }
+  | { view: NodeView; kind: 'session'; context: string; namespace: string; sandbox: string; session: AgentSession }
+  | { view: NodeView; kind: 'message' };
+
+/**
+ * The Clusters tree. Data comes from the session's watch caches, which run only while the view is
+ * visible; a change event from the watch refreshes the tree (coalesced), never a timer.
+ */
+export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private sessionsCache = new Map<string, AgentSession[]>();
+
+  /** Called with each freshly computed root state, so the welcome views can follow it. */
+  onRootState?: (state: ViewState) => void | Promise<void>;
+
+  constructor(private readonly session: ClusterSession, private readonly log: Log) {}
+
+  refresh(clearSessions = false): void {
+    if (clearSessions) this.sessionsCache.clear();
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const v = node.view;
+    const item = new vscode.TreeItem(v.label,
+      v.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
+        : v.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = v.id;
+    item.description = v.description;
+    if (v.tooltip) {
+      const md = new vscode.MarkdownString(v.tooltip, true);
+      md.isTrusted = false;
+      md.supportHtml = false;
+      item.tooltip = md;
+    }
+    item.iconPath = new vscode.ThemeIcon(v.icon.id, v.icon.color ? new vscode.ThemeColor(v.icon.color) : undefined);
+    item.contextValue = v.contextValue;
+    return item;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    try {
+      return await this.children(node);
+    } catch (e) {
+      this.log.warn(`tree: ${e instanceof Error ? e.message : String(e)}`);
+      return [{ view: messageNode(node?.view.id ?? 'root', e instanceof Error ? e.message : String(e), 'error'), kind: 'message' }];
+    }
+  }
+
+  private async children(node?: TreeNode): Promise<TreeNode[]> {
+    const s = this.session;
+    if (!node) {
+      const state = await s.state();
+      await this.onRootState?.(state);
+      // Empty root => the matching viewsWelcome shows (no kubeconfig, unreachable, no environments…).
+      if (state.kind !== 'ready') return [];
+      return state.contexts.map((c) => ({
+        kind: 'cluster' as const, context: c.name,
+        view: clusterNode({ context: c.name, server: c.server, current: c.name === state.context }),
+      }));
+    }
+    switch (node.kind) {
+      case 'cluster': {
+        if (node.context !== s.currentContext) {
+          return [{ kind: 'message', view: messageNode(node.view.id, 'Switch to this context to see its environments', 'info') }];
+        }
+        return [{ kind: 'namespace', context: node.context, namespace: s.namespace,
+          view: namespaceNode(node.context, s.namespace, { active: true }) }];
+      }
+      case 'namespace': {
+        const watch = s.watch();
+        if (!watch) return [];
+        if (watch.state === 'syncing') return [{ kind: 'message', view: messageNode(node.view.id, 'Loading…', 'loading') }];
+        if (watch.state === 'error') return [{ kind: 'message', view: messageNode(node.view.id, watch.error?.message ?? 'Watch failed', 'error') }];
+        const me = s.userName;
+        return watch.environments().map((env) => ({
+          kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
+          view: environmentNode(node.context, env, watch.sandboxes(env.name).filter((x) => x.claimedBy === me).length),
+        }));
+      }
+      case 'environment': {
+        const watch = s.watch();
+        return (watch?.sandboxes(node.environment) ?? []).map((sandbox) => ({
+          kind: 'sandbox' as const, context: node.context, namespace: node.namespace, environment: node.environment, sandbox,
+          view: sandboxNode(node.context, node.namespace, sandbox, s.userName),
+        }));
+      }
+      case 'sandbox': {
+        const key = node.view.id;
+        let sessions = this.sessionsCache.get(key);
+        if (!sessions) {
+          sessions = await s.tmux(node.sandbox.name).list();
+          this.sessionsCache.set(key, sessions);
+        }
+        if (!sessions.length) return [{ kind: 'message', view: messageNode(key, 'No agent sessions', 'info') }];
+        return sessions.map((session) => ({
+          kind: 'session' as const, context: node.context, namespace: node.namespace, sandbox: node.sandbox.name, session,
+          view: sessionNode(key, session),
+        }));
+      }
+      default:
+        return [];
+    }
+  }
+}
