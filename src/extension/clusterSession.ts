@@ -10,6 +10,7 @@ import { isTerrariumError, TerrariumError } from '../core/kube/errors';
 import type { EnvironmentWatch } from '../core/devenv/watch';
 import type { TmuxSessions } from '../core/tmux/sessions';
 import type { TerrariumSettings } from './settings';
+import type { Core } from './core';
 
 export type ViewState =
   | { kind: 'noKubeconfig'; reason: string }
@@ -21,23 +22,7 @@ export type ViewState =
 /** Remembered choices (VS Code's workspaceState in the extension, a Map in tests). */
 export interface Memento { get<T>(key: string): T | undefined; update(key: string, value: unknown): Thenable<void> | Promise<void> }
 
-type Core = {
-  kubeconfig: typeof import('../core/kube/kubeconfig');
-  health: typeof import('../core/kube/health');
-  watch: typeof import('../core/devenv/watch');
-  tmux: typeof import('../core/tmux/sessions');
-  exec: typeof import('../core/kube/exec');
-};
-
-/** Loads client-node and the core only when a view or command first needs them. */
-async function loadCore(): Promise<Core> {
-  const [kubeconfig, health, watch, tmux, exec] = await Promise.all([
-    import('../core/kube/kubeconfig'), import('../core/kube/health'), import('../core/devenv/watch'),
-    import('../core/tmux/sessions'), import('../core/kube/exec'),
-  ]);
-  return { kubeconfig, health, watch, tmux, exec };
-}
-
+/** Container name in the sandbox pods (manifests/statefulset.yaml). */
 export const SANDBOX_CONTAINER = 'devenv';
 
 export class ClusterSession {
@@ -51,6 +36,8 @@ export class ClusterSession {
   constructor(
     private readonly settings: () => TerrariumSettings,
     private readonly memento: Memento,
+    /** The core bundle, loaded on first use (core.ts); tests pass the modules directly. */
+    private readonly load: () => Core,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
@@ -66,7 +53,7 @@ export class ClusterSession {
   get userName(): string { return this.env.TERRARIUM_USER || userInfo().username; }
 
   async loadCore(): Promise<Core> {
-    return (this.core ??= await loadCore());
+    return (this.core ??= this.load());
   }
 
   /** Re-reads kubeconfig and settings; drops the open cluster and its watches. */

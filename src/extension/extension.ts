@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ClusterSession } from './clusterSession';
+import { loadCore } from './core';
 import { registerClusterCommands } from './commands/clusterCommands';
 import { registerEnvironmentCommands } from './commands/environmentCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
@@ -18,7 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('Terrarium', { log: true });
   const log = createLog(channel);
   const settings = () => readSettings(vscode.workspace.getConfiguration('terrarium'), vscode.workspace.getConfiguration('remote.SSH'));
-  const session = new ClusterSession(settings, context.workspaceState);
+  const session = new ClusterSession(settings, context.workspaceState, loadCore);
   const s: Services = {
     context, log, settings, session,
     tree: new TerrariumTreeProvider(session, log),

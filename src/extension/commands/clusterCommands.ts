@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { loadCore } from '../core';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
@@ -30,7 +31,7 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.switchNamespace, () => guarded(log, 'Switch namespace', async () => {
-      const { validateName } = await import('../../core/devenv');
+      const { validateName } = loadCore().devenv;
       const ns = await vscode.window.showInputBox({
         title: 'Switch namespace', prompt: 'The namespace Terrarium manages environments in', value: s.session.namespace, ignoreFocusOut: true,
         validateInput: (v) => { try { validateName(v.trim(), 'namespace'); return undefined; } catch (e: any) { return e.text ?? e.message; } },
@@ -46,7 +47,7 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
       const ok = await vscode.window.showWarningMessage(`Restart ${sandbox}?`, { modal: true,
         detail: 'The pod is recreated; its workspace is kept. tmux sessions and running processes in it end.' }, 'Restart');
       if (ok !== 'Restart') return;
-      const { restartSandbox } = await import('../../core/devenv');
+      const { restartSandbox } = loadCore().devenv;
       const cluster = await s.session.cluster();
       await withProgress(`Restarting ${sandbox}`, () => restartSandbox(cluster, sandbox));
       log.audit({ action: 'restart', context: cluster.context, namespace: cluster.namespace, target: sandbox, outcome: 'ok' });

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from '../commandIds';
+import { loadCore } from '../core';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
 import { guarded, withProgress } from '../ui';
@@ -12,7 +13,7 @@ function validationMessage(fn: () => void): string | undefined {
 
 export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
   const { log } = s;
-  const devenv = () => import('../../core/devenv');
+  const devenv = () => loadCore().devenv;
   const audit = async (action: 'create' | 'scale' | 'delete', target: string, detail: Record<string, string | number | boolean | undefined>, outcome: 'ok' | 'failed') => {
     const c = await s.session.cluster();
     log.audit({ action, context: c.context, namespace: c.namespace, target, detail, outcome });
@@ -20,7 +21,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
 
   return [
     vscode.commands.registerCommand(COMMANDS.createEnvironment, () => guarded(log, 'Create environment', async () => {
-      const d = await devenv();
+      const d = devenv();
       const cfg = s.settings();
       const name = await vscode.window.showInputBox({
         title: 'Create environment (1/3): name', prompt: 'Lowercase letters, digits and "-"; sandboxes are named <name>-0, <name>-1, …',
@@ -56,7 +57,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.scaleEnvironment, (node?: TreeNode) => guarded(log, 'Scale environment', async () => {
-      const d = await devenv();
+      const d = devenv();
       const name = await pickEnvironment(s, node);
       if (!name) return;
       const cluster = await s.session.cluster();
@@ -85,7 +86,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.stopEnvironment, (node?: TreeNode) => guarded(log, 'Stop environment', async () => {
-      const d = await devenv();
+      const d = devenv();
       const name = await pickEnvironment(s, node);
       if (!name) return;
       const ok = await vscode.window.showWarningMessage(`Stop ${name}?`, { modal: true,
@@ -98,7 +99,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.startEnvironment, (node?: TreeNode) => guarded(log, 'Start environment', async () => {
-      const d = await devenv();
+      const d = devenv();
       const name = await pickEnvironment(s, node);
       if (!name) return;
       const cluster = await s.session.cluster();
@@ -108,7 +109,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.deleteEnvironment, (node?: TreeNode) => guarded(log, 'Delete environment', async () => {
-      const d = await devenv();
+      const d = devenv();
       const name = await pickEnvironment(s, node);
       if (!name) return;
       const keep = 'Delete, Keep Workspaces';

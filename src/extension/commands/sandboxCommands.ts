@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { loadCore } from '../core';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
@@ -13,7 +14,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
   const { log } = s;
 
   const prepare = async (sandbox: string, signal?: AbortSignal) => {
-    const { prepareConnection } = await import('../../core/connect/prepare');
+    const { prepareConnection } = loadCore().connect;
     const cluster = await s.session.cluster();
     const cfg = s.settings();
     const prepared = await prepareConnection(cluster, sandbox, {
@@ -67,13 +68,13 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.claimSandbox, (node?: TreeNode) => guarded(log, 'Claim sandbox', async () => {
-      const { claimSandbox } = await import('../../core/devenv/claims');
+      const { claimSandbox } = loadCore().claims;
       const cluster = await s.session.cluster();
       const env = node && 'environment' in node ? node.environment : undefined;
       const sandbox = node?.kind === 'sandbox' ? node.sandbox.name : undefined;
       const environment = env ?? (await pickEnvironment(s));
       if (!environment) return;
-      const { ensureUserKey } = await import('../../core/ssh/keys');
+      const { ensureUserKey } = loadCore().keys;
       const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
       const result = await withProgress('Claiming a sandbox', (signal) => claimSandbox(cluster, {
         environment, sandbox, user: s.session.userName, publicKey: key.publicKey, scaleUp: true,
@@ -90,9 +91,9 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       const ok = await vscode.window.showWarningMessage(`Release ${sandbox}?`, { modal: true,
         detail: 'Someone else may claim it afterwards. Its workspace is not deleted, and your key is removed from it.' }, 'Release');
       if (ok !== 'Release') return;
-      const { releaseSandbox } = await import('../../core/devenv/claims');
+      const { releaseSandbox } = loadCore().claims;
       const cluster = await s.session.cluster();
-      const { ensureUserKey } = await import('../../core/ssh/keys');
+      const { ensureUserKey } = loadCore().keys;
       const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
       const released = await releaseSandbox(cluster, sandbox, { user: s.session.userName, publicKey: key.publicKey });
       if (released.keyWarning) log.warn(released.keyWarning);
@@ -106,7 +107,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       const text = await vscode.window.showInputBox({ title: `Forward a port of ${sandbox}`, prompt: 'Port in the sandbox (listens on 127.0.0.1 here)', value: '2222',
         validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number from 1 to 65535.') });
       if (!text) return;
-      const { startLocalForward } = await import('../../core/tunnel/localForward');
+      const { startLocalForward } = loadCore().localForward;
       const cluster = await s.session.cluster();
       const id = `${sandbox}:${text}`;
       const fwd = await startLocalForward(cluster, { pod: sandbox, remotePort: Number(text), localPort: 0 });

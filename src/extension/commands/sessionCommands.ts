@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { loadCore } from '../core';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
@@ -14,7 +15,7 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
 
   const openTerminal = async (sandbox: string, session: string) => {
     const cluster = await s.session.cluster();
-    const { execTtyConnector } = await import('../../core/tmux/execTty');
+    const { execTtyConnector } = loadCore().execTty;
     log.audit({ action: 'exec', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { tmux: session, tty: true }, outcome: 'ok' });
     openTmuxTerminal(execTtyConnector(cluster, sandbox, SANDBOX_CONTAINER), sandbox, session);
     s.tree.refresh(true);
@@ -30,7 +31,7 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.newAgentSession, (node?: TreeNode) => guarded(log, 'New agent session', async () => {
       const sandbox = await pickSandbox(s, node, (ready) => ready);
       if (!sandbox) return;
-      const { validateSessionName } = await import('../../core/tmux/sessions');
+      const { validateSessionName } = loadCore().tmux;
       const name = await vscode.window.showInputBox({
         title: `New agent session in ${sandbox}`, prompt: 'Session name', value: 'agent', ignoreFocusOut: true,
         validateInput: (v) => { try { validateSessionName(v); return undefined; } catch (e: any) { return e.text ?? e.message; } },

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { loadCore } from '../core';
 import type { Services } from '../services';
 import { SANDBOX_CONTAINER } from '../clusterSession';
 import { createTmuxPty } from './tmuxTerminal';
@@ -17,7 +18,7 @@ export function registerTerminalProfile(s: Services): vscode.Disposable[] {
       const pick = mine.length === 1 ? mine[0]!.name
         : (await vscode.window.showQuickPick((mine.length ? mine : sandboxes).map((x) => x.name), { title: 'Open a tmux terminal in' }));
       if (!pick) return undefined;
-      const { execTtyConnector } = await import('../../core/tmux/execTty');
+      const { execTtyConnector } = loadCore().execTty;
       const session = s.settings().defaultTmuxSession;
       return new vscode.TerminalProfile({
         name: `${pick}: ${session}`,

@@ -1,0 +1,18 @@
+/** Environments and sandboxes: rendering, applying and operating them. Other modules import from here. */
+export type { EnvSpec, Environment, EnvironmentStatus, RequestLimit, Sandbox, SandboxPhase, SandboxStatus } from './types';
+export {
+  MAX_NAME_LENGTH, validateCidr, validateName, validateNamespace, validateQuantity, validateReplicas, validateSandboxName, validateSpec,
+} from './validate';
+export { DEFAULTS, renderEnvironment, renderHostKeySecret, renderNamespace, renderRbac, type HostKeyMaterial, type RbacSubject, type RenderOptions } from './render';
+export { findManifestsDir } from './manifests';
+export { describeSandboxStatus } from './status';
+export { environmentFromObjects, sandboxesFromObjects } from './model';
+export {
+  applyObject, createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, listSandboxes, restartSandbox,
+  scaleEnvironment, startEnvironment, stopEnvironment,
+  type CreateOptions, type DeleteResult, type OpOptions, type ScaleOptions,
+} from './operations';
+export {
+  ANNOTATION_CLAIMED_BY, ANNOTATION_HOST_PUBLIC_KEY, ANNOTATION_LAST_REPLICAS, DEFAULT_IMAGE, DEFAULT_MAX_REPLICAS,
+  LABEL_ENVIRONMENT, LABEL_MANAGED_BY, SANDBOX_CONTAINER, SSH_PORT, hostKeySecretName, sandboxName, workspaceClaimName,
+} from './names';

@@ -1,0 +1,318 @@
+import {
+  PatchStrategy, setHeaderOptions,
+  type ConfigurationOptions, type CoreV1Event, type KubernetesObject, type V1PersistentVolumeClaim, type V1Pod, type V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { Cluster } from '../kube/cluster';
+import { isTerrariumError, TerrariumError } from '../kube/errors';
+import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
+import { environmentFromObjects, sandboxesFromObjects } from './model';
+import {
+  ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
+  podSelector, selectorString, workspaceOrdinalOf,
+} from './names';
+import { renderEnvironment, renderHostKeySecret, renderNamespace } from './render';
+import type { EnvSpec, Environment, Sandbox } from './types';
+import { validateName, validateNamespace, validateReplicas, validateSandboxName, validateSpec } from './validate';
+
+/**
+ * Environment operations against one cluster and namespace (cluster.namespace). Every request goes
+ * through cluster.call, so failures are TerrariumErrors that name the verb and resource; names are
+ * validated before anything is sent.
+ */
+
+export interface OpOptions { signal?: AbortSignal }
+export interface CreateOptions extends OpOptions {
+  maxReplicas?: number;
+  /** Re-apply to an existing environment instead of failing with AlreadyExists. */
+  update?: boolean;
+  /** Progress and non-fatal notes ("namespace labels could not be applied"); never secret material. */
+  log?: (line: string) => void;
+}
+export interface ScaleOptions extends OpOptions { maxReplicas?: number }
+
+type Opts = ConfigurationOptions | undefined;
+const ssa = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, o as any) as ConfigurationOptions;
+const merge = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o as any) as ConfigurationOptions;
+const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+
+function where(cluster: Cluster): string {
+  return ` in namespace "${cluster.namespace}" (context "${cluster.context}")`;
+}
+
+async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+  try { return await p; } catch (e) { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; }
+}
+
+function noEnvironment(cluster: Cluster, name: string, cause?: unknown): TerrariumError {
+  return new TerrariumError('NotFound', `There is no environment "${name}"${where(cluster)}.`,
+    'Check the name and namespace ("terrarium status" lists environments), or create it.', { cause, status: 404 });
+}
+
+async function readStatefulSet(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1StatefulSet | undefined> {
+  return orUndefined(cluster.call({ verb: 'get', resource: 'statefulsets.apps', name },
+    (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal }));
+}
+
+/** The environment's StatefulSet; NotFound in environment words when missing or not Terrarium's. */
+async function requireStatefulSet(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1StatefulSet> {
+  const sts = await readStatefulSet(cluster, name, signal);
+  if (!sts) throw noEnvironment(cluster, name);
+  if (sts.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
+    throw new TerrariumError('InvalidInput', `The StatefulSet "${name}"${where(cluster)} is not managed by Terrarium.`,
+      'Terrarium only operates on environments it created (label app.kubernetes.io/managed-by=terrarium).');
+  }
+  return sts;
+}
+
+/** Server-side apply of one rendered object with field manager "terrarium" (force: we own these fields). */
+export async function applyObject(cluster: Cluster, obj: KubernetesObject, signal?: AbortSignal): Promise<KubernetesObject> {
+  const name = obj.metadata?.name ?? '';
+  const namespace = cluster.namespace;
+  const p = { name, namespace, body: obj, fieldManager: FIELD_MANAGER, force: true };
+  const call = <T>(resource: string, fn: (o: Opts) => Promise<T>, ns: string | undefined = namespace) =>
+    cluster.call({ verb: 'patch', resource, name, namespace: ns }, fn, { signal }) as Promise<KubernetesObject>;
+  switch (obj.kind) {
+    case 'Namespace': return call('namespaces', (o) => cluster.core.patchNamespace({ name, body: obj, fieldManager: FIELD_MANAGER, force: true }, ssa(o)), undefined);
+    case 'LimitRange': return call('limitranges', (o) => cluster.core.patchNamespacedLimitRange(p, ssa(o)));
+    case 'Service': return call('services', (o) => cluster.core.patchNamespacedService(p, ssa(o)));
+    case 'NetworkPolicy': return call('networkpolicies.networking.k8s.io', (o) => cluster.networking.patchNamespacedNetworkPolicy(p, ssa(o)));
+    case 'StatefulSet': return call('statefulsets.apps', (o) => cluster.apps.patchNamespacedStatefulSet(p, ssa(o)));
+    case 'Role': return call('roles.rbac.authorization.k8s.io', (o) => cluster.rbac.patchNamespacedRole(p, ssa(o)));
+    case 'RoleBinding': return call('rolebindings.rbac.authorization.k8s.io', (o) => cluster.rbac.patchNamespacedRoleBinding(p, ssa(o)));
+    default: throw new Error(`applyObject: unsupported kind ${obj.kind}`);
+  }
+}
+
+/**
+ * The environment's host key: created once (a new ed25519 key in `<env>-hostkey`), and on every
+ * later apply the existing Secret is kept as it is, so pinned host keys stay valid.
+ */
+async function ensureHostKey(cluster: Cluster, env: string, signal?: AbortSignal): Promise<string> {
+  const secretName = hostKeySecretName(env);
+  const pair = generateHostKeyPair();
+  const body = renderHostKeySecret(env, cluster.namespace, pair);
+  try {
+    await cluster.call({ verb: 'create', resource: 'secrets', name: secretName },
+      (o) => cluster.core.createNamespacedSecret({ namespace: cluster.namespace, body, fieldManager: FIELD_MANAGER }, o), { signal });
+    return pair.publicKey;
+  } catch (e) {
+    if (!isTerrariumError(e, 'AlreadyExists') && !isTerrariumError(e, 'Conflict')) throw e;
+  }
+  const existing = await cluster.call({ verb: 'get', resource: 'secrets', name: secretName },
+    (o) => cluster.core.readNamespacedSecret({ name: secretName, namespace: cluster.namespace }, o), { signal });
+  const pub = existing.data?.[HOST_KEY_PUBLIC];
+  try {
+    if (!pub) throw new Error('missing');
+    return normalizePublicKey(Buffer.from(pub, 'base64').toString('utf8'));
+  } catch {
+    throw new TerrariumError('Invalid', `The Secret "${secretName}"${where(cluster)} has no valid ${HOST_KEY_PUBLIC}.`,
+      `Delete the Secret (kubectl delete secret ${secretName} -n ${cluster.namespace}) and apply the environment again to generate a new host key; connected clients will then see a changed host key.`);
+  }
+}
+
+/**
+ * Creates an environment: the namespace (Pod Security restricted), its LimitRange, Service,
+ * NetworkPolicy, host-key Secret and StatefulSet, all by server-side apply. Re-running after a
+ * partial failure finishes the job; an existing environment is AlreadyExists unless opts.update.
+ */
+export async function createEnvironment(cluster: Cluster, spec: EnvSpec, opts: CreateOptions = {}): Promise<Environment> {
+  const { signal } = opts;
+  validateSpec(spec, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
+  validateNamespace(cluster.namespace);
+  const log = opts.log ?? (() => undefined);
+
+  const existing = await readStatefulSet(cluster, spec.name, signal);
+  if (existing) {
+    if (existing.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
+      throw new TerrariumError('AlreadyExists', `A StatefulSet named "${spec.name}" that Terrarium does not manage already exists${where(cluster)}.`, 'Choose another environment name.');
+    }
+    if (existing.metadata?.deletionTimestamp) {
+      throw new TerrariumError('Conflict', `The environment "${spec.name}" is still being deleted${where(cluster)}.`, 'Wait until it is gone, then create it again.');
+    }
+    if (!opts.update) {
+      throw new TerrariumError('AlreadyExists', `An environment named "${spec.name}" already exists${where(cluster)}.`,
+        'Choose another name, or scale or start the existing environment.', { status: 409 });
+    }
+  }
+
+  // Keep the live replica count on a re-apply that does not state one (it may have been scaled since).
+  const replicas = spec.replicas ?? (existing ? existing.spec?.replicas ?? 1 : undefined);
+  try {
+    await applyObject(cluster, renderNamespace(cluster.namespace), signal);
+  } catch (e) {
+    // A namespaced Role cannot touch Namespace objects; users then work in one an admin prepared.
+    if (!isTerrariumError(e, 'Forbidden')) throw e;
+    log(`Could not apply the namespace "${cluster.namespace}" (${e.message}); continuing, assuming an administrator created it with Pod Security labels.`);
+  }
+  const publicKey = await ensureHostKey(cluster, spec.name, signal);
+  log(`Host key of ${spec.name}: ${publicKey}`);
+  // Everything but the namespace (applied above); the host key is a Secret created once, never applied.
+  const objects = renderEnvironment({ ...spec, replicas }, { namespace: cluster.namespace, hostKey: { publicKey } })
+    .filter((o) => o.kind !== 'Namespace');
+  let applied: KubernetesObject | undefined;
+  for (const obj of objects) {
+    log(`Applying ${obj.kind} ${obj.metadata?.name}`);
+    applied = await applyObject(cluster, obj, signal);
+  }
+  return environmentFromObjects(applied as V1StatefulSet, []);
+}
+
+async function setReplicas(cluster: Cluster, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
+  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps/scale', name },
+    (o) => cluster.apps.patchNamespacedStatefulSetScale({ name, namespace: cluster.namespace, body: { spec: { replicas } }, fieldManager: FIELD_MANAGER }, merge(o)),
+    { signal });
+}
+
+async function setLastReplicas(cluster: Cluster, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
+  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
+    (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, body: { metadata: { annotations: { [ANNOTATION_LAST_REPLICAS]: String(replicas) } } } }, merge(o)),
+    { signal });
+}
+
+async function current(cluster: Cluster, name: string, signal?: AbortSignal): Promise<Environment> {
+  const sts = await requireStatefulSet(cluster, name, signal);
+  const pods = await listPods(cluster, selectorString(podSelector(name)), signal);
+  return environmentFromObjects(sts, pods);
+}
+
+/** Sets the number of sandboxes (scale subresource). Scaling down keeps the workspaces. 0 is stop. */
+export async function scaleEnvironment(cluster: Cluster, name: string, replicas: number, opts: ScaleOptions = {}): Promise<Environment> {
+  validateName(name);
+  validateReplicas(replicas, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
+  if (replicas === 0) return stopEnvironment(cluster, name, opts);
+  await requireStatefulSet(cluster, name, opts.signal);
+  await setReplicas(cluster, name, replicas, opts.signal);
+  return current(cluster, name, opts.signal);
+}
+
+/** Scales to 0, remembering the replica count (annotation) for start. Workspaces stay. */
+export async function stopEnvironment(cluster: Cluster, name: string, opts: OpOptions = {}): Promise<Environment> {
+  validateName(name);
+  const sts = await requireStatefulSet(cluster, name, opts.signal);
+  const replicas = sts.spec?.replicas ?? 1;
+  if (replicas > 0) {
+    await setLastReplicas(cluster, name, replicas, opts.signal);
+    await setReplicas(cluster, name, 0, opts.signal);
+  }
+  return current(cluster, name, opts.signal);
+}
+
+/** Scales back up: to `replicas`, else to the count before the last stop, else 1. */
+export async function startEnvironment(cluster: Cluster, name: string, replicas?: number, opts: ScaleOptions = {}): Promise<Environment> {
+  validateName(name);
+  if (replicas !== undefined) validateReplicas(replicas, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
+  const sts = await requireStatefulSet(cluster, name, opts.signal);
+  const now = sts.spec?.replicas ?? 1;
+  const remembered = Number(sts.metadata?.annotations?.[ANNOTATION_LAST_REPLICAS]);
+  const target = replicas ?? (now > 0 ? now : Number.isInteger(remembered) && remembered > 0 ? remembered : 1);
+  if (target === 0) return stopEnvironment(cluster, name, opts);
+  if (target !== now) await setReplicas(cluster, name, target, opts.signal);
+  return current(cluster, name, opts.signal);
+}
+
+/** Deletes the sandbox's pod; the StatefulSet recreates it with the same name and workspace. */
+export async function restartSandbox(cluster: Cluster, sandboxName: string, opts: OpOptions = {}): Promise<void> {
+  validateSandboxName(sandboxName);
+  const pod = await orUndefined(cluster.call({ verb: 'get', resource: 'pods', name: sandboxName },
+    (o) => cluster.core.readNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal }));
+  if (!pod) {
+    throw new TerrariumError('NotFound', `The sandbox "${sandboxName}" has no pod${where(cluster)}; it is stopped or does not exist.`,
+      'Start or scale up its environment to run it again.', { status: 404 });
+  }
+  if (pod.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
+    throw new TerrariumError('InvalidInput', `The pod "${sandboxName}"${where(cluster)} is not a Terrarium sandbox.`, 'Terrarium only restarts pods of its own environments.');
+  }
+  await orUndefined(cluster.call({ verb: 'delete', resource: 'pods', name: sandboxName },
+    (o) => cluster.core.deleteNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal }));
+}
+
+export interface DeleteResult { keptWorkspaces: string[]; deletedWorkspaces: string[] }
+
+/**
+ * Deletes the StatefulSet (its pods follow), Service, NetworkPolicy and host-key Secret. Workspace
+ * PVCs are kept unless deleteWorkspaces; either way the result names them. Objects already gone
+ * are fine, so a delete interrupted half-way can simply be repeated.
+ */
+export async function deleteEnvironment(cluster: Cluster, name: string, opts: OpOptions & { deleteWorkspaces: boolean }): Promise<DeleteResult> {
+  validateName(name);
+  const { signal } = opts;
+  const sts = await readStatefulSet(cluster, name, signal);
+  if (sts && sts.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
+    throw new TerrariumError('InvalidInput', `The StatefulSet "${name}"${where(cluster)} is not managed by Terrarium.`, 'Terrarium only deletes environments it created.');
+  }
+  const ns = cluster.namespace;
+  const del = (resource: string, objName: string, fn: (o: Opts) => Promise<unknown>) =>
+    orUndefined(cluster.call({ verb: 'delete', resource, name: objName }, fn, { signal })).then((r) => r !== undefined);
+
+  if (sts) {
+    await del('statefulsets.apps', name, (o) => cluster.apps.deleteNamespacedStatefulSet({ name, namespace: ns, propagationPolicy: 'Background' }, o));
+  }
+  const pvcs = (await cluster.call({ verb: 'list', resource: 'persistentvolumeclaims' },
+    (o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: ns }, o), { signal })).items
+    .map((c) => c.metadata?.name ?? '')
+    .filter((n) => workspaceOrdinalOf(name, n) !== undefined)
+    .sort((a, b) => (workspaceOrdinalOf(name, a) ?? 0) - (workspaceOrdinalOf(name, b) ?? 0));
+  const svc = await del('services', name, (o) => cluster.core.deleteNamespacedService({ name, namespace: ns }, o));
+  const np = await del('networkpolicies.networking.k8s.io', name, (o) => cluster.networking.deleteNamespacedNetworkPolicy({ name, namespace: ns }, o));
+  const secret = await del('secrets', hostKeySecretName(name), (o) => cluster.core.deleteNamespacedSecret({ name: hostKeySecretName(name), namespace: ns }, o));
+  // Without a StatefulSet, leftovers of an earlier delete (or a failed create) still count as "this environment".
+  if (!sts && !svc && !np && !secret && !(opts.deleteWorkspaces && pvcs.length)) throw noEnvironment(cluster, name);
+  if (!opts.deleteWorkspaces) return { keptWorkspaces: pvcs, deletedWorkspaces: [] };
+  for (const pvc of pvcs) {
+    await del('persistentvolumeclaims', pvc, (o) => cluster.core.deleteNamespacedPersistentVolumeClaim({ name: pvc, namespace: ns }, o));
+  }
+  return { keptWorkspaces: [], deletedWorkspaces: pvcs };
+}
+
+async function listPods(cluster: Cluster, labelSelector: string, signal?: AbortSignal): Promise<V1Pod[]> {
+  return (await cluster.call({ verb: 'list', resource: 'pods' },
+    (o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector }, o), { signal })).items;
+}
+
+async function listStatefulSets(cluster: Cluster, signal?: AbortSignal): Promise<V1StatefulSet[]> {
+  return (await cluster.call({ verb: 'list', resource: 'statefulsets.apps' },
+    (o) => cluster.apps.listNamespacedStatefulSet({ namespace: cluster.namespace, labelSelector: MANAGED_SELECTOR }, o), { signal })).items;
+}
+
+/**
+ * Warning events explain Pending sandboxes. They are a detail: when they cannot be read (no
+ * permission, a server without field selectors on events) statuses are just less specific.
+ */
+async function listWarnings(cluster: Cluster, signal?: AbortSignal): Promise<CoreV1Event[]> {
+  try {
+    return (await cluster.call({ verb: 'list', resource: 'events' },
+      (o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'type=Warning' }, o), { signal, retries: 1 })).items;
+  } catch (e) {
+    if (signal?.aborted || isTerrariumError(e, 'Cancelled')) throw e;
+    return [];
+  }
+}
+
+export async function listEnvironments(cluster: Cluster, opts: OpOptions = {}): Promise<Environment[]> {
+  const [sets, pods] = await Promise.all([listStatefulSets(cluster, opts.signal), listPods(cluster, MANAGED_SELECTOR, opts.signal)]);
+  return sets.map((s) => environmentFromObjects(s, pods)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function getEnvironment(cluster: Cluster, name: string, opts: OpOptions = {}): Promise<Environment> {
+  validateName(name);
+  return current(cluster, name, opts.signal);
+}
+
+/** Sandboxes of one environment (or all), including Stopped ones whose workspace PVC outlived the pod. */
+export async function listSandboxes(cluster: Cluster, environment?: string, opts: OpOptions = {}): Promise<Sandbox[]> {
+  if (environment !== undefined) validateName(environment);
+  const { signal } = opts;
+  const sets = environment !== undefined ? [await requireStatefulSet(cluster, environment, signal)] : await listStatefulSets(cluster, signal);
+  if (!sets.length) return [];
+  const selector = environment !== undefined ? selectorString(podSelector(environment)) : MANAGED_SELECTOR;
+  const [pods, pvcs, events] = await Promise.all([
+    listPods(cluster, selector, signal),
+    cluster.call({ verb: 'list', resource: 'persistentvolumeclaims' },
+      (o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace }, o), { signal })
+      .then((l) => l.items as V1PersistentVolumeClaim[]),
+    listWarnings(cluster, signal),
+  ]);
+  return sets
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
+    .flatMap((s) => sandboxesFromObjects(s, pods, pvcs, events));
+}

@@ -1,0 +1,116 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { HOST_KEY_PRIVATE, HOST_KEY_PUBLIC } from '../ssh/hostkey';
+import { loadManifest, substitute, type ManifestObject } from './manifests';
+import {
+  ANNOTATION_HOST_PUBLIC_KEY, DEFAULT_IMAGE, SANDBOX_CONTAINER, environmentLabels, hostKeySecretName,
+} from './names';
+import type { EnvSpec } from './types';
+import { validateNamespace, validateSpec } from './validate';
+
+export const DEFAULTS = {
+  replicas: 1,
+  image: DEFAULT_IMAGE,
+  cpu: { request: '500m', limit: '2' },
+  memory: { request: '1Gi', limit: '4Gi' },
+  storage: { size: '10Gi' },
+} as const;
+
+export interface HostKeyMaterial {
+  publicKey: string;
+  /** Present only when the Secret is to be created (first create); never on re-apply. */
+  privateKeyOpenSSH?: string;
+}
+
+export interface RenderOptions {
+  namespace: string;
+  hostKey?: HostKeyMaterial;
+  /** Overrides where manifests/ is found (tests). */
+  manifestsDir?: string;
+}
+
+function one(file: Parameters<typeof loadManifest>[0], params: Record<string, string>, dir?: string): ManifestObject {
+  const [obj] = loadManifest(file, dir);
+  if (!obj) throw new Error(`manifests/${file}.yaml has no object.`);
+  return substitute(obj, params);
+}
+
+/**
+ * The objects of one environment, in apply order: Namespace, LimitRange, Service, NetworkPolicy,
+ * the host-key Secret (only when hostKey carries the private key) and the StatefulSet.
+ */
+export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): KubernetesObject[] {
+  validateSpec(spec, Number.MAX_SAFE_INTEGER);
+  validateNamespace(opts.namespace);
+  const dir = opts.manifestsDir;
+  const params = { name: spec.name, namespace: opts.namespace, image: spec.image ?? DEFAULTS.image };
+
+  const ns = renderNamespace(opts.namespace, dir);
+  const limits = one('limitrange', params, dir);
+  const svc = one('service', params, dir);
+  const netpol = one('networkpolicy', params, dir);
+  for (const cidr of spec.egressAllow ?? []) {
+    netpol.spec.egress.push({ to: [{ ipBlock: { cidr: cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}` } }] });
+  }
+
+  const sts = one('statefulset', params, dir);
+  sts.spec.replicas = spec.replicas ?? DEFAULTS.replicas;
+  const container = (sts.spec.template.spec.containers as any[]).find((c) => c.name === SANDBOX_CONTAINER);
+  if (!container) throw new Error(`manifests/statefulset.yaml has no container named ${SANDBOX_CONTAINER}.`);
+  container.resources = {
+    requests: { cpu: spec.cpu?.request ?? DEFAULTS.cpu.request, memory: spec.memory?.request ?? DEFAULTS.memory.request },
+    limits: { cpu: spec.cpu?.limit ?? DEFAULTS.cpu.limit, memory: spec.memory?.limit ?? DEFAULTS.memory.limit },
+  };
+  const claim = sts.spec.volumeClaimTemplates[0];
+  claim.spec.resources.requests.storage = spec.storage?.size ?? DEFAULTS.storage.size;
+  if (spec.storage?.className) claim.spec.storageClassName = spec.storage.className;
+  if (opts.hostKey) {
+    sts.metadata.annotations = { ...sts.metadata.annotations, [ANNOTATION_HOST_PUBLIC_KEY]: opts.hostKey.publicKey };
+  }
+
+  const out: KubernetesObject[] = [ns, limits, svc, netpol];
+  if (opts.hostKey?.privateKeyOpenSSH) out.push(renderHostKeySecret(spec.name, opts.namespace, opts.hostKey));
+  out.push(sts);
+  return out;
+}
+
+/** The namespace with Pod Security "restricted" enforced, audited and warned. */
+export function renderNamespace(namespace: string, manifestsDir?: string): KubernetesObject {
+  validateNamespace(namespace);
+  return one('namespace', { namespace }, manifestsDir);
+}
+
+/** The `<env>-hostkey` Secret the pods mount read-only; created once, never re-applied. */
+export function renderHostKeySecret(env: string, namespace: string, key: HostKeyMaterial): KubernetesObject & { type: string; stringData: Record<string, string> } {
+  if (!key.privateKeyOpenSSH) throw new Error('A host-key Secret needs the private key.');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: hostKeySecretName(env), namespace, labels: environmentLabels(env) },
+    type: 'Opaque',
+    stringData: { [HOST_KEY_PRIVATE]: key.privateKeyOpenSSH, [HOST_KEY_PUBLIC]: `${key.publicKey}\n` },
+  };
+}
+
+export interface RbacSubject {
+  kind: 'User' | 'Group' | 'ServiceAccount';
+  name: string;
+  /** For a ServiceAccount in another namespace. */
+  namespace?: string;
+}
+
+/** The least-privilege Role for Terrarium users and a RoleBinding of it to one subject. */
+export function renderRbac(opts: { namespace: string; subject: RbacSubject; manifestsDir?: string }): KubernetesObject[] {
+  validateNamespace(opts.namespace);
+  // The binding is named after the subject; subjects ("alice@example.com", "system:serviceaccount:…") are not object names.
+  const slug = opts.subject.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'subject';
+  const [role, binding] = loadManifest('rbac', opts.manifestsDir);
+  if (!role || !binding) throw new Error('manifests/rbac.yaml must hold a Role and a RoleBinding.');
+  role.metadata.namespace = opts.namespace;
+  binding.metadata.namespace = opts.namespace;
+  binding.metadata.name = `terrarium-user-${slug}`;
+  const s = opts.subject;
+  binding.subjects = [s.kind === 'ServiceAccount'
+    ? { kind: 'ServiceAccount', name: s.name, namespace: s.namespace ?? opts.namespace }
+    : { apiGroup: 'rbac.authorization.k8s.io', kind: s.kind, name: s.name }];
+  return [role, binding];
+}

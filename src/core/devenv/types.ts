@@ -1,0 +1,61 @@
+/** What a person asks for when creating (or re-applying) an environment. Unset fields take defaults. */
+export interface EnvSpec {
+  name: string;
+  image?: string;
+  replicas?: number;
+  cpu?: { request?: string; limit?: string };
+  memory?: { request?: string; limit?: string };
+  storage?: { size?: string; className?: string };
+  /** Extra CIDRs sandboxes may reach besides DNS and public addresses (e.g. an internal Git server). */
+  egressAllow?: string[];
+}
+
+export interface RequestLimit { request?: string; limit?: string }
+
+export type EnvironmentStatus = 'Ready' | 'Starting' | 'Degraded' | 'Stopped' | 'Deleting';
+
+/** One environment as read from its StatefulSet (and its pods, for readiness). */
+export interface Environment {
+  name: string;
+  namespace: string;
+  /** spec.replicas: how many sandboxes are wanted. */
+  desired: number;
+  /** Sandboxes whose pod is Ready. */
+  ready: number;
+  image: string;
+  status: EnvironmentStatus;
+  resources: { cpu: RequestLimit; memory: RequestLimit };
+  storage: { size?: string; className?: string };
+  /** "ssh-ed25519 AAAA..." that every sandbox of the environment presents. */
+  hostPublicKey?: string;
+  /** Replicas before the last stop, so start brings the same number back. */
+  lastReplicas?: number;
+  createdAt?: string;
+  generation?: number;
+}
+
+export type SandboxPhase =
+  | 'Ready' | 'Starting' | 'Pending' | 'CrashLoopBackOff' | 'ImagePullBackOff'
+  | 'Terminating' | 'Stopped' | 'Failed' | 'Unknown';
+
+/** A status a person understands: the phase, a short reason and, where there is one, the cluster's own words. */
+export interface SandboxStatus {
+  phase: SandboxPhase;
+  reason?: string;
+  message?: string;
+}
+
+/** One pod of an environment (`<env>-<ordinal>`) with its workspace PVC; Stopped when only the PVC exists. */
+export interface Sandbox {
+  name: string;
+  environment: string;
+  ordinal: number;
+  status: SandboxStatus;
+  pvc: string;
+  pvcPhase?: string;
+  claimedBy?: string;
+  restarts: number;
+  podIP?: string;
+  node?: string;
+  createdAt?: string;
+}

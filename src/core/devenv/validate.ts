@@ -1,0 +1,92 @@
+import { isIP } from 'node:net';
+import { TerrariumError } from '../kube/errors';
+import { DEFAULT_MAX_REPLICAS } from './names';
+import type { EnvSpec } from './types';
+
+/**
+ * Longest environment name. The StatefulSet controller labels each pod with
+ * `controller-revision-hash: <name>-<10 char hash>`, a label value limited to 63 characters.
+ */
+export const MAX_NAME_LENGTH = 52;
+
+/**
+ * An RFC 1123 label that also starts with a letter (the headless Service shares the name and
+ * Service names must), at most 52 characters. Checked before any request is sent.
+ */
+export function validateName(name: string, what = 'environment name'): void {
+  const hint = `Use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit, at most ${MAX_NAME_LENGTH} characters, e.g. "team-dev".`;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new TerrariumError('InvalidInput', `The ${what} is empty.`, hint);
+  }
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new TerrariumError('InvalidInput', `The ${what} ${shown} is ${name.length} characters long; at most ${MAX_NAME_LENGTH} fit into the names of its pods and workspaces.`, hint);
+  }
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    throw new TerrariumError('InvalidInput', `The ${what} ${shown} is not a valid Kubernetes name (RFC 1123 label).`, hint);
+  }
+}
+
+/** A sandbox name is `<environment>-<ordinal>`. */
+export function validateSandboxName(name: string): void {
+  const m = /^(.*)-(0|[1-9][0-9]*)$/.exec(typeof name === 'string' ? name : '');
+  const hint = 'Sandboxes are named <environment>-<ordinal>, e.g. "team-dev-0".';
+  if (!m) throw new TerrariumError('InvalidInput', `${JSON.stringify(name)} is not a sandbox name.`, hint);
+  validateName(m[1]!, 'environment part of the sandbox name');
+}
+
+/** Whole number of sandboxes from 0 (stopped) to max (the terrarium.maxReplicas setting, default 20). */
+export function validateReplicas(n: number, max: number = DEFAULT_MAX_REPLICAS): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
+    throw new TerrariumError('InvalidInput', `${Number.isNaN(n) ? 'That' : String(n)} is not a valid number of sandboxes: use a whole number from 0 to ${max}.`,
+      n > max ? `The limit comes from the terrarium.maxReplicas setting (${max}); raise it to allow more.` : 'For example 3.');
+  }
+}
+
+// Kubernetes resource.Quantity: a number with an optional binary (Ki..Ei), decimal (m, k, M..E) or exponent suffix.
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$/;
+
+export function validateQuantity(value: string, what: string, example: string): void {
+  if (typeof value !== 'string' || !QUANTITY.test(value)) {
+    throw new TerrariumError('InvalidInput', `The ${what} ${JSON.stringify(value)} is not a Kubernetes quantity.`, `Use a number with an optional unit, e.g. "${example}".`);
+  }
+}
+
+/** "10.1.2.0/24", "2001:db8::/32" or a bare address (taken as /32 or /128). */
+export function validateCidr(value: string): void {
+  const [addr, bits, ...rest] = typeof value === 'string' ? value.split('/') : [];
+  const family = addr ? isIP(addr) : 0;
+  const max = family === 6 ? 128 : 32;
+  const ok = family !== 0 && rest.length === 0 && (bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max));
+  if (!ok) {
+    throw new TerrariumError('InvalidInput', `The egress allow-list entry ${JSON.stringify(value)} is not a CIDR.`, 'Use an address block such as "10.20.0.0/16" or a single address such as "10.20.1.5".');
+  }
+}
+
+/** Everything in a spec, so a bad value fails here with its name instead of as a 422 mid-way through an apply. */
+export function validateSpec(spec: EnvSpec, maxReplicas: number = DEFAULT_MAX_REPLICAS): void {
+  validateName(spec.name);
+  if (spec.replicas !== undefined) validateReplicas(spec.replicas, maxReplicas);
+  if (spec.image !== undefined && (typeof spec.image !== 'string' || !/^[^\s]+$/.test(spec.image))) {
+    throw new TerrariumError('InvalidInput', `The image ${JSON.stringify(spec.image)} is not an image reference.`, 'Use a reference such as "ghcr.io/terrarium-dev/devenv:latest".');
+  }
+  for (const [key, v] of [['cpu', spec.cpu], ['memory', spec.memory]] as const) {
+    const example = key === 'cpu' ? '500m' : '2Gi';
+    if (v?.request !== undefined) validateQuantity(v.request, `${key} request`, example);
+    if (v?.limit !== undefined) validateQuantity(v.limit, `${key} limit`, example);
+  }
+  if (spec.storage?.size !== undefined) validateQuantity(spec.storage.size, 'storage size', '10Gi');
+  const cls = spec.storage?.className;
+  if (cls !== undefined && cls !== '' && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(cls)) {
+    throw new TerrariumError('InvalidInput', `The storage class ${JSON.stringify(cls)} is not a valid StorageClass name.`, 'Use the name shown by "kubectl get storageclass", or leave it empty for the cluster default.');
+  }
+  for (const cidr of spec.egressAllow ?? []) validateCidr(cidr);
+}
+
+/** Namespaces are plain RFC 1123 labels (a leading digit is allowed), at most 63 characters. */
+export function validateNamespace(name: string): void {
+  if (typeof name !== 'string' || name.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    throw new TerrariumError('InvalidInput', `The namespace ${JSON.stringify(name)} is not a valid Kubernetes namespace name.`,
+      'Use lowercase letters, digits and "-", at most 63 characters, e.g. "devenv".');
+  }
+}

@@ -1,0 +1,18 @@
+import type * as Modules from './coreModules';
+
+export type Core = typeof Modules;
+
+let core: Core | undefined;
+
+/**
+ * The Kubernetes client and Terrarium's core live in their own bundle, dist/extension-core.js,
+ * required on first use: activation parses a small file, and a view that is never opened never
+ * loads client-node. The name is in a variable so esbuild leaves the require alone.
+ */
+export function loadCore(): Core {
+  if (!core) {
+    const file = './extension-core.js';
+    core = require(file) as Core;
+  }
+  return core;
+}

@@ -1,0 +1,15 @@
+/**
+ * Everything the extension uses from the core, as one entry point. esbuild bundles it separately
+ * into dist/extension-core.js (client-node is most of it), loaded on first use by core.ts.
+ */
+export * as devenv from '../core/devenv';
+export * as claims from '../core/devenv/claims';
+export * as watch from '../core/devenv/watch';
+export * as keys from '../core/ssh/keys';
+export * as connect from '../core/connect/prepare';
+export * as tmux from '../core/tmux/sessions';
+export * as execTty from '../core/tmux/execTty';
+export * as localForward from '../core/tunnel/localForward';
+export * as exec from '../core/kube/exec';
+export * as health from '../core/kube/health';
+export * as kubeconfig from '../core/kube/kubeconfig';

@@ -1,0 +1,187 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { load } from 'js-yaml';
+import { utils } from 'ssh2';
+import { TerrariumError } from '../../src/core/kube/errors';
+import { findManifestsDir, renderEnvironment, renderRbac } from '../../src/core/devenv';
+import { generateHostKeyPair, normalizePublicKey } from '../../src/core/ssh/hostkey';
+
+type Obj = Record<string, any>;
+const KEY = { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB', privateKeyOpenSSH: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n' };
+const render = (spec: Parameters<typeof renderEnvironment>[0], hostKey: Parameters<typeof renderEnvironment>[1]['hostKey'] = KEY) =>
+  renderEnvironment(spec, { namespace: 'devenv', hostKey }) as Obj[];
+
+describe('renderEnvironment', () => {
+  test('renders the namespace, LimitRange, Service, NetworkPolicy, host-key Secret and StatefulSet, in apply order', () => {
+    assert.deepEqual(render({ name: 'web' }).map((o) => o.kind), ['Namespace', 'LimitRange', 'Service', 'NetworkPolicy', 'Secret', 'StatefulSet']);
+  });
+
+  test('without the private key there is no Secret (it is created once, never re-applied)', () => {
+    const objs = render({ name: 'web' }, { publicKey: KEY.publicKey });
+    assert.ok(!objs.some((o) => o.kind === 'Secret'));
+    assert.equal(objs.find((o) => o.kind === 'StatefulSet')!.metadata.annotations['terrarium.dev/host-public-key'], KEY.publicKey);
+  });
+
+  test('every object is labelled as Terrarium\'s; environment objects name their environment', () => {
+    for (const o of render({ name: 'team-dev' })) {
+      assert.equal(o.metadata.labels['app.kubernetes.io/managed-by'], 'terrarium', o.kind);
+      assert.equal(o.metadata.labels['app.kubernetes.io/name'], 'terrarium', o.kind);
+      // The namespace and its LimitRange are shared by all environments of the namespace.
+      if (o.kind !== 'Namespace' && o.kind !== 'LimitRange') {
+        assert.equal(o.metadata.labels['terrarium.dev/environment'], 'team-dev', o.kind);
+        assert.equal(o.metadata.namespace, 'devenv', o.kind);
+      }
+    }
+    const sts = render({ name: 'team-dev' }).find((o) => o.kind === 'StatefulSet')!;
+    assert.equal(sts.spec.template.metadata.labels['terrarium.dev/environment'], 'team-dev');
+    assert.equal(sts.spec.volumeClaimTemplates[0].metadata.labels['terrarium.dev/environment'], 'team-dev');
+    for (const [k, v] of Object.entries(sts.spec.selector.matchLabels)) assert.equal(sts.spec.template.metadata.labels[k], v);
+  });
+
+  test('parameters land where Kubernetes reads them', () => {
+    const objs = render({ name: 'team-dev', replicas: 3, image: 'example.com/dev:2', cpu: { request: '250m', limit: '1' },
+      memory: { request: '512Mi', limit: '2Gi' }, storage: { size: '25Gi', className: 'fast' } });
+    const sts = objs.find((o) => o.kind === 'StatefulSet')!;
+    assert.equal(sts.metadata.name, 'team-dev');
+    assert.equal(sts.spec.replicas, 3);
+    assert.equal(sts.spec.serviceName, 'team-dev');
+    const c = sts.spec.template.spec.containers[0];
+    assert.equal(c.name, 'devenv');
+    assert.equal(c.image, 'example.com/dev:2');
+    assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } });
+    const claim = sts.spec.volumeClaimTemplates[0];
+    assert.equal(claim.metadata.name, 'workspace');
+    assert.equal(claim.spec.resources.requests.storage, '25Gi');
+    assert.equal(claim.spec.storageClassName, 'fast');
+    const svc = objs.find((o) => o.kind === 'Service')!;
+    assert.equal(svc.spec.clusterIP, 'None');
+    assert.equal(svc.metadata.name, 'team-dev');
+  });
+
+  test('defaults: one sandbox, the default image, cluster default storage class', () => {
+    const sts = render({ name: 'web' }).find((o) => o.kind === 'StatefulSet')!;
+    assert.equal(sts.spec.replicas, 1);
+    assert.match(sts.spec.template.spec.containers[0].image, /devenv/);
+    assert.equal(sts.spec.volumeClaimTemplates[0].spec.storageClassName, undefined);
+    assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '10Gi');
+  });
+
+  test('no placeholder survives rendering', () => {
+    const strings: string[] = [];
+    const walk = (v: unknown): void => {
+      if (typeof v === 'string') strings.push(v);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { strings.push(k); walk(x); }
+    };
+    walk(render({ name: 'web', egressAllow: ['10.1.0.0/16'] }));
+    assert.ok(strings.length > 50);
+    assert.deepEqual(strings.filter((s) => /\{\{|\}\}/.test(s)), []);
+  });
+
+  test('renders are independent copies', () => {
+    const a = render({ name: 'aaa', replicas: 2 });
+    a.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers[0].image = 'changed';
+    const b = render({ name: 'bbb' });
+    assert.notEqual(b.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers[0].image, 'changed');
+  });
+
+  test('validates before rendering', () => {
+    assert.throws(() => render({ name: 'Bad_Name' }), (e: unknown) => e instanceof TerrariumError && e.code === 'InvalidInput');
+    assert.throws(() => renderEnvironment({ name: 'web' }, { namespace: 'Not A Namespace' }), TerrariumError);
+  });
+
+  test('the host-key Secret holds both halves under the names sshd_config expects', () => {
+    const secret = render({ name: 'web' }).find((o) => o.kind === 'Secret')!;
+    assert.equal(secret.metadata.name, 'web-hostkey');
+    assert.deepEqual(Object.keys(secret.stringData).sort(), ['ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub']);
+    assert.equal(secret.stringData['ssh_host_ed25519_key.pub'], `${KEY.publicKey}\n`);
+  });
+});
+
+describe('manifests folder', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'terrarium-manifests-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('is found from src/core/devenv (tsx) and from dist/ (bundle, .vsix)', () => {
+    const repo = path.join(dir, 'ext');
+    fs.mkdirSync(path.join(repo, 'manifests'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'manifests', 'statefulset.yaml'), 'kind: StatefulSet\n');
+    assert.equal(findManifestsDir(path.join(repo, 'src', 'core', 'devenv')), path.join(repo, 'manifests'));
+    assert.equal(findManifestsDir(path.join(repo, 'dist')), path.join(repo, 'manifests'));
+  });
+
+  test('a missing folder is a clear error', () => {
+    assert.throws(() => findManifestsDir(path.join(dir, 'nowhere', 'dist')), (e: unknown) =>
+      e instanceof TerrariumError && /manifests folder was not found/.test(e.message) && /reinstall/.test(e.hint ?? ''));
+  });
+
+  test('the real folder is found from this checkout', () => {
+    assert.ok(fs.existsSync(path.join(findManifestsDir(), 'rbac.yaml')));
+  });
+});
+
+describe('RBAC for users', () => {
+  const rules = (objs: Obj[]) => objs.find((o) => o.kind === 'Role')!.rules as Obj[];
+  const verbsFor = (objs: Obj[], group: string, resource: string) =>
+    new Set(rules(objs).filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs as string[]));
+
+  test('is a namespaced Role bound to the given subject', () => {
+    const objs = renderRbac({ namespace: 'devenv', subject: { kind: 'User', name: 'alice@example.com' } }) as Obj[];
+    assert.deepEqual(objs.map((o) => o.kind), ['Role', 'RoleBinding']);
+    for (const o of objs) assert.equal(o.metadata.namespace, 'devenv');
+    const rb = objs[1]!;
+    assert.equal(rb.metadata.name, 'terrarium-user-alice-example-com');
+    assert.deepEqual(rb.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice@example.com' }]);
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'terrarium-user' });
+    const sa = renderRbac({ namespace: 'devenv', subject: { kind: 'ServiceAccount', name: 'agent', namespace: 'ci' } }) as Obj[];
+    assert.deepEqual(sa[1]!.subjects, [{ kind: 'ServiceAccount', name: 'agent', namespace: 'ci' }]);
+  });
+
+  test('grants what Terrarium needs', () => {
+    const objs = renderRbac({ namespace: 'devenv', subject: { kind: 'Group', name: 'devs' } }) as Obj[];
+    for (const v of ['get', 'list', 'watch', 'patch', 'delete']) assert.ok(verbsFor(objs, 'apps', 'statefulsets').has(v), v);
+    assert.ok(verbsFor(objs, 'apps', 'statefulsets/scale').has('patch'));
+    for (const sub of ['pods/exec', 'pods/portforward']) assert.deepEqual([...verbsFor(objs, '', sub)].sort(), ['create', 'get']);
+    assert.ok(verbsFor(objs, '', 'pods/log').has('get'));
+    for (const r of ['services', 'limitranges', 'persistentvolumeclaims', 'events']) assert.ok(verbsFor(objs, '', r).has('get'), r);
+    assert.ok(verbsFor(objs, 'networking.k8s.io', 'networkpolicies').has('patch'));
+    assert.ok(verbsFor(objs, 'secrets.hashicorp.com', 'vaultstaticsecrets').has('patch'));
+  });
+
+  test('never lets a user list or watch Secrets, and is namespaced only', () => {
+    const objs = renderRbac({ namespace: 'devenv', subject: { kind: 'Group', name: 'devs' } }) as Obj[];
+    assert.deepEqual([...verbsFor(objs, '', 'secrets')].sort(), ['create', 'delete', 'get']);
+    for (const r of rules(objs)) {
+      assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'), JSON.stringify(r));
+    }
+    assert.ok(!objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
+  });
+
+  test('the file itself applies as it stands (kubectl apply -n NS -f manifests/rbac.yaml)', () => {
+    const text = fs.readFileSync(path.join(findManifestsDir(), 'rbac.yaml'), 'utf8');
+    assert.doesNotMatch(text, /\{\{/);
+    assert.ok(text.split('\n---\n').every((doc) => (load(doc) as Obj).metadata.namespace === undefined));
+  });
+});
+
+describe('host keys', () => {
+  test('are fresh ed25519 pairs whose halves belong together', () => {
+    const a = generateHostKeyPair();
+    const b = generateHostKeyPair();
+    assert.notEqual(a.publicKey, b.publicKey);
+    assert.match(a.publicKey, /^ssh-ed25519 AAAA[A-Za-z0-9+/]+=*$/);
+    assert.match(a.privateKeyOpenSSH, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
+    const parsed = utils.parseKey(a.privateKeyOpenSSH);
+    assert.ok(!(parsed instanceof Error));
+    const pub = (Array.isArray(parsed) ? parsed[0] : parsed)!.getPublicSSH();
+    assert.equal(`ssh-ed25519 ${pub.toString('base64')}`, a.publicKey);
+  });
+
+  test('public key lines are normalised to type and key, and junk is refused', () => {
+    assert.equal(normalizePublicKey('ssh-ed25519 AAAAC3Nz host@x\n'), 'ssh-ed25519 AAAAC3Nz');
+    assert.throws(() => normalizePublicKey('not a key'));
+    assert.throws(() => normalizePublicKey(''));
+  });
+});

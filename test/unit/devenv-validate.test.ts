@@ -1,0 +1,88 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TerrariumError } from '../../src/core/kube/errors';
+import { validateCidr, validateName, validateReplicas, validateSandboxName, validateSpec } from '../../src/core/devenv';
+
+function rejects(fn: () => void): TerrariumError {
+  try { fn(); } catch (e) {
+    assert.ok(e instanceof TerrariumError, `expected a TerrariumError, got ${String(e)}`);
+    assert.equal(e.code, 'InvalidInput');
+    return e;
+  }
+  assert.fail('expected the input to be rejected');
+}
+
+describe('environment names', () => {
+  test('accepts RFC 1123 labels up to 52 characters', () => {
+    for (const ok of ['web', 'team-dev', 'a', 'a1', 'x'.repeat(52), 'agent-42-sandbox']) validateName(ok);
+  });
+
+  test('explains the rule and gives an example', () => {
+    const e = rejects(() => validateName('Team_Dev'));
+    assert.equal(e.message, 'The environment name "Team_Dev" is not a valid Kubernetes name (RFC 1123 label).');
+    assert.match(e.hint!, /lowercase letters, digits and "-"/);
+    assert.match(e.hint!, /e\.g\. "team-dev"/);
+  });
+
+  test('rejects uppercase, underscores, dots, leading digits or dashes, trailing dashes and spaces', () => {
+    for (const bad of ['Web', 'my_env', 'a.b', '1web', '-web', 'web-', 'my env', 'wéb', 'web\n']) rejects(() => validateName(bad));
+  });
+
+  test('says why 53 characters are too long', () => {
+    const e = rejects(() => validateName('x'.repeat(53)));
+    assert.match(e.message, /is 53 characters long; at most 52 fit into the names of its pods and workspaces/);
+  });
+
+  test('an empty name says so, naming what was asked for', () => {
+    const e = rejects(() => validateName('', 'sandbox name'));
+    assert.equal(e.message, 'The sandbox name is empty.');
+  });
+
+  test('sandbox names are <environment>-<ordinal>', () => {
+    validateSandboxName('team-dev-0');
+    validateSandboxName('web-12');
+    const e = rejects(() => validateSandboxName('web'));
+    assert.match(e.hint!, /<environment>-<ordinal>/);
+    rejects(() => validateSandboxName('web-01'));
+    rejects(() => validateSandboxName('Web-1'));
+  });
+});
+
+describe('replicas', () => {
+  test('accepts whole numbers from 0 to the maximum', () => {
+    validateReplicas(0, 20);
+    validateReplicas(20, 20);
+    validateReplicas(3);
+  });
+
+  test('above the maximum names the setting that sets it', () => {
+    const e = rejects(() => validateReplicas(21, 20));
+    assert.equal(e.message, '21 is not a valid number of sandboxes: use a whole number from 0 to 20.');
+    assert.match(e.hint!, /terrarium\.maxReplicas setting \(20\)/);
+  });
+
+  test('rejects negatives, fractions and NaN', () => {
+    rejects(() => validateReplicas(-1, 20));
+    rejects(() => validateReplicas(1.5, 20));
+    const e = rejects(() => validateReplicas(Number('three'), 20));
+    assert.match(e.message, /^That is not a valid number of sandboxes/);
+  });
+});
+
+describe('the rest of a spec', () => {
+  test('quantities, storage class, image and egress CIDRs are checked with the field named', () => {
+    assert.match(rejects(() => validateSpec({ name: 'web', cpu: { request: 'lots' } })).message, /cpu request "lots" is not a Kubernetes quantity/);
+    assert.match(rejects(() => validateSpec({ name: 'web', memory: { limit: '4 GB' } })).message, /memory limit/);
+    assert.match(rejects(() => validateSpec({ name: 'web', storage: { size: '10GB!' } })).message, /storage size/);
+    assert.match(rejects(() => validateSpec({ name: 'web', storage: { className: 'Fast SSD' } })).message, /storage class/);
+    assert.match(rejects(() => validateSpec({ name: 'web', image: 'my image' })).message, /not an image reference/);
+    assert.match(rejects(() => validateSpec({ name: 'web', egressAllow: ['10.0.0.0/33'] })).message, /egress allow-list entry "10.0.0.0\/33" is not a CIDR/);
+    assert.match(rejects(() => validateSpec({ name: 'web', replicas: 30 }, 20)).message, /from 0 to 20/);
+  });
+
+  test('accepts the usual forms', () => {
+    validateSpec({ name: 'web', replicas: 2, image: 'ghcr.io/x/y@sha256:abc', cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '1.5Gi' },
+      storage: { size: '10Gi', className: 'standard-rwo' }, egressAllow: ['10.1.0.0/16', '192.168.0.7', '2001:db8::/32'] });
+    validateCidr('0.0.0.0/0');
+  });
+});
