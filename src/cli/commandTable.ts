@@ -1,0 +1,171 @@
+/**
+ * Every `terrarium` subcommand, as data: its words, usage, options and a lazy loader for its
+ * handler. Adding a subcommand is adding one entry here and one small module under commands/.
+ * Handlers are imported only when their command runs, so `--help`, usage errors and the SSH
+ * ProxyCommand never load modules they do not need.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { GlobalOptions, OptionSpecs, OptionValues } from './args';
+import { CONNECT_COMMANDS } from './commands/ssh-registry';
+
+export interface CommandContext {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C; passed into the core. */
+  signal: AbortSignal;
+  now: () => Date;
+  homeDir?: string;
+}
+
+export interface CommandInput {
+  globals: GlobalOptions;
+  values: OptionValues;
+  positionals: string[];
+  /** "terrarium env scale NAME N", for usage errors found by the handler. */
+  usage: string;
+}
+
+/** Returns the exit code (0 when it returns nothing). Throws TerrariumError / UsageError for failures. */
+export type CommandHandler = (input: CommandInput, ctx: CommandContext) => Promise<number | void>;
+
+export interface CommandEntry {
+  kind: 'parsed';
+  /** The words that select it: "env create". */
+  name: string;
+  summary: string;
+  /** Positional arguments as shown in usage: "NAME N". */
+  args?: string;
+  positionals?: { min: number; max: number; names?: string };
+  options?: OptionSpecs;
+  /** More help, shown by `terrarium <command> --help`. */
+  details?: string;
+  load(): Promise<CommandHandler>;
+}
+
+/** A command that parses its own argv and reports its own errors (the connect commands). */
+export interface RawCommandEntry {
+  kind: 'raw';
+  name: string;
+  summary: string;
+  args?: string;
+  run(argv: string[]): Promise<number>;
+}
+
+export type AnyCommand = CommandEntry | RawCommandEntry;
+
+export function usageOf(c: AnyCommand): string {
+  const opts = c.kind === 'raw' || (c.options && Object.keys(c.options).length) ? ' [options]' : '';
+  return `terrarium ${c.name}${c.args ? ` ${c.args}` : ''}${opts}`;
+}
+
+const WAIT_OPTIONS = {
+  wait: { type: 'boolean', description: 'wait until all sandboxes are ready' },
+  timeout: { type: 'string', value: 'SECONDS', description: 'how long --wait waits (default 300)' },
+} as const satisfies OptionSpecs;
+
+const PARSED: CommandEntry[] = [
+  {
+    kind: 'parsed', name: 'status', summary: 'Show the kubeconfig, context, server, health and the environments',
+    details: 'Exits with 1 when a health check fails (e.g. the cluster is unreachable).',
+    load: async () => (await import('./commands/status')).statusCommand,
+  },
+  {
+    kind: 'parsed', name: 'env list', summary: 'List environments with ready/desired sandboxes',
+    load: async () => (await import('./commands/env')).envListCommand,
+  },
+  {
+    kind: 'parsed', name: 'env create', summary: 'Create an environment (a StatefulSet of sandboxes)', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    options: {
+      replicas: { type: 'string', value: 'N', description: 'number of sandboxes (default 1)' },
+      image: { type: 'string', value: 'IMAGE', description: 'container image (default: the Terrarium devenv image)' },
+      cpu: { type: 'string', value: 'REQ[/LIMIT]', description: 'CPU request and limit, e.g. 500m/2' },
+      memory: { type: 'string', value: 'REQ[/LIMIT]', description: 'memory request and limit, e.g. 1Gi/4Gi' },
+      storage: { type: 'string', value: 'SIZE', description: 'size of each workspace volume, e.g. 10Gi' },
+      'storage-class': { type: 'string', value: 'CLASS', description: 'StorageClass of the workspaces (default: the cluster default)' },
+      'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'extra address block sandboxes may reach' },
+      ...WAIT_OPTIONS,
+      verbose: { type: 'boolean', short: 'v', description: 'print each object as it is applied' },
+    },
+    details: 'Creates the namespace if needed (Pod Security "restricted"), then the environment\'s objects by server-side apply.',
+    load: async () => (await import('./commands/env')).envCreateCommand,
+  },
+  {
+    kind: 'parsed', name: 'env scale', summary: 'Set the number of sandboxes (scaling down keeps workspaces)', args: 'NAME N',
+    positionals: { min: 2, max: 2, names: 'environment NAME and number of sandboxes N' },
+    options: { ...WAIT_OPTIONS },
+    load: async () => (await import('./commands/env')).envScaleCommand,
+  },
+  {
+    kind: 'parsed', name: 'env stop', summary: 'Scale to 0, remembering the count; workspaces are kept', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    load: async () => (await import('./commands/env')).envStopCommand,
+  },
+  {
+    kind: 'parsed', name: 'env start', summary: 'Start a stopped environment (as many sandboxes as before)', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    options: { replicas: { type: 'string', value: 'N', description: 'number of sandboxes (default: as before the stop)' }, ...WAIT_OPTIONS },
+    load: async () => (await import('./commands/env')).envStartCommand,
+  },
+  {
+    kind: 'parsed', name: 'env delete', summary: 'Delete an environment; workspaces are kept unless asked', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    options: {
+      'delete-workspaces': { type: 'boolean', description: 'also delete the workspace volumes (their data is lost)' },
+      yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
+    },
+    details: 'Without --delete-workspaces the workspace PVCs stay, and an environment created again with the same\n'
+      + 'name gets them back. Deleting workspaces asks for confirmation unless --yes is given.',
+    load: async () => (await import('./commands/env')).envDeleteCommand,
+  },
+  {
+    kind: 'parsed', name: 'sandbox list', summary: 'List sandboxes (of one environment or all) with their status', args: '[ENV]',
+    positionals: { min: 0, max: 1 },
+    load: async () => (await import('./commands/sandbox')).sandboxListCommand,
+  },
+  {
+    kind: 'parsed', name: 'sandbox restart', summary: 'Restart one sandbox (its pod); the workspace stays', args: 'NAME-ORDINAL',
+    positionals: { min: 1, max: 1, names: 'sandbox name, e.g. web-0' },
+    load: async () => (await import('./commands/sandbox')).sandboxRestartCommand,
+  },
+];
+
+/** Summaries of the connect commands, which live in commands/ssh-registry.ts. */
+const CONNECT_SUMMARIES: Record<string, { summary: string; args?: string }> = {
+  'ssh-proxy': { summary: 'SSH ProxyCommand: stdio to a sandbox\'s sshd over the Kubernetes API' },
+  forward: { summary: 'Forward a local 127.0.0.1 port to a sandbox (reconnects)', args: 'SANDBOX' },
+  'sandbox claim': { summary: 'Claim a sandbox of an environment for a user', args: 'ENV' },
+  'sandbox release': { summary: 'Release a claimed sandbox', args: 'SANDBOX' },
+  'ssh-config': { summary: 'Print the ssh config entries of an environment', args: 'ENV' },
+  ssh: { summary: 'Run OpenSSH into a sandbox', args: 'SANDBOX [-- CMD]' },
+};
+
+function connectCommands(): RawCommandEntry[] {
+  return Object.entries(CONNECT_COMMANDS).map(([name, run]) => ({
+    kind: 'raw', name, run, summary: CONNECT_SUMMARIES[name]?.summary ?? '', args: CONNECT_SUMMARIES[name]?.args,
+  }));
+}
+
+/** Commands of one group stay together in help: "sandbox claim" next to "sandbox list". */
+function grouped(list: AnyCommand[]): AnyCommand[] {
+  const order = [...new Set(list.map((c) => c.name.split(' ')[0]!))];
+  return order.flatMap((g) => list.filter((c) => c.name.split(' ')[0] === g));
+}
+
+export const COMMANDS: AnyCommand[] = grouped([...PARSED, ...connectCommands()]);
+
+/** First words of multi-word commands: "env", "sandbox". */
+export function commandGroups(commands: AnyCommand[] = COMMANDS): string[] {
+  return [...new Set(commands.filter((c) => c.name.includes(' ')).map((c) => c.name.split(' ')[0]!))];
+}
+
+/** The command selected by the first words of argv (two words before one), and the remaining argv. */
+export function findCommand(argv: string[], commands: AnyCommand[] = COMMANDS): { command: AnyCommand; rest: string[] } | undefined {
+  const two = argv.slice(0, 2).join(' ');
+  const byTwo = argv.length >= 2 ? commands.find((c) => c.name === two) : undefined;
+  if (byTwo) return { command: byTwo, rest: argv.slice(2) };
+  const byOne = commands.find((c) => c.name === argv[0]);
+  return byOne ? { command: byOne, rest: argv.slice(1) } : undefined;
+}

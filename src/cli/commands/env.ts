@@ -1,0 +1,160 @@
+/** `terrarium env list|create|scale|stop|start|delete`. */
+import { createInterface } from 'node:readline/promises';
+import {
+  createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, scaleEnvironment, startEnvironment, stopEnvironment,
+} from '../../core/devenv/operations';
+import { sandboxName, workspaceClaimName } from '../../core/devenv/names';
+import { validateName } from '../../core/devenv/validate';
+import type { EnvSpec, Environment } from '../../core/devenv/types';
+import { parseRequestLimit, parseWholeNumber, UsageError, type OptionValues } from '../args';
+import { clusterFor, where } from '../cluster';
+import type { CommandContext, CommandHandler } from '../commandTable';
+import { environmentJson, environmentsTable, formatList, jsonText, plural } from '../output';
+import { waitSeconds, waitUntilReady } from '../wait';
+import type { Cluster } from '../../core/kube/cluster';
+
+const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export const envListCommand: CommandHandler = async ({ globals }, ctx) => {
+  const cluster = clusterFor(globals, ctx);
+  const envs = await listEnvironments(cluster, { signal: ctx.signal });
+  if (globals.json) { ctx.stdout.write(jsonText({ namespace: cluster.namespace, context: cluster.context, environments: envs.map(environmentJson) })); return; }
+  if (!envs.length) {
+    ctx.stdout.write(`No environments${where(cluster)}.\nCreate one with: terrarium env create NAME --replicas 1\n`);
+    return;
+  }
+  ctx.stdout.write(environmentsTable(envs, ctx.now()));
+};
+
+/** The EnvSpec from `env create` options; values are checked by the core (validateSpec) before any request. */
+export function specFromOptions(name: string, values: OptionValues, usage: string): EnvSpec {
+  const spec: EnvSpec = { name };
+  const replicas = str(values.replicas);
+  if (replicas !== undefined) spec.replicas = parseWholeNumber(replicas, '--replicas', usage);
+  const image = str(values.image);
+  if (image !== undefined) spec.image = image;
+  const cpu = str(values.cpu);
+  if (cpu !== undefined) spec.cpu = parseRequestLimit(cpu, '--cpu', usage);
+  const memory = str(values.memory);
+  if (memory !== undefined) spec.memory = parseRequestLimit(memory, '--memory', usage);
+  const size = str(values.storage);
+  const className = str(values['storage-class']);
+  if (size !== undefined || className !== undefined) spec.storage = { ...(size !== undefined ? { size } : {}), ...(className !== undefined ? { className } : {}) };
+  const egress = values['egress-allow'];
+  if (Array.isArray(egress) && egress.length) spec.egressAllow = egress;
+  return spec;
+}
+
+async function maybeWait(cluster: Cluster, env: Environment, values: OptionValues, usage: string, ctx: CommandContext): Promise<Environment> {
+  if (values.wait !== true || env.desired === 0) return env;
+  const timeoutMs = waitSeconds(str(values.timeout), usage) * 1000;
+  return waitUntilReady(cluster, env.name, { signal: ctx.signal, timeoutMs });
+}
+
+function sandboxRange(env: string, from: number, to: number): string {
+  if (to < from) return '';
+  if (to === from) return sandboxName(env, from);
+  return `${sandboxName(env, from)} … ${sandboxName(env, to)}`;
+}
+
+function readiness(env: Environment, waited: boolean): string {
+  if (env.desired === 0) return '';
+  if (env.ready >= env.desired) return ` All ${plural(env.desired, 'sandbox', 'sandboxes')} ready.`;
+  return waited ? '' : ` ${env.ready} of ${env.desired} ready; follow with: terrarium sandbox list ${env.name}`;
+}
+
+export const envCreateCommand: CommandHandler = async ({ globals, values, positionals, usage }, ctx) => {
+  const spec = specFromOptions(positionals[0]!, values, usage);
+  if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
+  const cluster = clusterFor(globals, ctx);
+  const verbose = values.verbose === true;
+  const created = await createEnvironment(cluster, spec, {
+    signal: ctx.signal,
+    // Progress lines only with --verbose; notes (e.g. a namespace that could not be labelled) always.
+    log: (line) => { if (verbose || !/^(Applying|Host key)/.test(line)) ctx.stderr.write(`${line}\n`); },
+  });
+  const env = await maybeWait(cluster, created, values, usage, ctx);
+  if (globals.json) { ctx.stdout.write(jsonText({ created: true, environment: environmentJson(env) })); return; }
+  const n = env.desired;
+  ctx.stdout.write(`Created environment "${env.name}"${where(cluster)} with ${plural(n, 'sandbox', 'sandboxes')}`
+    + `${n ? ` (${sandboxRange(env.name, 0, n - 1)})` : ''}.${readiness(env, values.wait === true)}\n`);
+};
+
+export const envScaleCommand: CommandHandler = async ({ globals, values, positionals, usage }, ctx) => {
+  const name = positionals[0]!;
+  const replicas = parseWholeNumber(positionals[1]!, 'the number of sandboxes N', usage);
+  if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
+  validateName(name);
+  const cluster = clusterFor(globals, ctx);
+  const before = await getEnvironment(cluster, name, { signal: ctx.signal });
+  const scaled = await scaleEnvironment(cluster, name, replicas, { signal: ctx.signal });
+  const env = await maybeWait(cluster, scaled, values, usage, ctx);
+  const kept = replicas < before.desired
+    ? Array.from({ length: before.desired - replicas }, (_, i) => workspaceClaimName(name, replicas + i)) : [];
+  if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env), previousReplicas: before.desired, keptWorkspaces: kept })); return; }
+  if (replicas === before.desired) {
+    ctx.stdout.write(`Environment "${name}" already has ${plural(replicas, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
+    return;
+  }
+  ctx.stdout.write(`Scaled "${name}" from ${before.desired} to ${plural(replicas, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
+  if (kept.length) {
+    ctx.stdout.write(`The workspaces of ${sandboxRange(name, replicas, before.desired - 1)} are kept (${formatList(kept)}); scaling up again reuses them.\n`);
+  }
+};
+
+export const envStopCommand: CommandHandler = async ({ globals, positionals }, ctx) => {
+  const name = positionals[0]!;
+  validateName(name);
+  const cluster = clusterFor(globals, ctx);
+  const before = await getEnvironment(cluster, name, { signal: ctx.signal });
+  const env = await stopEnvironment(cluster, name, { signal: ctx.signal });
+  if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env), previousReplicas: before.desired })); return; }
+  if (before.desired === 0) { ctx.stdout.write(`Environment "${name}" is already stopped.\n`); return; }
+  ctx.stdout.write(`Stopped "${name}" (was ${plural(before.desired, 'sandbox', 'sandboxes')}); the workspaces are kept.\n`
+    + `Start it again with: terrarium env start ${name}\n`);
+};
+
+export const envStartCommand: CommandHandler = async ({ globals, values, positionals, usage }, ctx) => {
+  const name = positionals[0]!;
+  const r = str(values.replicas);
+  const replicas = r === undefined ? undefined : parseWholeNumber(r, '--replicas', usage);
+  if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
+  validateName(name);
+  const cluster = clusterFor(globals, ctx);
+  const started = await startEnvironment(cluster, name, replicas, { signal: ctx.signal });
+  const env = await maybeWait(cluster, started, values, usage, ctx);
+  if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env) })); return; }
+  ctx.stdout.write(`Started "${name}" with ${plural(env.desired, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
+};
+
+async function confirm(question: string, ctx: CommandContext): Promise<boolean> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
+  try {
+    const answer = await rl.question(question, { signal: ctx.signal });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export const envDeleteCommand: CommandHandler = async ({ globals, values, positionals, usage }, ctx) => {
+  const name = positionals[0]!;
+  validateName(name);
+  const deleteWorkspaces = values['delete-workspaces'] === true;
+  if (deleteWorkspaces && values.yes !== true) {
+    // Deleting workspaces loses data: ask a person, refuse a script that did not say --yes.
+    if (!ctx.stdin.isTTY) throw new UsageError('deleting workspaces loses their data; add --yes to confirm.', usage);
+    const ok = await confirm(`Delete environment "${name}" AND its workspaces (their data is lost)? [y/N] `, ctx);
+    if (!ok) { ctx.stderr.write('Nothing was deleted.\n'); return 1; }
+  }
+  const cluster = clusterFor(globals, ctx);
+  const r = await deleteEnvironment(cluster, name, { deleteWorkspaces, signal: ctx.signal });
+  if (globals.json) { ctx.stdout.write(jsonText({ deleted: name, keptWorkspaces: r.keptWorkspaces, deletedWorkspaces: r.deletedWorkspaces })); return; }
+  ctx.stdout.write(`Deleted environment "${name}"${where(cluster)}.\n`);
+  if (r.deletedWorkspaces.length) ctx.stdout.write(`Deleted ${plural(r.deletedWorkspaces.length, 'workspace')}: ${formatList(r.deletedWorkspaces)}.\n`);
+  if (r.keptWorkspaces.length) {
+    const one = r.keptWorkspaces.length === 1;
+    ctx.stdout.write(`Kept ${plural(r.keptWorkspaces.length, 'workspace')} (${one ? 'PersistentVolumeClaim' : 'PersistentVolumeClaims'}): ${formatList(r.keptWorkspaces)}.\n`
+      + `Creating "${name}" again reuses ${one ? 'it' : 'them'}; delete ${one ? 'it' : 'them'} with: terrarium env delete ${name} --delete-workspaces --yes\n`);
+  }
+};
