@@ -130,6 +130,34 @@ const PARSED: CommandEntry[] = [
     positionals: { min: 1, max: 1, names: 'sandbox name, e.g. web-0' },
     load: async () => (await import('./commands/sandbox')).sandboxRestartCommand,
   },
+  {
+    kind: 'parsed', name: 'tmux ls', summary: 'List the agent sessions (tmux) in a sandbox', args: 'SANDBOX',
+    positionals: { min: 1, max: 1, names: 'SANDBOX' },
+    load: async () => (await import('./commands/tmux')).tmuxListCommand,
+  },
+  {
+    kind: 'parsed', name: 'tmux new', summary: 'Start an agent session, optionally running a command', args: 'SANDBOX NAME [-- COMMAND...]',
+    positionals: { min: 2, max: 1000, names: 'SANDBOX and session NAME' },
+    details: 'The session keeps running when SSH or VS Code disconnects. Example: terrarium tmux new web-0 agent -- claude',
+    load: async () => (await import('./commands/tmux')).tmuxNewCommand,
+  },
+  {
+    kind: 'parsed', name: 'tmux send', summary: 'Type text into an agent session (then Enter)', args: 'SANDBOX NAME TEXT...',
+    positionals: { min: 3, max: 1000, names: 'SANDBOX, session NAME and TEXT' },
+    options: { 'no-enter': { type: 'boolean', description: 'do not press Enter after the text' } },
+    load: async () => (await import('./commands/tmux')).tmuxSendCommand,
+  },
+  {
+    kind: 'parsed', name: 'tmux capture', summary: 'Print what an agent session shows (and its scrollback)', args: 'SANDBOX NAME',
+    positionals: { min: 2, max: 2, names: 'SANDBOX and session NAME' },
+    options: { lines: { type: 'string', value: 'N', description: 'lines of scrollback (default 200)' } },
+    load: async () => (await import('./commands/tmux')).tmuxCaptureCommand,
+  },
+  {
+    kind: 'parsed', name: 'tmux kill', summary: 'Stop an agent session', args: 'SANDBOX NAME',
+    positionals: { min: 2, max: 2, names: 'SANDBOX and session NAME' },
+    load: async () => (await import('./commands/tmux')).tmuxKillCommand,
+  },
 ];
 
 /** Summaries of the connect commands, which live in commands/ssh-registry.ts. */
