@@ -12,6 +12,7 @@ let core: Core | undefined;
 export function loadCore(): Core {
   if (!core) {
     const file = './extension-core.js';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate runtime load of the second bundle
     core = require(file) as Core;
   }
   return core;

@@ -13,7 +13,13 @@ test('every command in package.json is in the command list, and every listed one
 
 test('every registered command id comes from the command list (no string ids in registrations)', () => {
   const files: string[] = [];
-  const walk = (d: string) => { for (const n of readdirSync(d)) { const p = join(d, n); statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') && files.push(p); } };
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) files.push(p);
+    }
+  };
   walk('src/extension');
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
