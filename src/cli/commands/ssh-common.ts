@@ -55,7 +55,10 @@ export async function reportError(e: unknown, io: CommandIo, usage?: string): Pr
     io.stderr.write(`terrarium: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
     return 1;
   }
-  io.stderr.write(`terrarium: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  const debug = !!io.env.TERRARIUM_DEBUG && io.env.TERRARIUM_DEBUG !== '0';
+  io.stderr.write(debug && e instanceof Error && e.stack
+    ? `terrarium: unexpected error: ${e.stack}\n`
+    : `terrarium: unexpected error: ${e instanceof Error ? e.message : String(e)}\n  Run with TERRARIUM_DEBUG=1 for details.\n`);
   return 1;
 }
 
