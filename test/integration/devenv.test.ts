@@ -89,7 +89,11 @@ describe('environment lifecycle', { skip }, () => {
     await scaleEnvironment(cluster, name, 2);
     await waitFor('pods 2-4 to go', async () => ((await podNames()).length === 2 ? true : undefined));
     assert.deepEqual(await pvcNames(), [0, 1, 2, 3, 4].map((i) => `workspace-${name}-${i}`));
-    const sandboxes = await listSandboxes(cluster, name);
+    // Terminating pods take their grace period to go; then ordinals 2-4 are Stopped with their workspaces.
+    const sandboxes = await waitFor('ordinals 2-4 to be Stopped', async () => {
+      const list = await listSandboxes(cluster, name);
+      return list.filter((s) => s.status.phase === 'Stopped').length === 3 ? list : undefined;
+    });
     assert.deepEqual(sandboxes.map((s) => [s.ordinal, s.status.phase === 'Stopped']), [[0, false], [1, false], [2, true], [3, true], [4, true]]);
   });
 

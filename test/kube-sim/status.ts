@@ -1,0 +1,42 @@
+/** Status objects shaped like the real API server's, and the error type the router throws. */
+export class ApiError extends Error {
+  constructor(readonly code: number, readonly reason: string, message: string, readonly details?: Record<string, unknown>) {
+    super(message);
+  }
+  toStatus(): object {
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason,
+      ...(this.details ? { details: this.details } : {}), code: this.code };
+  }
+}
+
+const qualified = (plural: string, group: string) => (group ? `${plural}.${group}` : plural);
+
+export const notFound = (plural: string, group: string, name: string) =>
+  new ApiError(404, 'NotFound', `${qualified(plural, group)} "${name}" not found`, { name, group, kind: plural });
+export const alreadyExists = (plural: string, group: string, name: string) =>
+  new ApiError(409, 'AlreadyExists', `${qualified(plural, group)} "${name}" already exists`, { name, group, kind: plural });
+export const conflict = (plural: string, group: string, name: string) =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(plural, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: plural });
+export const invalid = (kind: string, group: string, name: string, causes: { field: string; message: string; reason?: string }[]) =>
+  new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+    { name, group, kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) });
+export const gone = (message = 'too old resource version') => new ApiError(410, 'Expired', message);
+export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
+export const forbidden = (user: string, verb: string, plural: string, group: string, namespace?: string) =>
+  new ApiError(403, 'Forbidden', `${qualified(plural, group)} is forbidden: User "${user}" cannot ${verb} resource "${plural}" in API group "${group}"${namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope'}`,
+    { kind: plural, group });
+export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The name rules the real API enforces (labels for namespaces, services, pods of StatefulSets). */
+export function validateObjectName(kind: string, group: string, name: unknown, label: boolean): void {
+  if (typeof name !== 'string' || !name) {
+    throw invalid(kind, group, String(name ?? ''), [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
+  }
+  const ok = label ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
+  if (!ok) {
+    throw invalid(kind, group, name, [{ field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 ${label ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` }]);
+  }
+}

@@ -1,0 +1,124 @@
+/** Objects by resource, namespace and name, with a global resourceVersion and a bounded watch history. */
+import { randomUUID } from 'node:crypto';
+import type { ResourceDef } from './resources';
+import { alreadyExists, conflict, gone, notFound } from './status';
+
+export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
+export interface WatchEvent { rv: number; type: WatchType; res: ResourceDef; object: any }
+type Listener = (e: WatchEvent) => void;
+
+const keyOf = (r: ResourceDef, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${ns ?? ''}/${name}`;
+
+export class Store {
+  private objects = new Map<string, any>();
+  private history: WatchEvent[] = [];
+  private listeners = new Set<Listener>();
+  rv = 1;
+  /** Events older than this resourceVersion have been compacted away (watching from before is 410). */
+  compactedBefore = 0;
+  constructor(private readonly historyLimit = 5000) {}
+
+  get(r: ResourceDef, ns: string | undefined, name: string): any | undefined {
+    const o = this.objects.get(keyOf(r, ns, name));
+    return o && structuredClone(o);
+  }
+
+  mustGet(r: ResourceDef, ns: string | undefined, name: string): any {
+    const o = this.get(r, ns, name);
+    if (!o) throw notFound(r.plural, r.group, name);
+    return o;
+  }
+
+  list(r: ResourceDef, ns?: string): any[] {
+    const prefix = `${r.group}/${r.plural}/`;
+    const out: any[] = [];
+    for (const [k, o] of this.objects) {
+      if (!k.startsWith(prefix)) continue;
+      if (ns !== undefined && r.namespaced && o.metadata.namespace !== ns) continue;
+      out.push(structuredClone(o));
+    }
+    return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  }
+
+  create(r: ResourceDef, obj: any): any {
+    const ns = r.namespaced ? obj.metadata.namespace : undefined;
+    const key = keyOf(r, ns, obj.metadata.name);
+    if (this.objects.has(key)) throw alreadyExists(r.plural, r.group, obj.metadata.name);
+    const o = structuredClone(obj);
+    o.metadata = {
+      ...o.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      resourceVersion: String(++this.rv), generation: 1,
+    };
+    if (!r.namespaced) delete o.metadata.namespace;
+    this.objects.set(key, o);
+    this.emit('ADDED', r, o);
+    return structuredClone(o);
+  }
+
+  /** Replaces an object. With a resourceVersion in `obj`, it must match (optimistic concurrency). */
+  update(r: ResourceDef, obj: any, opts: { statusOnly?: boolean; checkVersion?: boolean } = {}): any {
+    const ns = r.namespaced ? obj.metadata.namespace : undefined;
+    const key = keyOf(r, ns, obj.metadata.name);
+    const cur = this.objects.get(key);
+    if (!cur) throw notFound(r.plural, r.group, obj.metadata.name);
+    const wanted = obj.metadata.resourceVersion;
+    if ((opts.checkVersion ?? true) && wanted && wanted !== cur.metadata.resourceVersion) throw conflict(r.plural, r.group, obj.metadata.name);
+    const next = structuredClone(obj);
+    if (opts.statusOnly) {
+      const keep = structuredClone(cur);
+      keep.status = next.status;
+      return this.put(r, key, keep, cur);
+    }
+    // status is written through /status only (as for resources with a status subresource)
+    if (r.subresources?.includes('status') && cur.status !== undefined) next.status = cur.status;
+    next.metadata = {
+      ...next.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp,
+      generation: cur.metadata.generation, ...(cur.metadata.deletionTimestamp ? { deletionTimestamp: cur.metadata.deletionTimestamp } : {}),
+    };
+    if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec) && next.spec !== undefined) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+    return this.put(r, key, next, cur);
+  }
+
+  private put(r: ResourceDef, key: string, next: any, cur: any): any {
+    const same = JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } })
+      === JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: '' } });
+    if (same) return structuredClone(cur); // no-op writes do not bump resourceVersion, like the real API
+    next.metadata.resourceVersion = String(++this.rv);
+    this.objects.set(key, next);
+    this.emit('MODIFIED', r, next);
+    return structuredClone(next);
+  }
+
+  delete(r: ResourceDef, ns: string | undefined, name: string): any {
+    const key = keyOf(r, r.namespaced ? ns : undefined, name);
+    const cur = this.objects.get(key);
+    if (!cur) throw notFound(r.plural, r.group, name);
+    this.objects.delete(key);
+    cur.metadata.resourceVersion = String(++this.rv);
+    this.emit('DELETED', r, cur);
+    return structuredClone(cur);
+  }
+
+  private emit(type: WatchType, res: ResourceDef, object: any): void {
+    const e: WatchEvent = { rv: this.rv, type, res, object: structuredClone(object) };
+    this.history.push(e);
+    if (this.history.length > this.historyLimit) this.compactedBefore = this.history.shift()!.rv;
+    for (const l of [...this.listeners]) l(e);
+  }
+
+  /** Events after `rv` (exclusive); 410 when they were compacted away. */
+  since(rv: number): WatchEvent[] {
+    if (rv < this.compactedBefore) throw gone(`too old resource version: ${rv} (${this.compactedBefore})`);
+    return this.history.filter((e) => e.rv > rv);
+  }
+
+  compact(): void {
+    this.history = [];
+    this.compactedBefore = this.rv;
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}
