@@ -1,0 +1,319 @@
+/**
+ * kube-sim's pod runtime: real local processes behind exec/attach and port-forward, and a real
+ * unprivileged OpenSSH sshd per pod (the devenv image's own sshd_config) on a loopback port that
+ * stands for the pod's port 2222.
+ *
+ * Sim-only mapping: paths under /workspace in exec argv and in sshd_config point at the pod's PVC
+ * folder; /etc/terrarium/hostkey and /tmp point at per-pod folders. HOME is the PVC folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { PodRuntime, PodRuntimeHost, PodView } from './types';
+import { podUser } from './users';
+
+const SSHD = '/usr/sbin/sshd';
+const PTY_HELPER = join(__dirname, 'pty.py');
+const IMAGE_SSHD_CONFIG = join(__dirname, '..', '..', '..', 'manifests', 'image', 'sshd_config');
+const HOSTKEY_MOUNT = '/etc/terrarium/hostkey';
+
+interface PodState {
+  view: PodView;
+  dir: string;
+  home: string;
+  tmp: string;
+  sshd?: ChildProcess;
+  sshPort?: number;
+  streams: Set<WebSocket>;
+  procs: Set<ChildProcess>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}
+
+function waitForPort(port: number, timeoutMs: number, proc?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (proc && proc.exitCode !== null) return reject(new Error(`sshd exited with code ${proc.exitCode}`));
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => { c.destroy(); resolve(); });
+      c.once('error', () => {
+        c.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on 127.0.0.1:${port}`));
+        else setTimeout(attempt, 30);
+      });
+    };
+    attempt();
+  });
+}
+
+function chownTree(path: string, uid?: number, gid?: number): void {
+  if (uid === undefined || gid === undefined) return;
+  chownSync(path, uid, gid);
+}
+
+/** The pod's workspace claim: the PVC behind its "workspace" volume (or the first PVC). */
+function workspaceClaim(pod: any): string | undefined {
+  const vols: any[] = pod.spec?.volumes ?? [];
+  const ws = vols.find((v) => v.name === 'workspace' && v.persistentVolumeClaim) ?? vols.find((v) => v.persistentVolumeClaim);
+  return ws?.persistentVolumeClaim?.claimName;
+}
+
+function hostKeySecret(pod: any): string | undefined {
+  const vols: any[] = pod.spec?.volumes ?? [];
+  const mounts: any[] = pod.spec?.containers?.[0]?.volumeMounts ?? [];
+  const m = mounts.find((x) => x.mountPath === HOSTKEY_MOUNT);
+  const v = vols.find((x) => x.secret && (!m || x.name === m.name));
+  return v?.secret?.secretName;
+}
+
+export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }): PodRuntime {
+  const pods = new Map<string, PodState>();
+  const user = podUser();
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => {
+      for (const p of ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io', 'portforward.k8s.io']) if (protocols.has(p)) return p;
+      return false;
+    },
+  });
+  chmodSync(opts.dataDir, 0o755);
+
+  const key = (ns: string, name: string) => `${ns}/${name}`;
+
+  function mapPath(s: PodState, arg: string): string {
+    if (arg === '/workspace' || arg.startsWith('/workspace/')) return s.home + arg.slice('/workspace'.length);
+    return arg.replace(/(^|[\s=:'"])\/workspace(?=[/\s'"]|$)/g, `$1${s.home}`);
+  }
+
+  function ensureState(view: PodView): PodState {
+    const k = key(view.namespace, view.name);
+    let s = pods.get(k);
+    if (s && s.view.uid === view.uid) return s;
+    const dir = join(opts.dataDir, 'pods', view.namespace, `${view.name}-${view.uid.slice(0, 8)}`);
+    const claim = workspaceClaim(view.object);
+    const home = claim ? host.pvcDir(view.namespace, claim) : join(dir, 'home');
+    const tmp = join(dir, 'tmp');
+    for (const d of [join(opts.dataDir, 'pods'), join(opts.dataDir, 'pods', view.namespace), join(opts.dataDir, 'pvcs'), join(opts.dataDir, 'pvcs', view.namespace)]) {
+      mkdirSync(d, { recursive: true });
+      chmodSync(d, 0o755);
+    }
+    for (const d of [dir, home, tmp]) {
+      mkdirSync(d, { recursive: true });
+      chownTree(d, user.uid, user.gid);
+    }
+    chmodSync(tmp, 0o700);
+    s = { view, dir, home, tmp, streams: new Set(), procs: new Set() };
+    pods.set(k, s);
+    return s;
+  }
+
+  function podEnv(s: PodState, tty: boolean): NodeJS.ProcessEnv {
+    return {
+      PATH: '/usr/local/bin:/usr/bin:/bin', HOME: s.home, USER: 'dev', LANG: 'C.UTF-8', TMUX_TMPDIR: s.tmp, TMPDIR: s.tmp,
+      HOSTNAME: s.view.name, TERRARIUM_SANDBOX: s.view.name, ...(tty ? { TERM: 'xterm-256color' } : {}),
+    };
+  }
+
+  async function startSshd(s: PodState): Promise<void> {
+    const secret = hostKeySecret(s.view.object);
+    if (!secret) return; // no host key mounted: port 2222 stays closed
+    const data = host.secretData(s.view.namespace, secret);
+    const keyB64 = data?.ssh_host_ed25519_key;
+    if (!keyB64) throw new Error(`secret "${secret}" has no ssh_host_ed25519_key`);
+    const keyDir = join(s.dir, 'hostkey');
+    mkdirSync(keyDir, { recursive: true });
+    const keyFile = join(keyDir, 'ssh_host_ed25519_key');
+    writeFileSync(keyFile, Buffer.from(keyB64, 'base64'), { mode: 0o600 });
+    chownTree(keyDir, user.uid, user.gid);
+    chownTree(keyFile, user.uid, user.gid);
+    const port = await freePort();
+    let config = readFileSync(IMAGE_SSHD_CONFIG, 'utf8')
+      .replace(/^Port .*/m, `Port ${port}`)
+      .replace(/^ListenAddress .*/m, 'ListenAddress 127.0.0.1')
+      .replaceAll(HOSTKEY_MOUNT, keyDir)
+      .replaceAll('/workspace', s.home)
+      .replace(/^PidFile .*/m, `PidFile ${join(s.tmp, 'sshd.pid')}`)
+      .replace(/^AllowUsers .*/m, '');
+    // Sim-only: the data folder lives under a world-writable /tmp, which StrictModes refuses; the
+    // sshd's user is not "dev" but the local pod user; HOME and tmux's socket folder follow the pod.
+    config += `\nStrictModes no\nSetEnv HOME=${s.home} TMUX_TMPDIR=${s.tmp} TERRARIUM_SANDBOX=${s.view.name}\n`;
+    const cfgFile = join(s.dir, 'sshd_config');
+    writeFileSync(cfgFile, config);
+    const sshd = spawn(SSHD, ['-D', '-e', '-f', cfgFile], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { PATH: '/usr/bin:/bin' } });
+    let log = '';
+    sshd.stderr!.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
+    s.sshd = sshd;
+    s.sshPort = port;
+    try {
+      await waitForPort(port, 10_000, sshd);
+    } catch (e) {
+      throw new Error(`sshd did not start: ${(e as Error).message}. ${log.trim()}`);
+    }
+  }
+
+  function killGroup(p: ChildProcess | undefined): void {
+    if (!p?.pid || p.exitCode !== null) return;
+    try { process.kill(-p.pid, 'SIGKILL'); } catch { try { p.kill('SIGKILL'); } catch {} }
+  }
+
+  function send(ws: WebSocket, channel: number, data: Buffer | string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
+    ws.send(Buffer.concat([Buffer.from([channel]), payload]));
+  }
+
+  function exec(s: PodState, ws: WebSocket, q: URLSearchParams): void {
+    const argv = q.getAll('command').map((a) => mapPath(s, a));
+    const tty = q.get('tty') === 'true' || q.get('tty') === '1';
+    const wantStdin = q.get('stdin') === 'true' || q.get('stdin') === '1';
+    const v5 = ws.protocol === 'v5.channel.k8s.io';
+    let status: object | undefined;
+    if (!argv.length) {
+      send(ws, 3, JSON.stringify({ metadata: {}, status: 'Failure', message: 'you must specify at least one command for the container', reason: 'BadRequest', code: 400 }));
+      ws.close(1000);
+      return;
+    }
+    const [cmd, args] = tty ? ['python3', [PTY_HELPER, ...argv]] : [argv[0]!, argv.slice(1)];
+    const child = spawn(cmd, args, {
+      cwd: s.home, env: podEnv(s, tty), uid: user.uid, gid: user.gid, detached: true,
+      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+    });
+    s.procs.add(child);
+    s.streams.add(ws);
+    child.stdout!.on('data', (d: Buffer) => send(ws, 1, d));
+    child.stderr!.on('data', (d: Buffer) => send(ws, tty ? 1 : 2, d));
+    child.stdin!.on('error', () => {});
+    if (!wantStdin) child.stdin!.end();
+    const finish = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
+      if (status) return;
+      const exit = code ?? (signal ? 128 + 9 : 1);
+      status = err
+        ? { metadata: {}, status: 'Failure', message: `failed to exec in container: exec: "${argv[0]}": executable file not found in $PATH`, reason: 'InternalError', code: 500 }
+        : exit === 0 ? { metadata: {}, status: 'Success' }
+          : { metadata: {}, status: 'Failure', message: `command terminated with non-zero exit code: error executing command [${argv.join(' ')}], exit code ${exit}`, reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(exit) }] } };
+      send(ws, 3, JSON.stringify(status));
+      if (ws.readyState === ws.OPEN) ws.close(1000);
+    };
+    let outEnded = !child.stdout, errEnded = !child.stderr;
+    let exited: [number | null, NodeJS.Signals | null] | undefined;
+    const maybeFinish = () => { if (exited && outEnded && errEnded) finish(exited[0], exited[1]); };
+    child.stdout!.on('end', () => { outEnded = true; maybeFinish(); });
+    child.stderr!.on('end', () => { errEnded = true; maybeFinish(); });
+    child.on('exit', (code, signal) => { exited = [code, signal]; s.procs.delete(child); setTimeout(maybeFinish, 20); setTimeout(() => finish(code, signal), 500); });
+    child.on('error', (e) => finish(127, null, e));
+    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      const buf = isBinary ? raw : Buffer.from(raw.toString(), 'utf8');
+      if (!buf.length) return;
+      const ch = buf[0]!;
+      const data = buf.subarray(1);
+      if (ch === 0 && wantStdin) child.stdin!.write(data);
+      else if (ch === 4 && tty) {
+        try {
+          const size = JSON.parse(data.toString());
+          const cols = size.Width ?? size.width, rows = size.Height ?? size.height;
+          if (cols && rows) (child.stdio[3] as NodeJS.WritableStream | null)?.write(`${cols} ${rows}\n`);
+        } catch {}
+      } else if (ch === 255 && v5 && data[0] === 0) child.stdin!.end();
+    });
+    ws.on('close', () => {
+      s.streams.delete(ws);
+      // The stream is gone: its process goes too (a tmux server it started lives on: it setsid()s).
+      if (!status) killGroup(child);
+    });
+  }
+
+  function portForward(s: PodState, ws: WebSocket, q: URLSearchParams): void {
+    const ports = (q.getAll('ports').join(',') || '').split(',').filter(Boolean).map(Number);
+    s.streams.add(ws);
+    const sockets: (Socket | undefined)[] = [];
+    ports.forEach((port, i) => {
+      const data = 2 * i, error = 2 * i + 1;
+      const prefix = Buffer.alloc(2);
+      prefix.writeUInt16LE(port);
+      send(ws, data, prefix);
+      send(ws, error, prefix);
+      const target = port === 2222 ? s.sshPort : undefined;
+      if (!target) {
+        send(ws, error, `error forwarding port ${port} to pod ${s.view.name}, uid ${s.view.uid}: failed to execute portforward in network namespace: dial tcp4 127.0.0.1:${port}: connect: connection refused`);
+        setTimeout(() => ws.close(1000), 20);
+        return;
+      }
+      const sock = connect(target, '127.0.0.1');
+      sockets[i] = sock;
+      sock.on('data', (d: Buffer) => {
+        send(ws, data, d);
+        // Backpressure: stop reading the pod while the WebSocket is behind.
+        if (ws.bufferedAmount > 4 * 1024 * 1024) {
+          sock.pause();
+          const resume = () => (ws.bufferedAmount < 1024 * 1024 ? sock.resume() : setTimeout(resume, 5));
+          setTimeout(resume, 5);
+        }
+      });
+      sock.on('error', (e) => send(ws, error, `error forwarding port ${port}: ${e.message}`));
+      sock.on('close', () => { if (ws.readyState === ws.OPEN) ws.close(1000); });
+    });
+    ws.on('message', (raw: Buffer) => {
+      if (!raw.length) return;
+      const ch = raw[0]!;
+      const i = Math.floor(ch / 2);
+      if (ch % 2 !== 0) return;
+      const sock = sockets[i];
+      if (!sock) return;
+      const payload = raw.subarray(1);
+      if (!sock.write(payload)) {
+        // Backpressure the other way: pause the WebSocket's socket until the pod catches up.
+        const raw_ = (ws as any)._socket as Socket | undefined;
+        raw_?.pause();
+        sock.once('drain', () => raw_?.resume());
+      }
+    });
+    ws.on('close', () => { s.streams.delete(ws); for (const sock of sockets) sock?.destroy(); });
+  }
+
+  return {
+    async startPod(view) {
+      const s = ensureState(view);
+      await startSshd(s);
+    },
+    async stopPod(namespace, name) {
+      const s = pods.get(key(namespace, name));
+      if (!s) return;
+      pods.delete(key(namespace, name));
+      for (const ws of s.streams) ws.terminate();
+      for (const p of s.procs) killGroup(p);
+      killGroup(s.sshd);
+      // The pod's tmux server dies with it, as it would in a real pod.
+      await new Promise<void>((resolve) => {
+        const k = spawn('tmux', ['kill-server'], { env: podEnv(s, false), uid: user.uid, gid: user.gid, stdio: 'ignore' });
+        k.on('exit', () => resolve());
+        k.on('error', () => resolve());
+      });
+      rmSync(s.dir, { recursive: true, force: true });
+    },
+    handleUpgrade(kind, req, socket, head, pod, query) {
+      const s = pods.get(key(pod.namespace, pod.name)) ?? ensureState(pod);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (kind === 'portforward') portForward(s, ws, query);
+        else exec(s, ws, query);
+      });
+    },
+    dropStreams() {
+      for (const s of pods.values()) for (const ws of s.streams) ws.terminate();
+    },
+    async close() {
+      await Promise.all([...pods.keys()].map((k) => { const [ns, n] = k.split('/') as [string, string]; return this.stopPod(ns, n); }));
+      wss.close();
+    },
+  };
+}
+
