@@ -158,6 +158,23 @@ const PARSED: CommandEntry[] = [
     positionals: { min: 2, max: 2, names: 'SANDBOX and session NAME' },
     load: async () => (await import('./commands/tmux')).tmuxKillCommand,
   },
+  {
+    kind: 'parsed', name: 'ssh-config', summary: 'Pin the host key and write (and print) the ssh config of an environment', args: 'ENV',
+    positionals: { min: 1, max: 1, names: 'environment ENV' },
+    options: {
+      write: { type: 'boolean', description: 'also add the Include line to your ssh config, so plain "ssh <alias>" works' },
+      repin: { type: 'boolean', description: 'accept a changed host key (only after re-creating the environment yourself)' },
+      'ssh-config': { type: 'string', value: 'FILE', description: 'the ssh config that gets the Include line (default ~/.ssh/config)' },
+    },
+    details: 'Hosts are named terrarium.<context>.<namespace>.<sandbox>; "ssh -F <printed standalone file> <alias>" works from any shell.',
+    load: async () => (await import('./commands/ssh')).sshConfigCommand,
+  },
+  {
+    kind: 'parsed', name: 'ssh', summary: 'Claim if needed, install your key, and run OpenSSH into a sandbox', args: 'SANDBOX [-- COMMAND...]',
+    positionals: { min: 1, max: 1000, names: 'SANDBOX' },
+    options: { user: { type: 'string', value: 'USER', description: 'who claims the sandbox (default: TERRARIUM_USER or your login name)' } },
+    load: async () => (await import('./commands/ssh')).sshCommand,
+  },
 ];
 
 /** Summaries of the connect commands, which live in commands/ssh-registry.ts. */
@@ -166,8 +183,6 @@ const CONNECT_SUMMARIES: Record<string, { summary: string; args?: string }> = {
   forward: { summary: 'Forward a local 127.0.0.1 port to a sandbox (reconnects)', args: 'SANDBOX' },
   'sandbox claim': { summary: 'Claim a sandbox of an environment for a user', args: 'ENV' },
   'sandbox release': { summary: 'Release a claimed sandbox', args: 'SANDBOX' },
-  'ssh-config': { summary: 'Print the ssh config entries of an environment', args: 'ENV' },
-  ssh: { summary: 'Run OpenSSH into a sandbox', args: 'SANDBOX [-- CMD]' },
 };
 
 function connectCommands(): RawCommandEntry[] {

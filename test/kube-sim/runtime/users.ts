@@ -25,5 +25,13 @@ export function podUser(): RunAs {
     execFileSync('useradd', ['--system', '--create-home', '--shell', '/bin/bash', SIM_USER], { stdio: 'ignore' });
     cached = lookup();
   }
+  // The generated ssh config logs in as "dev" (the image's user). An unprivileged sshd can only
+  // log in its own uid, so on this machine "dev" is a second name for the pod user's uid.
+  try {
+    execFileSync('id', ['-u', 'dev'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--non-unique', '--uid', String(cached.uid), '--gid', String(cached.gid), '--no-create-home',
+      '--home-dir', `/var/lib/${SIM_USER}`, '--shell', '/bin/bash', 'dev'], { stdio: 'ignore' });
+  }
   return cached;
 }

@@ -1,0 +1,63 @@
+/** `terrarium ssh-config ENV` and `terrarium ssh SANDBOX [-- CMD...]`: real OpenSSH, pinned host keys. */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { writeSshConfig, prepareConnection } from '../../core/connect/prepare';
+import { validateName } from '../../core/devenv/validate';
+import { cliStateDir } from '../../core/ssh/keys';
+import type { ProxyLauncher } from '../../core/ssh/sshconfig';
+import { clusterFor } from '../cluster';
+import type { CommandContext, CommandHandler } from '../commandTable';
+import { jsonText } from '../output';
+
+/** ssh's ProxyCommand runs this very CLI: the bundle next to us (dist/cli.js), with this Node. */
+export function cliLauncher(): ProxyLauncher {
+  let cli = resolve(process.argv[1] ?? 'dist/cli.js');
+  if (cli.endsWith('.ts')) cli = resolve(dirname(cli), '..', '..', 'dist', 'cli.js');
+  return { node: process.execPath, cli };
+}
+
+const stateDir = (ctx: CommandContext) => cliStateDir(ctx.env, ctx.homeDir ?? ctx.env.HOME ?? homedir());
+
+export const sshConfigCommand: CommandHandler = async ({ globals, positionals, values }, ctx) => {
+  const environment = positionals[0]!;
+  validateName(environment);
+  const cluster = clusterFor(globals, ctx);
+  const cfg = await writeSshConfig(cluster, environment, {
+    stateDir: stateDir(ctx), proxy: cliLauncher(), repin: !!values.repin, noInclude: !values.write,
+    sshConfigFile: typeof values['ssh-config'] === 'string' ? values['ssh-config'] : undefined, homeDir: ctx.homeDir, signal: ctx.signal,
+  });
+  if (globals.json) {
+    ctx.stdout.write(jsonText({ environment, file: cfg.file, standalone: cfg.standalone, aliases: cfg.aliases, include: cfg.include ?? null }));
+    return;
+  }
+  ctx.stdout.write(readFileSync(cfg.file, 'utf8'));
+  const first = Object.values(cfg.aliases)[0];
+  ctx.stderr.write(`\n# Written to ${cfg.file}.\n# Use from any shell: ssh -F ${cfg.standalone} ${first ?? '<alias>'}\n`);
+  if (cfg.include?.installed) ctx.stderr.write(`# ${cfg.include.file} includes it${cfg.include.changed ? ' now' : ''}: plain "ssh ${first ?? '<alias>'}" works too.\n`);
+  else if (cfg.include) ctx.stderr.write(`# ${cfg.include.reason}\n`);
+};
+
+export const sshCommand: CommandHandler = async ({ globals, positionals, values }, ctx) => {
+  const [sandbox, ...command] = positionals;
+  const cluster = clusterFor(globals, ctx);
+  const user = typeof values.user === 'string' ? values.user : ctx.env.TERRARIUM_USER || (await import('node:os')).userInfo().username;
+  const prepared = await prepareConnection(cluster, sandbox!, {
+    user, stateDir: stateDir(ctx), proxy: cliLauncher(), noInclude: true, homeDir: ctx.homeDir, signal: ctx.signal,
+  });
+  const standalone = join(stateDir(ctx), 'ssh_config');
+  const sshBin = ctx.env.TERRARIUM_SSH || 'ssh';
+  if (!existsSync(standalone)) throw new Error(`ssh config ${standalone} was not written`);
+  const args = ['-F', standalone, ...(command.length ? [] : ['-t']), prepared.alias, ...command];
+  return new Promise<number>((done) => {
+    const child = spawn(sshBin, args, { stdio: 'inherit' });
+    const onAbort = () => child.kill('SIGTERM');
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e) => {
+      ctx.stderr.write(`terrarium: could not run ${sshBin}: ${e.message}\n  Install the OpenSSH client (ssh) and try again.\n`);
+      done(1);
+    });
+    child.on('exit', (code, sig) => { ctx.signal.removeEventListener('abort', onAbort); done(code ?? (sig ? 130 : 1)); });
+  });
+};
