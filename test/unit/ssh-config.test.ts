@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isTerrariumError } from '../../src/core/kube/errors';
+import { ensureUserKey } from '../../src/core/ssh/keys';
+import { pinHostKey, unpinHostKeys } from '../../src/core/ssh/knownhosts';
+import {
+  aliasPart, ensureInclude, hostAlias, posixQuote, proxyCommand, removeEnvironmentConfig, sshPaths, windowsQuote, writeEnvironmentConfig,
+} from '../../src/core/ssh/sshconfig';
+
+const tmp = (t: { after(fn: () => void): void }) => {
+  const d = mkdtempSync(join(tmpdir(), 'terrarium-ssh-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+};
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0000000000000000000000';
+const OTHER = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnotherKeyForTestsOnly00000000000000000000';
+
+test('aliases are readable, sanitised and collision-safe', () => {
+  assert.equal(hostAlias('kind-dev', 'devenv', 'web-0'), 'terrarium.kind-dev.devenv.web-0');
+  const arn = hostAlias('arn:aws:eks:eu-west-1:123:cluster/prod', 'devenv', 'web-0');
+  assert.match(arn, /^terrarium\.arn-aws-eks-eu-west-1-123-cluster-prod-[0-9a-f]{6}\.devenv\.web-0$/);
+  assert.notEqual(aliasPart('user@cluster'), aliasPart('user-cluster'));
+});
+
+test('ProxyCommand quoting: POSIX paths with spaces and quotes, % escaped for ssh', () => {
+  assert.equal(posixQuote('/opt/My Tools/node'), `'/opt/My Tools/node'`);
+  assert.equal(posixQuote(`it's`), `'it'\\''s'`);
+  const cmd = proxyCommand({ node: '/opt/My Tools/node', cli: '/home/a/100%/cli.js', env: { ELECTRON_RUN_AS_NODE: '1' } },
+    { kubeconfig: '/home/a/.kube/config', context: 'ctx', namespace: 'devenv', pod: 'web-0' }, 'linux');
+  assert.equal(cmd, `env ELECTRON_RUN_AS_NODE=1 '/opt/My Tools/node' /home/a/100%%/cli.js ssh-proxy --kubeconfig /home/a/.kube/config --context ctx --namespace devenv --pod web-0 --port 2222`);
+  // sh parses it back into the same argv (after ssh turns %% into %).
+  const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${cmd.replace(/%%/g, '%').replace(/^env \S+ /, '')}`], { encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(argv.slice(0, 3), ['/opt/My Tools/node', '/home/a/100%/cli.js', 'ssh-proxy']);
+});
+
+test('ProxyCommand quoting: Windows paths with spaces and backslashes', () => {
+  assert.equal(windowsQuote('C:\\Program Files\\Code\\node.exe'), '"C:\\Program Files\\Code\\node.exe"');
+  assert.equal(windowsQuote('C:\\dir with space\\'), '"C:\\dir with space\\\\"');
+  const cmd = proxyCommand({ node: 'C:\\Program Files\\Microsoft VS Code\\Code.exe', cli: 'C:\\Users\\A B\\.vscode\\ext\\dist\\cli.js', env: { ELECTRON_RUN_AS_NODE: '1' } },
+    { context: 'ctx', namespace: 'devenv', pod: 'web-0' }, 'win32');
+  assert.match(cmd, /^cmd \/d \/c "set ELECTRON_RUN_AS_NODE=1&& "C:\\Program Files\\Microsoft VS Code\\Code\.exe" "C:\\Users\\A B\\\.vscode\\ext\\dist\\cli\.js" ssh-proxy/);
+});
+
+test('the Include line goes first, once, and the user\'s entries stay byte for byte', (t) => {
+  const d = tmp(t);
+  const user = join(d, 'config');
+  const original = 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n\nHost work\n  HostName work.example.com\n';
+  writeFileSync(user, original, { mode: 0o644 });
+  const paths = sshPaths(join(d, 'terrarium dir'));
+  const r1 = ensureInclude(user, paths);
+  assert.deepEqual([r1.installed, r1.installed && r1.changed], [true, true]);
+  const text = readFileSync(user, 'utf8');
+  assert.ok(text.endsWith(original), 'user entries untouched');
+  assert.match(text.split('\n')[1]!, /^Include "/);
+  assert.equal(statSync(user).mode & 0o777, 0o644, 'mode preserved');
+  const r2 = ensureInclude(user, paths);
+  assert.equal(r2.installed && r2.changed, false);
+  assert.equal(readFileSync(user, 'utf8'), text, 'idempotent');
+});
+
+test('a missing ssh config is created 0600; a read-only one falls back to ssh -F with a reason', (t) => {
+  const d = tmp(t);
+  const paths = sshPaths(join(d, 'state'));
+  const created = join(d, 'new', 'config');
+  assert.equal(ensureInclude(created, paths).installed, true);
+  assert.equal(statSync(created).mode & 0o777, 0o600);
+  if (process.getuid?.() === 0) return; // root writes anywhere; the read-only case needs a normal user
+  const ro = join(d, 'ro');
+  mkdirSync(ro);
+  writeFileSync(join(ro, 'config'), 'Host x\n');
+  chmodSync(ro, 0o500);
+  const r = ensureInclude(join(ro, 'config'), paths);
+  assert.equal(r.installed, false);
+});
+
+test('real ssh -G: our settings win over an earlier Host * block in the user\'s config', (t) => {
+  const d = tmp(t);
+  const user = join(d, 'config');
+  writeFileSync(user, 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  ProxyCommand none\n');
+  const paths = sshPaths(join(d, 'state'));
+  writeEnvironmentConfig(paths, {
+    context: 'kind', namespace: 'devenv', environment: 'web', sandboxes: ['web-0', 'web-1'], identityFile: join(d, 'state', 'id_ed25519'),
+    knownHostsFile: paths.knownHosts, launcher: { node: '/usr/bin/node', cli: '/opt/terrarium/dist/cli.js' }, kubeconfig: '/k/config',
+  });
+  ensureInclude(user, paths);
+  const out = execFileSync('ssh', ['-G', '-F', user, 'terrarium.kind.devenv.web-1'], { encoding: 'utf8' });
+  const opt = (k: string) => out.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1);
+  assert.equal(opt('stricthostkeychecking'), 'true');
+  assert.equal(opt('hostkeyalias'), 'terrarium-env.kind.devenv.web');
+  assert.equal(opt('userknownhostsfile'), paths.knownHosts);
+  assert.equal(opt('user'), 'dev');
+  assert.equal(opt('port'), '2222');
+  assert.match(opt('proxycommand') ?? '', /cli\.js ssh-proxy --kubeconfig \/k\/config --context kind --namespace devenv --pod web-1 --port 2222$/);
+  removeEnvironmentConfig(paths, 'kind', 'devenv', 'web');
+  const after = execFileSync('ssh', ['-G', '-F', user, 'terrarium.kind.devenv.web-1'], { encoding: 'utf8' });
+  assert.match(after, /^stricthostkeychecking false$/m, 'removed: only the user\'s own settings remain');
+});
+
+test('host keys: pin, same key is a no-op, a changed key is refused with a clear message', (t) => {
+  const file = join(tmp(t), 'known_hosts');
+  assert.equal(pinHostKey(file, 'terrarium-env.k.n.web', KEY), 'added');
+  assert.equal(pinHostKey(file, 'terrarium-env.k.n.web', `${KEY} comment`), 'unchanged');
+  assert.throws(() => pinHostKey(file, 'terrarium-env.k.n.web', OTHER),
+    (e) => isTerrariumError(e, 'HostKeyChanged') && /differs from the one Terrarium pinned/.test(e.message) && /--repin/.test(e.hint ?? ''));
+  assert.equal(pinHostKey(file, 'terrarium-env.k.n.web', OTHER, { repin: true }), 'replaced');
+  assert.equal(readFileSync(file, 'utf8'), `terrarium-env.k.n.web ${OTHER}\n`);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(unpinHostKeys(file, 'terrarium-env.k.n.'), 1);
+});
+
+test('user key: ed25519, private 0600, reused, loose modes repaired, valid for ssh-keygen', async (t) => {
+  const d = join(tmp(t), 'state');
+  const k1 = await ensureUserKey(d);
+  assert.match(k1.publicKey, /^ssh-ed25519 AAAA\S+ terrarium@/);
+  assert.equal(statSync(k1.privateKeyPath).mode & 0o777, 0o600);
+  chmodSync(k1.privateKeyPath, 0o644);
+  const k2 = await ensureUserKey(d);
+  assert.equal(k2.publicKey, k1.publicKey);
+  assert.equal(statSync(k1.privateKeyPath).mode & 0o777, 0o600);
+  const derived = execFileSync('ssh-keygen', ['-y', '-f', k1.privateKeyPath], { encoding: 'utf8' }).trim();
+  assert.equal(derived.split(' ').slice(0, 2).join(' '), k1.publicKey.split(' ').slice(0, 2).join(' '));
+});
+
+test('the devenv image sshd_config passes sshd -t', (t) => {
+  const d = tmp(t);
+  const key = join(d, 'hostkey');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  const cfg = readFileSync('manifests/image/sshd_config', 'utf8').replace('/etc/terrarium/hostkey/ssh_host_ed25519_key', key).replace(/^AllowUsers .*/m, '');
+  writeFileSync(join(d, 'sshd_config'), cfg);
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true }); // root sshd wants its privilege-separation folder
+  execFileSync('/usr/sbin/sshd', ['-t', '-f', join(d, 'sshd_config')], { stdio: 'pipe' });
+  for (const must of ['PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin no', 'Port 2222', 'Subsystem sftp internal-sftp']) {
+    assert.match(cfg, new RegExp(`^${must}$`, 'm'));
+  }
+});
