@@ -138,7 +138,7 @@ export type IncludeResult = { installed: true; changed: boolean; file: string } 
  */
 export function ensureInclude(userConfig: string, paths: TerrariumSshPaths): IncludeResult {
   const line = includeLine(paths);
-  let text = '';
+  let text: string;
   try {
     text = existsSync(userConfig) ? readFileSync(userConfig, 'utf8') : '';
   } catch (e) {

@@ -157,7 +157,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
     try {
       await waitForPort(port, 10_000, sshd);
     } catch (e) {
-      throw new Error(`sshd did not start: ${(e as Error).message}. ${log.trim()}`);
+      throw new Error(`sshd did not start: ${(e as Error).message}. ${log.trim()}`, { cause: e });
     }
   }
 
