@@ -5,6 +5,7 @@
 import { createServer } from 'node:net';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startKubeSim } from '../kube-sim';
 
 /** The part of kube-sim's API the e2e harness relies on. */
 export interface KubeSimLike {
@@ -49,10 +50,7 @@ export async function startCluster(dir: string, options: { sample?: boolean } = 
     writeFileSync(kubeconfig, unreachableKubeconfig(await closedPort()));
     return { kubeconfig, sim: undefined, close: async () => {} };
   }
-  // A computed specifier, so this file type-checks before kube-sim exists.
-  const specifier = '../kube-sim/index';
-  const mod = await import(specifier) as { startKubeSim(options?: { sample?: boolean }): Promise<KubeSimLike> };
-  const sim = await mod.startKubeSim(options.sample ? { sample: true } : {});
+  const sim = await startKubeSim(options.sample ? { sample: true } : {});
   await sim.writeKubeconfig(kubeconfig);
   return { kubeconfig, sim, close: () => sim.close() };
 }

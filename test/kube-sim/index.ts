@@ -14,6 +14,9 @@ import { Controllers, RES } from './controllers';
 import { findResource, type ResourceDef } from './resources';
 import { ApiServer, type Rule } from './server';
 import { Store } from './store';
+import { createPodRuntime } from './runtime/index';
+import { openCluster } from '../../src/core/kube/kubeconfig';
+import { createEnvironment } from '../../src/core/devenv';
 import type { PodRuntime, PodRuntimeHost } from './runtime/types';
 
 export interface KubeSimOptions {
@@ -77,15 +80,7 @@ function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
 }
 
 async function loadRuntime(host: PodRuntimeHost, dataDir: string): Promise<PodRuntime | undefined> {
-  try {
-    // Resolved at run time: the runtime is optional (API-only sims run without it).
-    const path = './runtime/index';
-    const mod = await import(path);
-    return (mod as any).createPodRuntime(host, { dataDir });
-  } catch (e) {
-    if (process.env.KUBE_SIM_DEBUG) console.error('kube-sim: no pod runtime:', e);
-    return undefined;
-  }
+  return createPodRuntime(host, { dataDir });
 }
 
 export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
@@ -216,8 +211,6 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
 async function createSample(sim: KubeSim): Promise<void> {
   const file = join(sim.dataDir, 'sample-kubeconfig');
   sim.writeKubeconfig(file, { namespace: 'devenv' });
-  const { openCluster } = await import('../../src/core/kube/kubeconfig');
-  const { createEnvironment } = await import('../../src/core/devenv');
   const cluster = openCluster({ kubeconfigPath: file, namespace: 'devenv', env: {} });
   await createEnvironment(cluster, { name: 'sample', replicas: 2, image: 'terrarium/devenv:dev' });
 }
