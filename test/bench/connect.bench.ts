@@ -1,25 +1,26 @@
 /**
  * `npm run bench`: SSH through `terrarium ssh-proxy` vs SSH through a `kubectl exec`-based tunnel
- * vs direct loopback to the same sshd (the limit), side by side in one run.
+ * (the common workaround) vs direct loopback to the same sshd (the limit), side by side in one
+ * run against kube-sim: the same pod, the same sshd, the same keys.
  *
  *   node --import tsx test/bench/connect.bench.ts [--tiny]
- *
- * The port-forward endpoint is the stand-in API from test/unit/tunnel-fakeApi.ts in front of a
- * local sshd. The kubectl-exec peer needs an API server with exec: it runs when kube-sim is
- * present (test/kube-sim/index.ts) and is reported as skipped otherwise.
  */
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { which } from './which';
 import { buildCli } from './buildCli';
-import { startLocalSshd } from './localSshd';
 import { FULL, TINY, formatTable, measure, type BenchSizes, type Peer, type PeerResult } from './harness';
-import { startFakeApi } from '../unit/tunnel-fakeApi';
+import { startKubeSim } from '../kube-sim';
+import { openCluster } from '../../src/core/kube/kubeconfig';
+import { createEnvironment } from '../../src/core/devenv';
+import { prepareConnection } from '../../src/core/connect/prepare';
+import { execRunner } from '../../src/core/kube/exec';
 
-/** A TCP relay for the far end of `kubectl exec -i`, passed as code so nothing is copied into the pod. */
+/** A TCP relay for the far end of `kubectl exec -i` (in kube-sim the pod's sshd port is in TERRARIUM_SIM_SSH_PORT). */
 export const PYTHON_RELAY = [
-  'import os,socket,sys,threading',
-  's=socket.create_connection(("127.0.0.1",int(sys.argv[1])))',
+  'import os,socket,threading',
+  's=socket.create_connection(("127.0.0.1",int(os.environ.get("TERRARIUM_SIM_SSH_PORT","2222"))))',
   'def up():',
   ' while True:',
   '  d=os.read(0,65536)',
@@ -42,37 +43,32 @@ export interface BenchReport {
 
 export async function runConnectBench(sizes: BenchSizes, log: (line: string) => void = () => {}): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'terrarium-bench-'));
-  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const sim = await startKubeSim();
   try {
-    const [api, sshd, cli] = await Promise.all([startFakeApi(), startLocalSshd(), buildCli(dir)]);
-    cleanups.unshift(() => api.close(), () => sshd.close());
-    api.pods.set('bench-0', { ready: true, localPort: sshd.port });
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, api.kc.exportConfig(), { mode: 0o600 });
-    writeFileSync(join(dir, 'known_hosts'), `terrarium.bench ${sshd.hostPublicKey}\n`);
-    const common = [
-      '-o', `User=${sshd.user}`, '-i', sshd.identityFile, '-o', 'IdentitiesOnly=yes',
-      '-o', 'HostKeyAlias=terrarium.bench', '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes',
-      '-F', '/dev/null',
-    ];
+    sim.writeKubeconfig(kubeconfig, { namespace: 'devenv' });
+    const cluster = openCluster({ kubeconfigPath: kubeconfig, namespace: 'devenv', env: {} });
+    const cli = await buildCli(dir);
+    await createEnvironment(cluster, { name: 'bench', replicas: 1, image: 'terrarium/devenv:dev' });
+    await sim.waitPodReady('devenv', 'bench-0', 60_000);
+    const prepared = await prepareConnection(cluster, 'bench-0', {
+      user: 'bench', stateDir: join(dir, 'state'), proxy: { node: process.execPath, cli }, noInclude: true,
+    });
+    const config = join(dir, 'state', 'ssh_config');
+    const base = ['-F', config];
+    const sshPort = (await execRunner(cluster, 'devenv')('bench-0', ['printenv', 'TERRARIUM_SIM_SSH_PORT'])).stdout.trim();
+    const relay = `python3 -c "import base64;exec(base64.b64decode('${Buffer.from(PYTHON_RELAY).toString('base64')}'))"`;
     const peers: Peer[] = [
-      {
-        name: 'terrarium ssh-proxy',
-        sshArgs: [...common, '-o', `ProxyCommand="${process.execPath}" "${cli}" ssh-proxy --kubeconfig "${kubeconfig}" --context fake --namespace devenv --pod bench-0`, 'bench'],
-        // Node >= 22.1 caches compiled code across runs (DESIGN.md: 0.77 s -> 0.32 s per connect); Node 20 ignores it.
-        env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') },
-      },
+      // Node >= 22.1 caches compiled code across runs (DESIGN.md: 0.77 s -> 0.32 s per connect); Node 20 ignores it.
+      { name: 'terrarium ssh-proxy', sshArgs: [...base, prepared.alias], env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') } },
     ];
     const skipped: string[] = [];
-    const simIndex = join(__dirname, '..', 'kube-sim', 'index.ts');
-    if (existsSync(simIndex)) {
-      // TODO: run the kubectl-exec peer against kube-sim's exec once its API is settled:
-      // ProxyCommand `kubectl --kubeconfig K exec -i -n NS POD -- python3 -c <PYTHON_RELAY> 2222`.
-      skipped.push('kubectl exec tunnel: kube-sim wiring pending');
+    if (which('kubectl')) {
+      peers.push({ name: 'kubectl exec tunnel', sshArgs: [...base, '-o', `ProxyCommand=kubectl --kubeconfig ${kubeconfig} -n devenv exec -i bench-0 -- ${relay}`, prepared.alias] });
     } else {
-      skipped.push('kubectl exec tunnel: needs an API server with exec (kube-sim not present)');
+      skipped.push('kubectl exec tunnel: kubectl is not installed');
     }
-    peers.push({ name: 'direct loopback (limit)', sshArgs: [...common, '-p', String(sshd.port), '127.0.0.1'] });
+    peers.push({ name: 'direct loopback (limit)', sshArgs: [...base, '-o', 'ProxyCommand=none', '-o', 'HostName=127.0.0.1', '-o', `Port=${sshPort}`, prepared.alias] });
 
     const results: PeerResult[] = [];
     for (const p of peers) {
@@ -81,7 +77,8 @@ export async function runConnectBench(sizes: BenchSizes, log: (line: string) => 
     }
     return { sizes, results, skipped, table: formatTable(results, sizes) };
   } finally {
-    for (const c of cleanups) await c();
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

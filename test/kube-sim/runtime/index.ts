@@ -120,7 +120,9 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
   function podEnv(s: PodState, tty: boolean): NodeJS.ProcessEnv {
     return {
       PATH: '/usr/local/bin:/usr/bin:/bin', HOME: s.home, USER: 'dev', LANG: 'C.UTF-8', TMUX_TMPDIR: s.tmp, TMPDIR: s.tmp,
-      HOSTNAME: s.view.name, TERRARIUM_SANDBOX: s.view.name, ...(tty ? { TERM: 'xterm-256color' } : {}),
+      HOSTNAME: s.view.name, TERRARIUM_SANDBOX: s.view.name,
+      // Sim-only: where this pod's sshd really listens (its port 2222), for relays started by exec.
+      ...(s.sshPort ? { TERRARIUM_SIM_SSH_PORT: String(s.sshPort) } : {}), ...(tty ? { TERM: 'xterm-256color' } : {}),
     };
   }
 
