@@ -43,6 +43,9 @@ export interface KubeSim {
   stop(): Promise<void>;
   close(): Promise<void>;
   restart(): Promise<void>;
+  /** The API server goes away (connections refused) until online(); state is kept. */
+  offline(): Promise<void>;
+  online(): Promise<void>;
   faults: {
     failNext(n: number, code: 429 | 500 | 503, match?: { method?: string; pathIncludes?: string }): void;
     expireWatches(): void;
@@ -178,6 +181,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       await closeServer();
       await listen(port);
     },
+    offline: () => closeServer(),
+    async online() { await listen(port); },
     faults: {
       failNext: (n, code, match) => api.faults.push({ remaining: n, code, ...match }),
       expireWatches: () => { store.compact(); api.endWatches(); },

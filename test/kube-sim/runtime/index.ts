@@ -15,7 +15,7 @@ import type { PodRuntime, PodRuntimeHost, PodView } from './types';
 import { podUser } from './users';
 
 const SSHD = '/usr/sbin/sshd';
-const PTY_HELPER = join(__dirname, 'pty.py');
+const PTY_HELPER = join(__dirname, 'ttyexec.py'); // not pty.py: that name would shadow Python's own pty module
 const IMAGE_SSHD_CONFIG = join(__dirname, '..', '..', '..', 'manifests', 'image', 'sshd_config');
 const HOSTKEY_MOUNT = '/etc/terrarium/hostkey';
 
@@ -195,6 +195,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
     child.stdout!.on('data', (d: Buffer) => send(ws, 1, d));
     child.stderr!.on('data', (d: Buffer) => send(ws, tty ? 1 : 2, d));
     child.stdin!.on('error', () => {});
+    (child.stdio[3] as NodeJS.WritableStream | null)?.on?.('error', () => {});
     if (!wantStdin) child.stdin!.end();
     const finish = (code: number | null, signal: NodeJS.Signals | null, err?: Error) => {
       if (status) return;
@@ -304,7 +305,10 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
     },
     handleUpgrade(kind, req, socket, head, pod, query) {
       const s = pods.get(key(pod.namespace, pod.name)) ?? ensureState(pod);
+      // A client that vanishes mid-stream (ECONNRESET) is normal; never let it take the sim down.
+      socket.on('error', () => {});
       wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.on('error', () => ws.terminate());
         if (kind === 'portforward') portForward(s, ws, query);
         else exec(s, ws, query);
       });

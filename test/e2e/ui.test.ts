@@ -1,0 +1,89 @@
+/**
+ * Issue 4's user-facing scenarios in a real VS Code (code-server + headless Chromium) against
+ * kube-sim: the tree shows environments and sandboxes; scaling from the palette updates the tree
+ * from watch events; a tmux terminal runs a command; connect without Remote-SSH explains itself;
+ * a cluster that goes away shows the welcome view and comes back with Retry.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { e2eSkipReason, startE2E } from './harness';
+import type { KubeSim } from '../kube-sim';
+
+const skip = e2eSkipReason();
+
+test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster loss', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
+  const { workbench, cluster } = await startE2E(t, { sample: true, settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+  const { page } = workbench;
+  const sim = cluster.sim as unknown as KubeSim;
+  const row = (label: string) => page.locator('.sidebar .monaco-list-row[role="treeitem"]', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
+  const quickPick = async (text: string) => {
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(text);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first().waitFor();
+    await page.keyboard.press('Enter');
+  };
+  const inputBox = async (value: string) => {
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(value);
+    await page.keyboard.press('Enter');
+  };
+
+  await t.test('the view shows the environment and its sandboxes', async () => {
+    await workbench.openViewContainer('Terrarium');
+    await row('sample-1').waitFor({ timeout: 60_000 });
+    const labels = await workbench.treeLabels();
+    for (const l of ['kube-sim', 'devenv', 'sample', 'sample-0', 'sample-1']) assert.ok(labels.includes(l), `${l} in ${labels.join(', ')}`);
+    assert.match(await row('sample').innerText(), /2\/2 ready/);
+    await workbench.screenshot('ui-1-tree');
+  });
+
+  await t.test('scaling from the palette updates the tree from watch events', async () => {
+    await workbench.runCommand('Terrarium: Scale Environment…');
+    await quickPick('sample');
+    await inputBox('3');
+    await row('sample-2').waitFor({ timeout: 60_000 });
+    await page.locator('.sidebar .monaco-list-row', { hasText: '3/3 ready' }).waitFor({ timeout: 60_000 });
+    await workbench.screenshot('ui-2-scaled');
+  });
+
+  await t.test('a tmux terminal in a sandbox runs a command', async () => {
+    await workbench.runCommand('Terrarium: Open tmux Terminal');
+    await quickPick('sample-0');
+    const term = page.locator('.terminal-wrapper .xterm-rows');
+    await term.first().waitFor({ timeout: 60_000 });
+    await page.waitForTimeout(1500); // tmux attaches and draws; the new terminal has the focus
+    await workbench.screenshot('ui-3a-terminal-open');
+    await page.locator('.terminal-wrapper .xterm-helper-textarea').first().focus();
+    await page.keyboard.type('echo terrarium-$((6*7))');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1000);
+    await workbench.screenshot('ui-3b-typed');
+    await page.locator('.terminal-wrapper .xterm-rows', { hasText: 'terrarium-42' }).first().waitFor({ timeout: 30_000 });
+    await workbench.screenshot('ui-3-tmux-terminal');
+  });
+
+  await t.test('connect without Remote-SSH says so and offers the ssh command', async () => {
+    await workbench.runCommand('Terrarium: Connect in New Window');
+    await quickPick('sample-1');
+    const note = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Remote - SSH extension is not installed' });
+    await note.first().waitFor({ timeout: 60_000 });
+    await page.locator('.notifications-toasts .monaco-button', { hasText: 'Copy SSH Command' }).first().waitFor();
+    await workbench.screenshot('ui-4-connect-without-remote-ssh');
+  });
+
+  await t.test('a cluster that goes away shows the welcome view, and Retry brings the tree back', async () => {
+    await sim.offline();
+    await workbench.runCommand('Terrarium: Refresh');
+    const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'could not be reached' });
+    // A person would press Refresh again if the first one raced the server going away.
+    await welcome.waitFor({ timeout: 20_000 }).catch(() => workbench.runCommand('Terrarium: Refresh'));
+    await welcome.waitFor({ timeout: 40_000 }).catch(async (e) => { await workbench.screenshot('ui-5-failed'); throw e; });
+    await workbench.screenshot('ui-5-unreachable');
+    await sim.online();
+    await page.locator('.sidebar .welcome-view-content a, .sidebar .welcome-view-content .monaco-button', { hasText: 'Retry' }).first().click();
+    await row('sample-0').waitFor({ timeout: 60_000 });
+    await workbench.screenshot('ui-6-back');
+  });
+});
