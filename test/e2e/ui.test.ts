@@ -76,7 +76,7 @@ test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster 
   await t.test('a cluster that goes away shows the welcome view, and Retry brings the tree back', async () => {
     await sim.offline();
     await workbench.runCommand('Terrarium: Refresh');
-    const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'could not be reached' });
+    const welcome = page.locator('.sidebar .welcome-view-content', { hasText: 'refused the connection' });
     // A person would press Refresh again if the first one raced the server going away.
     await welcome.waitFor({ timeout: 20_000 }).catch(() => workbench.runCommand('Terrarium: Refresh'));
     await welcome.waitFor({ timeout: 40_000 }).catch(async (e) => { await workbench.screenshot('ui-5-failed'); throw e; });

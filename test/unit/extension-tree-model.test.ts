@@ -86,3 +86,16 @@ test('agent sessions show attachment and idle time', () => {
   assert.equal(v.description, 'claude · detached · idle 5m');
   assert.ok(menuMatches('terrarium.killSession', v.contextValue));
 });
+
+test('unreachable reasons map to a welcome message of their kind', async () => {
+  const { unreachableKind } = await import('../../src/extension/tree/unreachableReason');
+  assert.equal(unreachableKind('Cannot reach the API server http://127.0.0.1:9 of context "gone": connect ECONNREFUSED 127.0.0.1:9'), 'refused');
+  assert.equal(unreachableKind('getaddrinfo ENOTFOUND api.example.internal'), 'dns');
+  assert.equal(unreachableKind('connect ETIMEDOUT 10.0.0.1:6443'), 'timeout');
+  assert.equal(unreachableKind('self-signed certificate in certificate chain'), 'tls');
+  assert.equal(unreachableKind('The credentials for context "prod" were rejected (401)'), 'auth');
+  assert.equal(unreachableKind('something else'), 'other');
+  for (const kind of ['refused', 'dns', 'timeout', 'tls', 'auth', 'other']) {
+    assert.ok((pkg.contributes.viewsWelcome as { when: string }[]).some((w) => w.when.endsWith(`terrarium.reason == ${kind}`)), kind);
+  }
+});

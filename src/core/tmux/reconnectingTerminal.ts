@@ -82,8 +82,9 @@ export class ReconnectingTerminal {
     await this.retry(0, err?.message ?? 'the connection dropped');
   }
 
-  private async retry(attempt: number, reason: string): Promise<void> {
+  private async retry(attempt: number, why: string): Promise<void> {
     if (this.disposed) return;
+    const reason = why.replace(/\.+$/, '');
     const delay = this.delays[attempt];
     if (delay === undefined) {
       this.waitingForEnter = true;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
+import { unreachableKind } from './unreachableReason';
 
 /**
  * The Clusters view. Watches run only while it is visible; watch events refresh it, coalesced so
@@ -13,9 +14,15 @@ export function registerTree(s: Services): vscode.Disposable[] {
     if (timer) return;
     timer = setTimeout(() => { timer = undefined; s.tree.refresh(); }, 150);
   };
+  let lastReason: string | undefined;
   s.tree.onRootState = async (state) => {
+    if (state.kind === 'unreachable') {
+      await vscode.commands.executeCommand('setContext', 'terrarium.reason', unreachableKind(state.reason));
+      if (state.reason !== lastReason) s.log.warn(`cluster ${state.context} unreachable: ${state.reason}`);
+    }
+    lastReason = state.kind === 'unreachable' ? state.reason : undefined;
     await vscode.commands.executeCommand('setContext', 'terrarium.state', state.kind);
-    view.message = state.kind === 'unreachable' || state.kind === 'noKubeconfig' ? state.reason : undefined;
+    // No view.message: it would hide the welcome view, which says the same with buttons.
   };
   s.session.setVisible(view.visible);
   return [
