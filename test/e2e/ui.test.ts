@@ -39,12 +39,21 @@ test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster 
     await workbench.screenshot('ui-1-tree');
   });
 
+  await t.test('creating an environment from the palette: a short guided input, then the tree shows it', async () => {
+    await workbench.runCommand('Terrarium: Create Environment…');
+    await inputBox('review');
+    await inputBox('1');
+    await inputBox('terrarium/devenv:dev');
+    await row('review-0').waitFor({ timeout: 60_000 });
+    await workbench.screenshot('ui-2a-created');
+  });
+
   await t.test('scaling from the palette updates the tree from watch events', async () => {
     await workbench.runCommand('Terrarium: Scale Environment…');
     await quickPick('sample');
     await inputBox('3');
     await row('sample-2').waitFor({ timeout: 60_000 });
-    await page.locator('.sidebar .monaco-list-row', { hasText: '3/3 ready' }).waitFor({ timeout: 60_000 });
+    await row('sample').filter({ hasText: '3/3 ready' }).waitFor({ timeout: 60_000 });
     await workbench.screenshot('ui-2-scaled');
   });
 
