@@ -14,7 +14,13 @@ import { registerTerminalProfile } from './terminal/terminalProfile';
 import { registerTree } from './tree/registerTree';
 import { TerrariumTreeProvider } from './tree/treeProvider';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: the extension's own services, for its tests in the real extension host. Not a stable API. */
+export interface TerrariumExports {
+  readonly session: ClusterSession;
+  readonly tree: TerrariumTreeProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): TerrariumExports {
   const started = performance.now();
   const channel = vscode.window.createOutputChannel('Terrarium', { log: true });
   const log = createLog(channel);
@@ -41,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   log.info(`Terrarium activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return { session, tree: s.tree };
 }
 
 export function deactivate(): void {}

@@ -31,6 +31,31 @@ describe('Terrarium in the real extension host', () => {
     assert.deepEqual([...registered].filter((c) => !declared.has(c)).sort(), [], 'registered but not declared');
   });
 
+  it('the tree provider shows the sample environment and its sandboxes from the watch cache', async function () {
+    this.timeout(60_000);
+    const api = await vscode.extensions.getExtension(extensionId)!.activate() as import('../../../src/extension/extension').TerrariumExports;
+    api.session.setVisible(true);
+    const labels = async (): Promise<string[]> => {
+      const out: string[] = [];
+      const walk = async (node?: any, depth = 0): Promise<void> => {
+        for (const child of await api.tree.getChildren(node)) {
+          out.push(`${'  '.repeat(depth)}${child.view.label}${child.view.description ? ` (${child.view.description})` : ''}`);
+          if (child.kind !== 'sandbox' && child.kind !== 'message') await walk(child, depth + 1);
+        }
+      };
+      await walk();
+      return out;
+    };
+    let seen: string[] = [];
+    for (let i = 0; i < 100 && !seen.some((l) => /sample-1 \(ready/.test(l)); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      seen = await labels();
+    }
+    assert.ok(seen.some((l) => /^ {4}sample \(2\/2 ready/.test(l)), seen.join('\n'));
+    assert.ok(seen.some((l) => /^ {6}sample-0 \(ready · free\)/.test(l)), seen.join('\n'));
+    assert.equal((await api.session.state()).kind, 'ready');
+  });
+
   it('reads the kubeconfig the harness configured', () => {
     assert.equal(vscode.workspace.getConfiguration('terrarium').get('kubeconfig'), extensionHostParams().kubeconfig);
   });
