@@ -23,7 +23,9 @@ test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster 
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first().waitFor();
     await page.keyboard.press('Enter');
   };
-  const inputBox = async (value: string) => {
+  /** Fills the input box whose title contains `title` (waiting for it, so a box that is closing is never typed into). */
+  const inputBox = async (value: string, title?: string) => {
+    if (title) await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(value);
@@ -41,17 +43,17 @@ test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster 
 
   await t.test('creating an environment from the palette: a short guided input, then the tree shows it', async () => {
     await workbench.runCommand('Terrarium: Create Environment…');
-    await inputBox('review');
-    await inputBox('1');
-    await inputBox('terrarium/devenv:dev');
-    await row('review-0').waitFor({ timeout: 60_000 });
+    await inputBox('review', '(1/3)');
+    await inputBox('1', '(2/3)');
+    await inputBox('terrarium/devenv:dev', '(3/3)');
+    await row('review-0').waitFor({ timeout: 60_000 }).catch(async (e) => { await workbench.screenshot('ui-2a-failed'); throw e; });
     await workbench.screenshot('ui-2a-created');
   });
 
   await t.test('scaling from the palette updates the tree from watch events', async () => {
     await workbench.runCommand('Terrarium: Scale Environment…');
     await quickPick('sample');
-    await inputBox('3');
+    await inputBox('3', 'Scale sample');
     await row('sample-2').waitFor({ timeout: 60_000 });
     await row('sample').filter({ hasText: '3/3 ready' }).waitFor({ timeout: 60_000 });
     await workbench.screenshot('ui-2-scaled');
