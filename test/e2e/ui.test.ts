@@ -43,11 +43,14 @@ test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster 
 
   await t.test('creating an environment from the palette: a short guided input, then the tree shows it', async () => {
     await workbench.runCommand('Terrarium: Create Environment…');
-    await inputBox('review', '(1/3)');
-    await inputBox('1', '(2/3)');
-    await inputBox('terrarium/devenv:dev', '(3/3)');
+    await inputBox('review', '(1/4)');
+    await inputBox('1', '(2/4)');
+    await inputBox('terrarium/devenv:dev', '(3/4)');
+    await inputBox('250m/1 512Mi/1Gi', '(4/4)');
     await row('review-0').waitFor({ timeout: 60_000 }).catch(async (e) => { await workbench.screenshot('ui-2a-failed'); throw e; });
     await workbench.screenshot('ui-2a-created');
+    const sts = await sim.store.get((await import('../kube-sim/resources')).findResource('apps', 'v1', 'statefulsets')!, 'devenv', 'review');
+    assert.deepEqual(sts.spec.template.spec.containers[0].resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
   });
 
   await t.test('scaling from the palette updates the tree from watch events', async () => {

@@ -4,6 +4,7 @@ import { loadCore } from '../core';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
 import { guarded, withProgress } from '../ui';
+import { parseRequestLimit } from '../settings';
 import { pickEnvironment } from './pickers';
 
 /** Validation messages for input boxes: the core's TerrariumError text, or undefined when fine. */
@@ -24,22 +25,30 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       const d = devenv();
       const cfg = s.settings();
       const name = await vscode.window.showInputBox({
-        title: 'Create environment (1/3): name', prompt: 'Lowercase letters, digits and "-"; sandboxes are named <name>-0, <name>-1, …',
+        title: 'Create environment (1/4): name', prompt: 'Lowercase letters, digits and "-"; sandboxes are named <name>-0, <name>-1, …',
         placeHolder: 'team-dev', ignoreFocusOut: true, validateInput: (v) => validationMessage(() => d.validateName(v.trim(), 'environment name')),
       });
       if (!name) return;
       const replicasText = await vscode.window.showInputBox({
-        title: 'Create environment (2/3): sandboxes', prompt: `How many sandboxes (0-${cfg.maxReplicas})`, value: '1', ignoreFocusOut: true,
+        title: 'Create environment (2/4): sandboxes', prompt: `How many sandboxes (0-${cfg.maxReplicas})`, value: '1', ignoreFocusOut: true,
         validateInput: (v) => validationMessage(() => d.validateReplicas(Number(v), cfg.maxReplicas)),
       });
       if (replicasText === undefined) return;
       const image = await vscode.window.showInputBox({
-        title: 'Create environment (3/3): image', prompt: 'Container image with sshd and tmux (see manifests/image)', value: cfg.image, ignoreFocusOut: true,
+        title: 'Create environment (3/4): image', prompt: 'Container image with sshd and tmux (see manifests/image)', value: cfg.image, ignoreFocusOut: true,
         validateInput: (v) => (v.trim() ? undefined : 'An image is required.'),
       });
       if (!image) return;
+      const rl = (r: { request?: string; limit?: string }) => [r.request, r.limit].filter(Boolean).join('/');
+      const resources = await vscode.window.showInputBox({
+        title: 'Create environment (4/4): resources per sandbox', prompt: 'CPU and memory as request/limit, e.g. "500m/2 1Gi/4Gi"',
+        value: `${rl(cfg.cpu)} ${rl(cfg.memory)}`.trim(), ignoreFocusOut: true,
+        validateInput: (v) => (v.trim().split(/\s+/).length === 2 ? undefined : 'Two values: CPU then memory, e.g. "500m/2 1Gi/4Gi".'),
+      });
+      if (resources === undefined) return;
+      const [cpuText, memoryText] = resources.trim().split(/\s+/);
       const spec = {
-        name: name.trim(), replicas: Number(replicasText), image: image.trim(), cpu: cfg.cpu, memory: cfg.memory,
+        name: name.trim(), replicas: Number(replicasText), image: image.trim(), cpu: parseRequestLimit(cpuText), memory: parseRequestLimit(memoryText),
         storage: cfg.storage, egressAllow: cfg.egressAllowList,
       };
       const cluster = await s.session.cluster();
