@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The one builder of webview HTML. Strict CSP: nothing by default, scripts only with this
+ * render's nonce, styles/fonts/images only from the webview's own resource origin; no inline
+ * script, no eval, no remote origins. Takes plain strings (cspSource and asWebviewUri results) so
+ * it is tested without VS Code.
+ */
+export interface WebviewPage {
+  title: string;
+  cspSource: string;
+  scriptUri: string;
+  styleUris?: string[];
+  nonce?: string;
+}
+
+export function createNonce(): string {
+  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+}
+
+const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `img-src ${cspSource}`,
+    "connect-src 'none'",
+    "frame-src 'none'",
+    "form-action 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+export function webviewHtml(page: WebviewPage): string {
+  const nonce = page.nonce ?? createNonce();
+  const styles = (page.styleUris ?? []).map((u) => `<link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n    ');
+  return `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8">
+    <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(page.cspSource, nonce))}">
+    <meta name="viewport" content="width=device-width, initial-scale=1.0">
+    ${styles}
+    <title>${escapeAttr(page.title)}</title>
+  </head>
+  <body>
+    <main id="root" aria-live="polite"></main>
+    <script type="module" nonce="${nonce}" src="${escapeAttr(page.scriptUri)}"></script>
+  </body>
+</html>
+`;
+}
