@@ -1,7 +1,7 @@
 // Builds the three bundles: the extension (vscode external), the `terrarium` CLI (one file, so the
 // SSH ProxyCommand starts fast), and the webview UI. `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -27,9 +27,13 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 if (existsSync('webview/main.ts')) {
-  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', logLevel: 'warning',
+  builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', minify: true, logLevel: 'warning',
     entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', loader: { '.ttf': 'file', '.css': 'css' } });
 }
+
+// Codicons load as their own stylesheet (vscode-elements looks it up by id) with the font next to it.
+mkdirSync('dist', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/${f}`);
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();

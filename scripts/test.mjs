@@ -28,7 +28,10 @@ function testFiles(dir) {
 }
 
 if (wanted.includes('lint')) run('npx', ['eslint', '.']);
-if (wanted.includes('typecheck')) run('npx', ['tsc', '-p', '.', '--noEmit']);
+if (wanted.includes('typecheck')) {
+  run('npx', ['tsc', '-p', '.', '--noEmit']);
+  run('npx', ['tsc', '-p', 'webview', '--noEmit']);
+}
 if (wanted.includes('build')) run('node', ['esbuild.mjs']);
 const files = all.filter((l) => wanted.includes(l)).flatMap((l) => testFiles(join('test', l)));
 if (files.length) {

@@ -81,6 +81,15 @@ export class ClusterSession {
     return this._cluster;
   }
 
+  /** A Cluster for a given context and namespace (a restored panel may name another than the current one). */
+  async clusterFor(context: string, namespace: string): Promise<Cluster> {
+    const current = await this.cluster();
+    if (current.context === context) return current.withNamespace(namespace);
+    const core = await this.loadCore();
+    await this.contexts();
+    return core.kubeconfig.openCluster({ discovery: this.discovery, context, namespace });
+  }
+
   /** What the tree should show: the state decides which welcome view appears when empty. */
   async state(): Promise<ViewState> {
     let cluster: Cluster;

@@ -13,3 +13,4 @@ export * as localForward from '../core/tunnel/localForward';
 export * as exec from '../core/kube/exec';
 export * as health from '../core/kube/health';
 export * as kubeconfig from '../core/kube/kubeconfig';
+export * as secrets from '../core/secrets/panelController';

@@ -9,6 +9,7 @@ import { ForwardRegistry } from './forwards';
 import { createLog } from './log';
 import type { Services } from './services';
 import { readSettings } from './settings';
+import { registerSecretsPanel, SecretsPanels } from './secretsPanel/secretsPanel';
 import { registerStatusBar } from './statusBar';
 import { registerTerminalProfile } from './terminal/terminalProfile';
 import { registerTree } from './tree/registerTree';
@@ -18,6 +19,7 @@ import { TerrariumTreeProvider } from './tree/treeProvider';
 export interface TerrariumExports {
   readonly session: ClusterSession;
   readonly tree: TerrariumTreeProvider;
+  readonly panels: SecretsPanels;
 }
 
 export function activate(context: vscode.ExtensionContext): TerrariumExports {
@@ -26,11 +28,12 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
   const log = createLog(channel);
   const settings = () => readSettings(vscode.workspace.getConfiguration('terrarium'), vscode.workspace.getConfiguration('remote.SSH'));
   const session = new ClusterSession(settings, context.workspaceState, loadCore);
-  const s: Services = {
+  const s = {
     context, log, settings, session,
     tree: new TerrariumTreeProvider(session, log),
     forwards: new ForwardRegistry(),
-  };
+  } as Services;
+  s.panels = new SecretsPanels(s);
   context.subscriptions.push(
     channel,
     { dispose: () => session.dispose() },
@@ -40,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     ...registerEnvironmentCommands(s),
     ...registerSandboxCommands(s),
     ...registerSessionCommands(s),
+    ...registerSecretsPanel(s, s.panels),
     ...registerStatusBar(s),
     ...registerTerminalProfile(s),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -47,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     }),
   );
   log.info(`Terrarium activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { session, tree: s.tree };
+  return { session, tree: s.tree, panels: s.panels };
 }
 
 export function deactivate(): void {}

@@ -4,6 +4,7 @@ import type { Log } from './log';
 import type { TerrariumSettings } from './settings';
 import type { TerrariumTreeProvider } from './tree/treeProvider';
 import type { ForwardRegistry } from './forwards';
+import type { SecretsPanels } from './secretsPanel/secretsPanel';
 
 /** The small container of services that extension.ts builds and every registerX() receives. */
 export interface Services {
@@ -13,4 +14,5 @@ export interface Services {
   session: ClusterSession;
   tree: TerrariumTreeProvider;
   forwards: ForwardRegistry;
+  panels: SecretsPanels;
 }

@@ -10,7 +10,10 @@ export interface WebviewPage {
   title: string;
   cspSource: string;
   scriptUri: string;
-  styleUris?: string[];
+  /** Stylesheets; an id where a library looks its sheet up (vscode-elements finds codicons by id). */
+  styleUris?: (string | { href: string; id: string })[];
+  /** data-* attributes on <body>: small values the script reads at start (escaped, never executed). */
+  bodyData?: Record<string, string>;
   nonce?: string;
 }
 
@@ -36,7 +39,12 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
 
 export function webviewHtml(page: WebviewPage): string {
   const nonce = page.nonce ?? createNonce();
-  const styles = (page.styleUris ?? []).map((u) => `<link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n    ');
+  const styles = (page.styleUris ?? []).map((u) => typeof u === 'string'
+    ? `<link rel="stylesheet" href="${escapeAttr(u)}">`
+    : `<link rel="stylesheet" href="${escapeAttr(u.href)}" id="${escapeAttr(u.id)}">`).join('\n    ');
+  const data = Object.entries(page.bodyData ?? {})
+    .filter(([k]) => /^[a-z][a-z0-9-]*$/.test(k))
+    .map(([k, v]) => ` data-${k}="${escapeAttr(v)}"`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
@@ -46,7 +54,7 @@ export function webviewHtml(page: WebviewPage): string {
     ${styles}
     <title>${escapeAttr(page.title)}</title>
   </head>
-  <body>
+  <body${data}>
     <main id="root" aria-live="polite"></main>
     <script type="module" nonce="${nonce}" src="${escapeAttr(page.scriptUri)}"></script>
   </body>

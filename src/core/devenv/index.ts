@@ -1,7 +1,7 @@
 /** Environments and sandboxes: rendering, applying and operating them. Other modules import from here. */
 export type { EnvSpec, Environment, EnvironmentStatus, RequestLimit, Sandbox, SandboxPhase, SandboxStatus } from './types';
 export {
-  MAX_NAME_LENGTH, validateCidr, validateName, validateNamespace, validateQuantity, validateReplicas, validateSandboxName, validateSpec,
+  MAX_NAME_LENGTH, quantityValue, validateRequestLimit, validateCidr, validateName, validateNamespace, validateQuantity, validateReplicas, validateSandboxName, validateSpec,
 } from './validate';
 export { DEFAULTS, renderEnvironment, renderHostKeySecret, renderNamespace, renderRbac, type HostKeyMaterial, type RbacSubject, type RenderOptions } from './render';
 export { findManifestsDir } from './manifests';
@@ -9,8 +9,8 @@ export { describeSandboxStatus } from './status';
 export { environmentFromObjects, sandboxesFromObjects } from './model';
 export {
   applyObject, createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, listSandboxes, restartSandbox,
-  scaleEnvironment, startEnvironment, stopEnvironment,
-  type CreateOptions, type DeleteResult, type OpOptions, type ScaleOptions,
+  scaleEnvironment, setEnvironmentResources, startEnvironment, stopEnvironment,
+  type CreateOptions, type ResourceChange, type DeleteResult, type OpOptions, type ScaleOptions,
 } from './operations';
 export {
   ANNOTATION_CLAIMED_BY, ANNOTATION_HOST_PUBLIC_KEY, ANNOTATION_LAST_REPLICAS, DEFAULT_IMAGE, DEFAULT_MAX_REPLICAS,

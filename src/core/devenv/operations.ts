@@ -7,12 +7,12 @@ import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
 import {
-  ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
+  ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, SANDBOX_CONTAINER, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
   podSelector, selectorString, workspaceOrdinalOf,
 } from './names';
 import { renderEnvironment, renderHostKeySecret, renderNamespace } from './render';
 import type { EnvSpec, Environment, Sandbox } from './types';
-import { validateName, validateNamespace, validateReplicas, validateSandboxName, validateSpec } from './validate';
+import { validateName, validateNamespace, validateReplicas, validateRequestLimit, validateSandboxName, validateSpec } from './validate';
 
 /**
  * Environment operations against one cluster and namespace (cluster.namespace). Every request goes
@@ -182,6 +182,29 @@ export async function scaleEnvironment(cluster: Cluster, name: string, replicas:
   if (replicas === 0) return stopEnvironment(cluster, name, opts);
   await requireStatefulSet(cluster, name, opts.signal);
   await setReplicas(cluster, name, replicas, opts.signal);
+  return current(cluster, name, opts.signal);
+}
+
+export interface ResourceChange { cpu: { request?: string; limit?: string }; memory: { request?: string; limit?: string } }
+
+/**
+ * Changes the sandbox container's requests and limits (a strategic merge patch of the one
+ * container, so the rest of the template is untouched). The StatefulSet then replaces its pods
+ * one by one: workspaces stay, running processes and tmux sessions end.
+ */
+export async function setEnvironmentResources(cluster: Cluster, name: string, change: ResourceChange, opts: OpOptions = {}): Promise<Environment> {
+  validateName(name);
+  validateRequestLimit(change.cpu, 'cpu');
+  validateRequestLimit(change.memory, 'memory');
+  await requireStatefulSet(cluster, name, opts.signal);
+  const pick = (k: 'request' | 'limit') => Object.fromEntries(
+    ([['cpu', change.cpu[k]], ['memory', change.memory[k]]] as const).filter(([, v]) => v !== undefined));
+  const resources = { requests: pick('request'), limits: pick('limit') };
+  const strategic = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, o as any) as ConfigurationOptions;
+  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
+    (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, fieldManager: FIELD_MANAGER,
+      body: { spec: { template: { spec: { containers: [{ name: SANDBOX_CONTAINER, resources }] } } } } }, strategic(o)),
+    { signal: opts.signal });
   return current(cluster, name, opts.signal);
 }
 

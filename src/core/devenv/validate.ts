@@ -52,6 +52,27 @@ export function validateQuantity(value: string, what: string, example: string): 
   }
 }
 
+const SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A quantity as a number (close enough to compare a request with a limit). */
+export function quantityValue(value: string): number {
+  const m = QUANTITY.exec(value);
+  if (!m) return NaN;
+  const unit = m[3];
+  const base = Number(value.slice(0, value.length - (unit?.length ?? 0)));
+  return unit ? (SUFFIX[unit] !== undefined ? base * SUFFIX[unit]! : Number(value)) : base;
+}
+
+/** Request and limit each a quantity, and the request not above the limit (the API rejects that). */
+export function validateRequestLimit(v: { request?: string; limit?: string }, what: 'cpu' | 'memory'): void {
+  const example = what === 'cpu' ? '500m' : '2Gi';
+  if (v.request !== undefined) validateQuantity(v.request, `${what} request`, example);
+  if (v.limit !== undefined) validateQuantity(v.limit, `${what} limit`, example);
+  if (v.request !== undefined && v.limit !== undefined && quantityValue(v.request) > quantityValue(v.limit)) {
+    throw new TerrariumError('InvalidInput', `The ${what} request ${v.request} is above its limit ${v.limit}.`, 'Lower the request or raise the limit: Kubernetes rejects a request above the limit.');
+  }
+}
+
 /** "10.1.2.0/24", "2001:db8::/32" or a bare address (taken as /32 or /128). */
 export function validateCidr(value: string): void {
   const [addr, bits, ...rest] = typeof value === 'string' ? value.split('/') : [];

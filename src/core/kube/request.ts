@@ -6,15 +6,35 @@ import { ApiException, HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, t
  * turn timestamps into Dates while watch events carry strings; raw keeps both the same).
  * Failures have the same shapes as the generated clients' (ApiException with the raw body).
  */
-export async function getJson<T>(kc: KubeConfig, apiPath: string, query: Record<string, string | undefined> = {}, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(kc: KubeConfig, apiPath: string, query: Record<string, string | undefined> = {}, signal?: AbortSignal, accept = 'application/json'): Promise<T> {
+  return requestJson<T>(kc, { method: 'GET', path: apiPath, query, signal, accept });
+}
+
+export interface JsonRequest {
+  method: 'GET' | 'PATCH';
+  path: string;
+  query?: Record<string, string | undefined>;
+  /** E.g. metadata only: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1". */
+  accept?: string;
+  body?: unknown;
+  contentType?: 'application/merge-patch+json' | 'application/strategic-merge-patch+json';
+  signal?: AbortSignal;
+}
+
+/** One request of any API path and method, answering plain JSON (see getJson). */
+export async function requestJson<T>(kc: KubeConfig, req: JsonRequest): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('KubeConfig has no current cluster');
-  const url = new URL(cluster.server + apiPath);
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
-  ctx.setHeaderParam('Accept', 'application/json');
+  const url = new URL(cluster.server + req.path);
+  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  const ctx = new RequestContext(url.toString(), req.method === 'GET' ? HttpMethod.GET : HttpMethod.PATCH);
+  ctx.setHeaderParam('Accept', req.accept ?? 'application/json');
+  if (req.body !== undefined) {
+    ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/merge-patch+json');
+    ctx.setBody(JSON.stringify(req.body));
+  }
   await kc.applySecurityAuthentication(ctx);
-  if (signal) ctx.setSignal(signal);
+  if (req.signal) ctx.setSignal(req.signal);
   const rsp = await new IsomorphicFetchHttpLibrary().send(ctx).toPromise();
   const text = await rsp.body.text();
   if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) {

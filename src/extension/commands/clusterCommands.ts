@@ -78,7 +78,7 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.openSecretsPanel, (node?: TreeNode) => guarded(log, 'Open Secrets & Scaling', async () => {
       const env = await pickEnvironment(s, node);
       if (!env) return;
-      void vscode.window.showInformationMessage(`The Secrets & Scaling panel for ${env} is not available in this version yet.`);
+      await s.panels.open(env);
     })),
   ];
 }

@@ -1,0 +1,20 @@
+import type { Cluster } from '../kube/cluster';
+import { TerrariumError } from '../kube/errors';
+import { getJson } from '../kube/request';
+
+/**
+ * One value of one Secret, read fresh from the API for an explicit reveal or copy. Nothing keeps
+ * it: the caller hands it to the person and drops it.
+ */
+export async function readSecretValue(cluster: Cluster, secret: string, key: string, signal?: AbortSignal): Promise<string> {
+  const obj = await cluster.call({ verb: 'get', resource: 'secrets', name: secret },
+    () => getJson<{ data?: Record<string, string> }>(cluster.kc, `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/secrets/${encodeURIComponent(secret)}`, {}, signal), { signal });
+  const b64 = obj.data?.[key];
+  if (b64 === undefined) {
+    throw new TerrariumError('NotFound', `The Secret "${secret}" has no key "${key}" (any more).`, 'Refresh the panel: the operator may have rewritten the Secret.');
+  }
+  const bytes = Buffer.from(b64, 'base64');
+  const text = bytes.toString('utf8');
+  // Binary values (keystores, DER) would show as mojibake: say what they are instead.
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : `(binary value, ${bytes.length} bytes: copy it with kubectl)`;
+}

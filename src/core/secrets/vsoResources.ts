@@ -1,0 +1,85 @@
+import type { Cluster } from '../kube/cluster';
+import { isTerrariumError } from '../kube/errors';
+import { getJson } from '../kube/request';
+import type { VsoStatus } from '../../shared/protocol';
+
+/**
+ * Reads the Vault Secrets Operator's resources of one namespace. Terrarium never talks to Vault:
+ * everything comes from the custom resources' status, which the operator writes.
+ */
+export const VSO_GROUP = 'secrets.hashicorp.com';
+export const VSO_VERSION = 'v1beta1';
+
+export const VSO_PLURALS = {
+  VaultStaticSecret: 'vaultstaticsecrets',
+  VaultDynamicSecret: 'vaultdynamicsecrets',
+  VaultPKISecret: 'vaultpkisecrets',
+  VaultAuth: 'vaultauths',
+  VaultConnection: 'vaultconnections',
+} as const;
+export type VsoKind = keyof typeof VSO_PLURALS;
+export const SECRET_KINDS = ['VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret'] as const;
+
+/** The fields the panel reads; everything optional because the cluster may hold anything. */
+export interface VsoObject {
+  apiVersion?: string;
+  kind: VsoKind;
+  metadata: { name: string; namespace?: string; uid?: string; generation?: number; resourceVersion?: string; annotations?: Record<string, string> };
+  spec?: Record<string, any>;
+  status?: Record<string, any>;
+}
+
+export interface VsoSnapshot {
+  status: VsoStatus;
+  /** Why VSO is not readable: not installed, or the RBAC rule that is missing. */
+  message?: string;
+  secrets: VsoObject[];
+  auths: VsoObject[];
+  connections: VsoObject[];
+}
+
+export function vsoPath(namespace: string, kind: VsoKind, name?: string): string {
+  return `/apis/${VSO_GROUP}/${VSO_VERSION}/namespaces/${encodeURIComponent(namespace)}/${VSO_PLURALS[kind]}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+async function list(cluster: Cluster, kind: VsoKind, signal?: AbortSignal): Promise<VsoObject[]> {
+  const plural = VSO_PLURALS[kind];
+  const res = await cluster.call({ verb: 'list', resource: `${plural}.${VSO_GROUP}` },
+    () => getJson<{ items?: any[] }>(cluster.kc, vsoPath(cluster.namespace, kind), {}, signal), { signal });
+  // Lists leave kind off their items; put it back so each object says what it is.
+  return (res.items ?? []).map((o) => ({ ...o, kind }));
+}
+
+export async function readVso(cluster: Cluster, signal?: AbortSignal): Promise<VsoSnapshot> {
+  const empty = { secrets: [], auths: [], connections: [] };
+  try {
+    const [statics, dynamics, pkis, auths, connections] = await Promise.all(
+      (['VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret', 'VaultAuth', 'VaultConnection'] as const).map((k) => list(cluster, k, signal)));
+    const secrets = [...statics!, ...dynamics!, ...pkis!].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name) || a.kind.localeCompare(b.kind));
+    return { status: 'installed', secrets, auths: auths!, connections: connections! };
+  } catch (e) {
+    // A namespaced list answers 404 only when the API server does not serve the resource: no CRDs.
+    if (isTerrariumError(e, 'NotFound')) {
+      return { status: 'not-installed', message: `The Vault Secrets Operator is not installed on this cluster (the API has no ${VSO_GROUP} resources).`, ...empty };
+    }
+    if (isTerrariumError(e, 'Forbidden')) return { status: 'forbidden', message: e.text, ...empty };
+    if (isTerrariumError(e, 'Cancelled')) throw e;
+    return { status: 'error', message: isTerrariumError(e) ? e.text : String(e), ...empty };
+  }
+}
+
+/** A Warning event about a VSO object, the fields the panel shows. */
+export interface WarningEvent { kind: string; name: string; reason: string; message: string; time?: string; count: number }
+
+/** Recent Warning events in the namespace about VSO objects (Kubernetes keeps events about an hour). */
+export async function readVsoWarnings(cluster: Cluster, signal?: AbortSignal): Promise<WarningEvent[]> {
+  const res = await cluster.call({ verb: 'list', resource: 'events' },
+    () => getJson<{ items?: any[] }>(cluster.kc, `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/events`, {}, signal), { signal });
+  return (res.items ?? [])
+    .filter((e) => e.type === 'Warning' && (SECRET_KINDS as readonly string[]).includes(e.involvedObject?.kind))
+    .map((e) => ({
+      kind: String(e.involvedObject.kind), name: String(e.involvedObject.name ?? ''), reason: String(e.reason ?? ''),
+      message: String(e.message ?? ''), time: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? undefined, count: Number(e.count ?? 1) || 1,
+    }))
+    .sort((a, b) => String(b.time ?? '').localeCompare(String(a.time ?? '')));
+}

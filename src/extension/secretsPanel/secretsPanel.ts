@@ -1,0 +1,103 @@
+import * as vscode from 'vscode';
+import type { SecretsPanelController } from '../../core/secrets/panelController';
+import { parsePanelIdentity, type PanelIdentity } from '../../shared/protocol';
+import { loadCore } from '../core';
+import type { Services } from '../services';
+import { webviewHtml } from '../webviewHtml';
+
+export const SECRETS_VIEW_TYPE = 'terrarium.secrets';
+
+const keyOf = (id: PanelIdentity) => `${id.context}/${id.namespace}/${id.environment}`;
+
+/**
+ * One Secrets & Scaling panel per environment. A thin adapter: the controller (src/core/secrets)
+ * does the reading and acting; this wires it to a WebviewPanel, modal confirmations, the clipboard
+ * and the log. The webview persists only the panel's identity, so a reload restores the panel.
+ */
+export class SecretsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: SecretsPanelController }>();
+
+  constructor(private readonly s: Services) {}
+
+  async open(environment: string): Promise<void> {
+    const cluster = await this.s.session.cluster();
+    const id: PanelIdentity = { context: cluster.context, namespace: cluster.namespace, environment };
+    const open = this.panels.get(keyOf(id));
+    if (open) { open.panel.reveal(); return; }
+    const panel = vscode.window.createWebviewPanel(SECRETS_VIEW_TYPE, title(id), vscode.ViewColumn.Active, this.options());
+    await this.attach(panel, id);
+  }
+
+  /** Restores a panel after a reload, from the identity the webview saved. */
+  async restore(panel: vscode.WebviewPanel, saved: unknown): Promise<void> {
+    const id = parsePanelIdentity(saved);
+    if (!id || this.panels.has(keyOf(id))) { panel.dispose(); return; }
+    panel.webview.options = this.options();
+    panel.title = title(id);
+    await this.attach(panel, id);
+  }
+
+  /** The panel open for this environment, if any (for the extension's own tests). */
+  controller(environment: string): SecretsPanelController | undefined {
+    return [...this.panels.values()].find((p) => p.controller.environment === environment)?.controller;
+  }
+
+  private options(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.s.context.extensionUri, 'dist')], enableFindWidget: true };
+  }
+
+  private async attach(panel: vscode.WebviewPanel, id: PanelIdentity): Promise<void> {
+    const { log, session } = this.s;
+    const key = keyOf(id);
+    const dist = (f: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.s.context.extensionUri, 'dist', f)).toString();
+    panel.webview.html = webviewHtml({
+      title: title(id), cspSource: panel.webview.cspSource, scriptUri: dist('webview.js'),
+      styleUris: [{ href: dist('codicon.css'), id: 'vscode-codicon-stylesheet' }, dist('webview.css')],
+      bodyData: { identity: JSON.stringify(id) },
+    });
+    const cluster = await session.clusterFor(id.context, id.namespace);
+    const { SecretsPanelController } = loadCore().secrets;
+    const controller: SecretsPanelController = new SecretsPanelController(cluster, id.environment, {
+      post: (msg) => void panel.webview.postMessage(msg),
+      confirm: async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action,
+      copyToClipboard: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      audit: (r) => log.audit(r),
+    }, { maxReplicas: this.s.settings().maxReplicas });
+    this.panels.set(key, { panel, controller });
+    // Scaling is live from the tree's watch (same namespace); secrets are re-read on a timer.
+    const unsubscribe = session.onDidChange(() => { if (panel.visible && session.currentContext === id.context && session.namespace === id.namespace) void controller.refresh(); });
+    const subs = [
+      panel.webview.onDidReceiveMessage((m) => void controller.handle(m)),
+      panel.onDidChangeViewState((e) => controller.setVisible(e.webviewPanel.visible)),
+      panel.onDidDispose(() => {
+        unsubscribe();
+        controller.dispose();
+        this.panels.delete(key);
+        for (const d of subs) d.dispose();
+      }),
+    ];
+    controller.setVisible(panel.visible);
+  }
+
+  dispose(): void {
+    for (const { panel } of [...this.panels.values()]) panel.dispose();
+  }
+}
+
+function title(id: PanelIdentity): string {
+  return `Secrets & Scaling: ${id.environment}`;
+}
+
+export function registerSecretsPanel(s: Services, panels: SecretsPanels): vscode.Disposable[] {
+  return [
+    panels,
+    vscode.window.registerWebviewPanelSerializer(SECRETS_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) => panels.restore(panel, state).catch((e) => {
+        s.log.warn(`Could not restore a Secrets & Scaling panel: ${e instanceof Error ? e.message : String(e)}`);
+        panel.dispose();
+      }),
+    }),
+  ];
+}
