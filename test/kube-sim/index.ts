@@ -14,6 +14,7 @@ import { Controllers, RES } from './controllers';
 import { findResource, type ResourceDef } from './resources';
 import { ApiServer, type Rule } from './server';
 import { Store } from './store';
+import { createVsoSample, VsoStandIn } from './vso';
 import { createPodRuntime } from './runtime/index';
 import { openCluster } from '../../src/core/kube/kubeconfig';
 import { createEnvironment } from '../../src/core/devenv';
@@ -39,6 +40,8 @@ export interface KubeSim {
   store: Store;
   api: ApiServer;
   controllers: Controllers;
+  /** The Vault Secrets Operator stand-in and its in-memory Vault. */
+  vso: VsoStandIn;
   writeKubeconfig(file: string, opts?: { context?: string; namespace?: string; user?: string; token?: string }): void;
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -134,6 +137,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   });
   api.token = opts.token;
   store.subscribe((e) => controllers.onChange(e.res, e.type, e.object));
+  const vso = new VsoStandIn(store, api);
 
   const tls = opts.tls ? selfSignedCert(dataDir) : undefined;
   let server: Server;
@@ -156,7 +160,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   const sim: KubeSim = {
-    url, port, dataDir, store, api, controllers,
+    url, port, dataDir, store, api, controllers, vso,
     writeKubeconfig(file, o = {}) {
       const ctx = o.context ?? 'kube-sim';
       const user = o.user ?? 'kube-sim-user';
@@ -172,6 +176,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     },
     async stop() {
       controllers.stop();
+      vso.stop();
       await closeServer();
       await runtime?.close().catch(() => {});
       if (ownsData) rmSync(dataDir, { recursive: true, force: true });
@@ -212,10 +217,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   return sim;
 }
 
-/** The playground's sample: namespace devenv (Pod Security restricted) and environment "sample" with 2 sandboxes. */
+/** The playground's sample: namespace devenv (Pod Security restricted), environment "sample" with 2 sandboxes, and VSO secrets. */
 async function createSample(sim: KubeSim): Promise<void> {
   const file = join(sim.dataDir, 'sample-kubeconfig');
   sim.writeKubeconfig(file, { namespace: 'devenv' });
   const cluster = openCluster({ kubeconfigPath: file, namespace: 'devenv', env: {} });
   await createEnvironment(cluster, { name: 'sample', replicas: 2, image: 'terrarium/devenv:dev' });
+  await createVsoSample(sim, 'devenv', 'sample');
 }

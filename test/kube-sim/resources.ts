@@ -60,8 +60,8 @@ export function apiResourceList(group: string, version: string): object {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
 
-export function apiGroupList(): object {
-  const groups = [...new Set(RESOURCES.filter((r) => r.group).map((r) => `${r.group}/${r.version}`))].map((gv) => {
+export function apiGroupList(hidden: ReadonlySet<string> = new Set()): object {
+  const groups = [...new Set(RESOURCES.filter((r) => r.group && !hidden.has(r.group)).map((r) => `${r.group}/${r.version}`))].map((gv) => {
     const [name, version] = gv.split('/') as [string, string];
     return { name, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
   });

@@ -26,6 +26,8 @@ export class ApiServer {
   user = 'terrarium-test';
   readonly forbidden: Rule[] = [];
   readonly faults: Fault[] = [];
+  /** API groups that are not installed (e.g. an operator's CRDs removed): 404 everywhere and absent from discovery. */
+  readonly disabledGroups = new Set<string>();
   watchTimeoutSeconds = 30;
   private watches = new Set<() => void>();
 
@@ -72,9 +74,11 @@ export class ApiServer {
 
   private async route(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void> {
     const p = url.pathname.replace(/\/+$/, '');
+    const apiGroup = p.match(/^\/apis\/([^/]+)/)?.[1];
+    if (apiGroup && this.disabledGroups.has(apiGroup)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     if (p === '/version') return json(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-kube-sim', platform: 'linux/amd64', goVersion: 'go1.22' });
     if (p === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
-    if (p === '/apis') return json(res, 200, apiGroupList());
+    if (p === '/apis') return json(res, 200, apiGroupList(this.disabledGroups));
     if (p === '/api/v1') return json(res, 200, apiResourceList('', 'v1'));
     const gv = p.match(/^\/apis\/([^/]+)\/([^/]+)$/);
     if (gv) {

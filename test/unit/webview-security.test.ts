@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, createNonce, webviewHtml } from '../../src/extension/webviewHtml';
-import { parseWebviewMessage } from '../../src/shared/protocol';
+import { parsePanelIdentity, parseWebviewMessage } from '../../src/shared/protocol';
 
 const CSP_SOURCE = 'https://file+.vscode-resource.vscode-cdn.net';
 
@@ -54,4 +54,29 @@ test('messages from the webview are validated field by field; forged ones are dr
   ]) {
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
   }
+});
+
+test('the codicon stylesheet carries the id vscode-elements looks up, and body data is escaped', () => {
+  const html = webviewHtml({ title: 't', cspSource: CSP_SOURCE, scriptUri: 's.js', styleUris: [{ href: 'c.css', id: 'vscode-codicon-stylesheet' }], bodyData: { identity: '{"context":"a\\"><script>x</script>"}', 'Bad Key': 'x' } });
+  assert.match(html, /<link rel="stylesheet" href="c.css" id="vscode-codicon-stylesheet">/);
+  assert.match(html, /<body data-identity="\{&quot;context&quot;:&quot;a\\&quot;&gt;&lt;script&gt;x&lt;\/script&gt;&quot;\}">/);
+  assert.equal((html.match(/<script/g) ?? []).length, 1, 'only the nonce script');
+  assert.doesNotMatch(html, /Bad Key/);
+});
+
+test('resources and refresh messages are validated; identities from persisted state too', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'refresh' }), { type: 'refresh' });
+  assert.deepEqual(parseWebviewMessage({ type: 'resources', cpu: { request: '500m', limit: '2' }, memory: { limit: '4Gi' } }),
+    { type: 'resources', cpu: { request: '500m', limit: '2' }, memory: { limit: '4Gi' } });
+  for (const bad of [
+    { type: 'resources', cpu: { request: '500m; rm -rf' }, memory: {} },
+    { type: 'resources', cpu: { request: '1', extra: 'x' }, memory: {} },
+    { type: 'resources', cpu: {} },
+    { type: 'resources', cpu: 'big', memory: {} },
+    { type: 'refresh', now: true },
+  ]) assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+  assert.deepEqual(parsePanelIdentity({ context: 'kind-kind', namespace: 'devenv', environment: 'sample' }), { context: 'kind-kind', namespace: 'devenv', environment: 'sample' });
+  assert.equal(parsePanelIdentity({ context: 'x', namespace: 'Dev Env', environment: 'sample' }), undefined);
+  assert.equal(parsePanelIdentity({ context: '', namespace: 'devenv', environment: 'sample' }), undefined);
+  assert.equal(parsePanelIdentity('sample'), undefined);
 });
