@@ -1,5 +1,6 @@
 import { getEnvironment, listSandboxes, scaleEnvironment, setEnvironmentResources } from '../devenv/operations';
 import { hostKeySecretName } from '../devenv/names';
+import { validateRequestLimit } from '../devenv/validate';
 import type { Environment, Sandbox } from '../devenv/types';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
@@ -224,6 +225,11 @@ export class SecretsPanelController {
     }
     const key = secretKey(kind, name);
     this.limiter.take(`${kind} ${name}`);
+    // Healthy's time has seconds precision and a same-second reconcile writes nothing new, so the
+    // request goes out in a later second than the last check: its reconcile is then always visible.
+    const checked = (obj.status?.conditions as { type: string; lastTransitionTime?: string }[] | undefined)?.find((c) => c.type === 'Healthy')?.lastTransitionTime;
+    const wait = checked ? Date.parse(checked) + 1000 - this.now().getTime() : 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
     const req = await requestResync(this.cluster, kind, name, this.now(), this.abort.signal);
     this.resyncs.set(key, req);
     this.host.audit({ action: 'resync', context: this.cluster.context, namespace: this.cluster.namespace, target: `${kind}/${name}`, outcome: 'ok' });
@@ -257,6 +263,9 @@ export class SecretsPanelController {
   }
 
   private async resources(cpu: { request?: string; limit?: string }, memory: { request?: string; limit?: string }): Promise<void> {
+    // Validate before asking: a confirmation for something the API will refuse wastes a click.
+    validateRequestLimit(cpu, 'cpu');
+    validateRequestLimit(memory, 'memory');
     const env = this.last?.env;
     const show = (v: { request?: string; limit?: string }) => `${v.request ?? '-'} / ${v.limit ?? '-'}`;
     const ok = await this.host.confirm(`Change ${this.environment}'s resources? cpu ${show(cpu)}, memory ${show(memory)} (request / limit).`,
