@@ -67,7 +67,7 @@ function render(): void {
   root.replaceChildren(...[
     h('header', {},
       h('h1', {}, `Secrets & Scaling: ${state.environment}`),
-      h('p', { class: 'muted' }, `namespace ${state.namespace} · context ${state.context} · updated ${time(state.updatedAt)}`),
+      h('p', { class: 'muted' }, `namespace ${state.namespace} · context ${state.context} · `, h('span', { id: 'updated' }, `updated ${time(state.updatedAt)}`)),
       button('refresh', 'Refresh', { icon: 'refresh', secondary: true, onClick: () => post({ type: 'refresh' }) })),
     notice ? h('div', { class: `notice ${notice.level}`, role: notice.level === 'error' ? 'alert' : 'status', id: 'notice' }, notice.message) : undefined,
     state.error ? h('div', { class: 'notice error', role: 'alert', id: 'refresh-error' }, `Could not refresh: ${state.error}`) : undefined,
@@ -245,11 +245,20 @@ function reveal(secret: string, key: string): void {
 window.addEventListener('message', (e: MessageEvent<PanelToWebview>) => {
   const msg = e.data;
   switch (msg?.type) {
-    case 'state':
+    case 'state': {
+      // Live refreshes every few seconds: repaint only what changed, so focus, scroll and a
+      // screen reader's place survive when nothing did.
+      const same = state && JSON.stringify({ ...state, updatedAt: '' }) === JSON.stringify({ ...msg.state, updatedAt: '' });
       state = msg.state;
+      if (same && !(notice && Date.now() - notice.at > 8000)) {
+        const updated = document.getElementById('updated');
+        if (updated) updated.textContent = `updated ${time(state.updatedAt)}`;
+        return;
+      }
       // A notice stays for a few refreshes, then gives way to live data.
       if (notice && Date.now() - notice.at > 8000) notice = undefined;
       break;
+    }
     case 'revealed': {
       const k = pendingReveals.get(msg.requestId);
       pendingReveals.delete(msg.requestId);

@@ -55,7 +55,7 @@ export function webviewHtml(page: WebviewPage): string {
     <title>${escapeAttr(page.title)}</title>
   </head>
   <body${data}>
-    <main id="root" aria-live="polite"></main>
+    <main id="root"></main>
     <script type="module" nonce="${nonce}" src="${escapeAttr(page.scriptUri)}"></script>
   </body>
 </html>

@@ -101,7 +101,9 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
     await c.locator('[data-testid="value"]').filter({ hasText: CANARY }).waitFor();
     await c.scrollIntoViewIfNeeded();
     await workbench.screenshot('secrets-4-revealed');
-    await c.locator('tr[data-key="TOKEN"] vscode-button', { hasText: 'Hide' }).click();
+    // Keyboard: the Hide button takes focus and Enter activates it.
+    await c.locator('tr[data-key="TOKEN"] vscode-button', { hasText: 'Hide' }).focus();
+    await page.keyboard.press('Enter');
     await c.locator('[data-testid="value"]').waitFor({ state: 'detached' });
     assert.ok(!(await frame.locator('body').innerText()).includes(CANARY));
   });

@@ -17,6 +17,13 @@ import { readVso, readVsoWarnings, type VsoSnapshot } from './vsoResources';
  * acts on (validated) webview messages. The extension adapter gives it a way to post, confirm,
  * copy and log. Secret values exist only inside reveal/copy handling, for the one reply.
  */
+/** Runs fn over items with at most `limit` in flight: one round trip per Secret adds up in big namespaces. */
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => { while (next < items.length) await fn(items[next++]!); };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export interface PanelHost {
   post(msg: PanelToWebview): void;
   /** A modal confirmation; true when the person chose `action`. */
@@ -110,7 +117,7 @@ export class SecretsPanelController {
       vso = await readVso(c, signal);
       const warnings = vso.status === 'installed' ? await readVsoWarnings(c, signal).catch(() => []) : [];
       const destinations = new Map<string, SecretShape>();
-      for (const name of new Set(vso.secrets.map(destinationOf))) destinations.set(name, await this.shapes.shape(name, signal));
+      await forEachLimited([...new Set(vso.secrets.map(destinationOf))], 8, async (name) => { destinations.set(name, await this.shapes.shape(name, signal)); });
       const plainSecrets = vso.status === 'installed' ? [] : await this.plainSecrets(signal);
       const state = buildPanelState({
         context: c.context, namespace: c.namespace, environment: this.environment, env, sandboxes, maxReplicas: this.opts.maxReplicas,
@@ -145,9 +152,9 @@ export class SecretsPanelController {
       .catch((e) => { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; });
     // The environment's own SSH host key is Terrarium's, not the user's: never offered for reveal.
     const names = referencedSecretNames(sts).filter((n) => n !== hostKeySecretName(this.environment));
-    const out: PlainSecretView[] = [];
-    for (const name of names) out.push({ name, ...(await this.shapes.shape(name, signal)) });
-    return out.map(({ name, exists, keys }) => ({ name, exists, keys }));
+    const shapes = new Map<string, SecretShape>();
+    await forEachLimited(names, 8, async (name) => { shapes.set(name, await this.shapes.shape(name, signal)); });
+    return names.map((name) => ({ name, exists: shapes.get(name)!.exists, keys: shapes.get(name)!.keys }));
   }
 
   /** Entry for every message from the webview: validated here, whatever the webview claims. */
