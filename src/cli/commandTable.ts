@@ -131,6 +131,23 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/sandbox')).sandboxRestartCommand,
   },
   {
+    kind: 'parsed', name: 'secrets list', summary: 'Vault-synced secrets (Vault Secrets Operator) and their state; no values',
+    details: 'States: synced, stale (the operator has not checked it for 2 x its refresh + 30 s), failed, pending, missing (the destination Secret is gone), unknown. '
+      + 'With --check, exits with 1 unless every secret is synced (for scripts and agents).',
+    options: { check: { type: 'boolean', description: 'exit 1 unless every secret is synced' } },
+    load: async () => (await import('./commands/secrets')).secretsListCommand,
+  },
+  {
+    kind: 'parsed', name: 'secrets resync', summary: 'Ask the operator to read a secret from Vault again now', args: 'KIND/NAME',
+    positionals: { min: 1, max: 1, names: 'KIND/NAME, e.g. vaultstaticsecret/app-config (or just NAME when unique)' },
+    details: 'Merge-patches an annotation the operator reacts to (not a documented VSO API). For VaultDynamicSecret and VaultPKISecret this issues new credentials, so it needs --yes.',
+    options: {
+      yes: { type: 'boolean', description: 'confirm a resync that issues new credentials (dynamic and PKI secrets)' },
+      wait: { type: 'boolean', description: 'wait until the operator has reconciled it (up to 60 s)' },
+    },
+    load: async () => (await import('./commands/secrets')).secretsResyncCommand,
+  },
+  {
     kind: 'parsed', name: 'tmux ls', summary: 'List the agent sessions (tmux) in a sandbox', args: 'SANDBOX',
     positionals: { min: 1, max: 1, names: 'SANDBOX' },
     load: async () => (await import('./commands/tmux')).tmuxListCommand,

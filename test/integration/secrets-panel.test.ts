@@ -14,7 +14,7 @@ import { createEnvironment, getEnvironment } from '../../src/core/devenv';
 import { SecretsPanelController, type PanelHost } from '../../src/core/secrets/panelController';
 import { formatAudit, redact, type AuditRecord } from '../../src/core/redact';
 import type { PanelState, PanelToWebview, SecretView } from '../../src/shared/protocol';
-import { eventually, getTestCluster, usingRealCluster } from './harness';
+import { eventually, getTestCluster, runCli, usingRealCluster } from './harness';
 
 const CANARY = 'canary-7f3a9c1e-do-not-leak';
 
@@ -231,6 +231,30 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
     assert.ok(c.image && c.securityContext, 'the rest of the container is untouched');
     p.controller.dispose();
+  });
+
+  test('the CLI: secrets list for scripts and agents, and resync with --wait; dynamic secrets need --yes', async () => {
+    const args = ['--kubeconfig', join(dir, 'kubeconfig'), '--namespace', 'devenv'];
+    const list = await runCli(['secrets', 'list', '--json', ...args]);
+    assert.equal(list.code, 0, list.stderr);
+    const doc = JSON.parse(list.stdout);
+    assert.equal(doc.vso, 'installed');
+    const byName = new Map((doc.secrets as { name: string; state: string; keys: string[] }[]).map((x) => [x.name, x]));
+    assert.equal(byName.get('app-config')?.state, 'synced');
+    assert.equal(byName.get('legacy-token')?.state, 'failed');
+    assert.ok(!list.stdout.includes(CANARY) && !list.stdout.includes('api.internal.example'), 'no values');
+    const check = await runCli(['secrets', 'list', '--check', ...args]);
+    assert.equal(check.code, 1, 'legacy-token fails the check');
+    assert.match(check.stdout, /legacy-token +VaultStaticSecret +failed/);
+    const noYes = await runCli(['secrets', 'resync', 'db-creds', ...args]);
+    assert.notEqual(noYes.code, 0);
+    assert.match(noYes.stderr, /new credentials.*--yes/s);
+    const resync = await runCli(['secrets', 'resync', 'vaultstaticsecret/app-config', '--wait', ...args]);
+    assert.equal(resync.code, 0, resync.stderr);
+    assert.match(resync.stdout, /It has reconciled/);
+    const bad = await runCli(['secrets', 'resync', 'configmap/x', ...args]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /not a Vault secret kind/);
   });
 
   test('VSO not installed: the panel says so and shows the plain Secrets the StatefulSet references', async () => {

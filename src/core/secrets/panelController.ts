@@ -9,7 +9,7 @@ import { parseWebviewMessage, type PanelState, type PanelToWebview, type PlainSe
 import { SecretShapes, type SecretShape } from './destinations';
 import { buildPanelState, destinationOf, referencedSecretNames, sandboxesStoppedBy, secretKey } from './panelModel';
 import { readSecretValue } from './reveal';
-import { requestResync, ResyncLimiter, type ResyncRequest } from './resync';
+import { requestResync, waitPastLastCheck, ResyncLimiter, type ResyncRequest } from './resync';
 import { readVso, readVsoWarnings, type VsoSnapshot } from './vsoResources';
 
 /**
@@ -232,11 +232,7 @@ export class SecretsPanelController {
     }
     const key = secretKey(kind, name);
     this.limiter.take(`${kind} ${name}`);
-    // Healthy's time has seconds precision and a same-second reconcile writes nothing new, so the
-    // request goes out in a later second than the last check: its reconcile is then always visible.
-    const checked = (obj.status?.conditions as { type: string; lastTransitionTime?: string }[] | undefined)?.find((c) => c.type === 'Healthy')?.lastTransitionTime;
-    const wait = checked ? Date.parse(checked) + 1000 - this.now().getTime() : 0;
-    if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+    await waitPastLastCheck(obj, this.now().getTime());
     const req = await requestResync(this.cluster, kind, name, this.now(), this.abort.signal);
     this.resyncs.set(key, req);
     this.host.audit({ action: 'resync', context: this.cluster.context, namespace: this.cluster.namespace, target: `${kind}/${name}`, outcome: 'ok' });

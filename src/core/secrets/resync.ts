@@ -23,6 +23,17 @@ export async function requestResync(cluster: Cluster, kind: VsoKind, name: strin
 }
 
 /**
+ * Healthy's time has seconds precision and a same-second reconcile writes nothing new, so a
+ * request goes out in a later second than the last check: the reconcile it causes is then visible.
+ */
+export async function waitPastLastCheck(obj: VsoObject, now = Date.now()): Promise<void> {
+  const conds: { type: string; lastTransitionTime?: string }[] = obj.status?.conditions ?? [];
+  const checked = conds.find((c) => c.type === 'Healthy')?.lastTransitionTime;
+  const wait = checked ? Date.parse(checked) + 1000 - now : 0;
+  if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+}
+
+/**
  * The operator has looked again: the object was written after our patch and Healthy (or Ready),
  * stamped on every reconcile, is not older than the request (both have seconds precision).
  */
