@@ -192,6 +192,9 @@ function secretCard(x: SecretView): HTMLElement {
     h('dl', { class: 'facts' },
       h('dt', {}, 'From Vault'), h('dd', {}, x.source),
       h('dt', {}, 'Kubernetes Secret'), h('dd', {}, x.destination),
+      h('dt', {}, 'Vault access'), h('dd', { 'data-testid': 'dependencies' }, x.dependencies.length
+        ? x.dependencies.map((d) => `${d.kind} ${d.name}${d.valid === true ? ' (valid)' : d.valid === false ? ' (invalid)' : ''}`).join(' → ')
+        : 'the operator\'s default VaultAuth'),
       h('dt', {}, 'Last changed'), h('dd', {}, `${dateTime(x.lastChanged)}${x.rotated ? ' · rotated since you opened this panel' : ''}`),
       h('dt', {}, 'Last checked'), h('dd', {}, x.freshnessUnknown ? 'freshness unknown (HMAC off, no refreshAfter: synced once)' : `${dateTime(x.lastChecked)}${x.refreshAfter ? ` · every ${x.refreshAfter}` : ''}`)),
     x.dependencies.some((d) => d.valid === false) ? h('ul', { class: 'deps' }, ...x.dependencies.filter((d) => d.valid === false)

@@ -66,6 +66,7 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
     await waitState('VaultStaticSecret', 'later', 'pending');
     assert.match(await card('VaultStaticSecret', 'legacy-token').locator('.detail').innerText(), /permission denied/);
     assert.match(await card('VaultDynamicSecret', 'db-creds').locator('[data-testid="restart-warning"]').innerText(), /restarts sample/);
+    assert.equal(await card('VaultStaticSecret', 'app-config').locator('[data-testid="dependencies"]').innerText(), 'VaultAuth default (valid) → VaultConnection default (valid)');
     assert.match(await frame.locator('#replicas-summary').innerText(), /2 of 2 ready/);
     await workbench.screenshot('secrets-1-panel');
   });

@@ -133,7 +133,7 @@ test('the devenv image sshd_config passes sshd -t', (t) => {
   writeFileSync(join(d, 'sshd_config'), cfg);
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true }); // root sshd wants its privilege-separation folder
   execFileSync('/usr/sbin/sshd', ['-t', '-f', join(d, 'sshd_config')], { stdio: 'pipe' });
-  for (const must of ['PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin no', 'Port 2222', 'Subsystem sftp internal-sftp']) {
+  for (const must of ['PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin no', 'Port 2222', 'Subsystem sftp internal-sftp -d /workspace']) {
     assert.match(cfg, new RegExp(`^${must}$`, 'm'));
   }
 });

@@ -148,7 +148,15 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
       .replace(/^AllowUsers .*/m, '');
     // Sim-only: the data folder lives under a world-writable /tmp, which StrictModes refuses; the
     // sshd's user is not "dev" but the local pod user; HOME and tmux's socket folder follow the pod.
-    config += `\nStrictModes no\nSetEnv HOME=${s.home} TMUX_TMPDIR=${s.tmp} TERRARIUM_SANDBOX=${s.view.name}\n`;
+    // The pod user's passwd home is shared by every pod, so sshd would start sessions outside this
+    // pod's workspace: a ForceCommand wrapper starts every session (shell, command, sftp for scp)
+    // in it, as the image does with HOME=/workspace.
+    const session = join(s.dir, 'session.sh');
+    writeFileSync(session, [
+      '#!/bin/sh', 'cd "$HOME" 2>/dev/null || exit 1', 'case "$SSH_ORIGINAL_COMMAND" in',
+      '  "") exec /bin/bash -l ;;', '  internal-sftp*) exec /usr/lib/openssh/sftp-server ;;', '  *) exec /bin/bash -c "$SSH_ORIGINAL_COMMAND" ;;', 'esac', '',
+    ].join('\n'), { mode: 0o755 });
+    config += `\nStrictModes no\nSetEnv HOME=${s.home} TMUX_TMPDIR=${s.tmp} TERRARIUM_SANDBOX=${s.view.name}\nForceCommand ${session}\n`;
     const cfgFile = join(s.dir, 'sshd_config');
     writeFileSync(cfgFile, config);
     const sshd = spawn(SSHD, ['-D', '-e', '-f', cfgFile], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { PATH: '/usr/bin:/bin' } });

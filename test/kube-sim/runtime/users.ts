@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { chownSync, mkdirSync } from 'node:fs';
 
 /** The unprivileged local user pods' processes (sshd, exec) run as when kube-sim runs as root. */
 export const SIM_USER = 'terrarium-sim';
@@ -33,5 +34,8 @@ export function podUser(): RunAs {
     execFileSync('useradd', ['--non-unique', '--uid', String(cached.uid), '--gid', String(cached.gid), '--no-create-home',
       '--home-dir', `/var/lib/${SIM_USER}`, '--shell', '/bin/bash', 'dev'], { stdio: 'ignore' });
   }
+  // sshd starts sessions in the passwd home; without it every login prints a chdir warning.
+  mkdirSync(`/var/lib/${SIM_USER}`, { recursive: true });
+  chownSync(`/var/lib/${SIM_USER}`, cached.uid!, cached.gid!);
   return cached;
 }
