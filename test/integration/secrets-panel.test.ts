@@ -147,6 +147,10 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     p.answers.push(true);
     await p.controller.handle({ type: 'resync', secret: 'db-creds', kind: 'VaultDynamicSecret' });
     await eventually(async () => password() !== before, 'new credentials issued');
+    // Rotation stays visible for as long as the panel is open, not for one refresh.
+    for (let i = 0; i < 2; i++) await p.controller.refresh();
+    assert.equal(secret(p.lastState(), 'db-creds').rotated, true);
+    assert.equal(secret(p.lastState(), 'app-config').rotated, false);
     p.controller.dispose();
   });
 

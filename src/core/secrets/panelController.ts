@@ -123,7 +123,11 @@ export class SecretsPanelController {
         context: c.context, namespace: c.namespace, environment: this.environment, env, sandboxes, maxReplicas: this.opts.maxReplicas,
         vso, destinations, warnings, previousMACs: this.previousMACs, resyncs: this.resyncs, plainSecrets, now: this.now(),
       });
-      for (const s of vso.secrets) if (s.status?.secretMAC) this.previousMACs.set(secretKey(s.kind, s.metadata.name), String(s.status.secretMAC));
+      // The MAC first seen by this panel: "rotated" then means "since you opened it", which stays true.
+      for (const s of vso.secrets) {
+        const k = secretKey(s.kind, s.metadata.name);
+        if (s.status?.secretMAC && !this.previousMACs.has(k)) this.previousMACs.set(k, String(s.status.secretMAC));
+      }
       this.forgetFinishedResyncs(vso);
       this.last = { state, vso, env, sandboxes };
       if (!this.disposed) this.host.post({ type: 'state', state });
