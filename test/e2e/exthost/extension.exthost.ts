@@ -56,6 +56,22 @@ describe('Terrarium in the real extension host', () => {
     assert.equal((await api.session.state()).kind, 'ready');
   });
 
+  it('Open Secrets & Scaling on a tree row opens one panel per environment, fed by the controller', async function () {
+    this.timeout(90_000);
+    const api = await vscode.extensions.getExtension(extensionId)!.activate() as import('../../../src/extension/extension').TerrariumExports;
+    const node = { kind: 'environment', environment: 'sample' };
+    await vscode.commands.executeCommand('terrarium.openSecretsPanel', node);
+    await vscode.commands.executeCommand('terrarium.openSecretsPanel', node); // the same panel again, not a second one
+    const controller = api.panels.controller('sample');
+    assert.ok(controller, 'a panel for sample is open');
+    for (let i = 0; i < 300 && !controller.state?.secrets.length; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(controller.state?.vso, 'installed', `panel state: ${JSON.stringify(controller.state)?.slice(0, 500)}`);
+    assert.ok(controller.state?.secrets.some((x) => x.name === 'app-config' && x.state === 'synced'), JSON.stringify(controller.state?.secrets.map((x) => [x.name, x.state])));
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Secrets & Scaling: sample');
+    assert.equal(tabs.length, 1);
+    await vscode.window.tabGroups.close(tabs);
+  });
+
   it('reads the kubeconfig the harness configured', () => {
     assert.equal(vscode.workspace.getConfiguration('terrarium').get('kubeconfig'), extensionHostParams().kubeconfig);
   });
