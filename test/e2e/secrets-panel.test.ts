@@ -145,6 +145,24 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
     assert.match(await page.locator('.tab', { hasText: 'Secrets & Scaling: sample' }).first().innerText(), /Secrets & Scaling: sample/);
   });
 
+  await t.test('the panel follows the color theme', async () => {
+    const colors = () => frame.locator('body').evaluate((b) => { const cs = (globalThis as any).getComputedStyle(b); return `${cs.color} on ${cs.backgroundColor}`; });
+    const before = await colors();
+    // Ctrl+K Ctrl+T: the palette would rank "Browse Color Themes in Marketplace" first.
+    await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => {});
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    const dark = page.locator('.quick-input-widget .monaco-list-row', { hasText: /Dark/ }).first();
+    await dark.waitFor({ timeout: 20_000 }).catch(async (e) => { await workbench.screenshot('secrets-failed-theme-picker'); throw e; });
+    await page.locator('.quick-input-widget input').fill('Dark');
+    await dark.waitFor();
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 50 && await colors() === before; i++) await page.waitForTimeout(100);
+    assert.notEqual(await colors(), before, 'text colour follows the theme');
+    await frame.locator('#secrets').scrollIntoViewIfNeeded();
+    await workbench.screenshot('secrets-9-dark-theme');
+  });
+
   await t.test('without the Vault Secrets Operator the panel says how to install it', async () => {
     sim.vso.uninstall();
     try {
