@@ -1,7 +1,7 @@
 /**
  * A Vault Secrets Operator (VSO) stand-in: an in-memory Vault plus a controller that reconciles the
  * secrets.hashicorp.com/v1beta1 kinds and writes the status shapes, events and destination Secrets
- * the real operator writes, quirks included (see /work/shared/notes/vault-secrets-operator.md).
+ * the real operator writes, quirks included (see the shared notes, vault-secrets-operator.md).
  * No Vault can run on the test machines, so this is what the secrets panel is tested against.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
