@@ -5,10 +5,10 @@
  */
 import type { Cluster } from '../../core/kube/cluster';
 import { TerrariumError } from '../../core/kube/errors';
-import { SecretShapes, type SecretShape } from '../../core/secrets/destinations';
-import { buildPanelState, destinationOf } from '../../core/secrets/panelModel';
+import { SecretShapes } from '../../core/secrets/destinations';
+import { buildPanelState } from '../../core/secrets/panelModel';
 import { isReconciled, requestResync, waitPastLastCheck } from '../../core/secrets/resync';
-import { readVso, readVsoWarnings, SECRET_KINDS, vsoPath, type VsoKind, type VsoObject } from '../../core/secrets/vsoResources';
+import { readVso, readVsoSecrets, SECRET_KINDS, vsoPath, type VsoKind, type VsoObject } from '../../core/secrets/vsoResources';
 import { getJson } from '../../core/kube/request';
 import type { PanelState } from '../../shared/protocol';
 import { UsageError } from '../args';
@@ -17,12 +17,8 @@ import type { CommandHandler } from '../commandTable';
 import { formatAge, formatTable, jsonText } from '../output';
 
 async function secretStates(cluster: Cluster, signal: AbortSignal, now: Date): Promise<PanelState> {
-  const vso = await readVso(cluster, signal);
+  const { vso, warnings, destinations } = await readVsoSecrets(cluster, new SecretShapes(cluster), signal);
   if (vso.status === 'forbidden' || vso.status === 'error') throw new TerrariumError(vso.status === 'forbidden' ? 'Forbidden' : 'Unknown', vso.message ?? 'Could not read the Vault Secrets Operator resources.');
-  const warnings = vso.status === 'installed' ? await readVsoWarnings(cluster, signal).catch(() => []) : [];
-  const shapes = new SecretShapes(cluster);
-  const destinations = new Map<string, SecretShape>();
-  for (const name of new Set(vso.secrets.map(destinationOf))) destinations.set(name, await shapes.shape(name, signal));
   return buildPanelState({
     context: cluster.context, namespace: cluster.namespace, environment: '', sandboxes: [], maxReplicas: 0, vso, destinations, warnings,
     previousMACs: new Map(), resyncs: new Map(), plainSecrets: [], now,

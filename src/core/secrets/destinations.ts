@@ -47,3 +47,17 @@ export class SecretShapes {
     }
   }
 }
+
+/** Runs fn over items with at most `limit` in flight: one round trip per Secret adds up in big namespaces. */
+export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => { while (next < items.length) await fn(items[next++]!); };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The shapes of these Secrets, 8 requests at a time. */
+export async function shapesOf(shapes: SecretShapes, names: Iterable<string>, signal?: AbortSignal): Promise<Map<string, SecretShape>> {
+  const out = new Map<string, SecretShape>();
+  await forEachLimited([...new Set(names)], 8, async (name) => { out.set(name, await shapes.shape(name, signal)); });
+  return out;
+}

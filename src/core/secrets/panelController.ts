@@ -6,24 +6,17 @@ import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import type { AuditRecord } from '../redact';
 import { parseWebviewMessage, type PanelState, type PanelToWebview, type PlainSecretView, type SecretKind, type WebviewToPanel } from '../../shared/protocol';
-import { SecretShapes, type SecretShape } from './destinations';
-import { buildPanelState, destinationOf, referencedSecretNames, sandboxesStoppedBy, secretKey } from './panelModel';
+import { SecretShapes, shapesOf } from './destinations';
+import { buildPanelState, referencedSecretNames, sandboxesStoppedBy, secretKey } from './panelModel';
 import { readSecretValue } from './reveal';
 import { requestResync, waitPastLastCheck, ResyncLimiter, type ResyncRequest } from './resync';
-import { readVso, readVsoWarnings, type VsoSnapshot } from './vsoResources';
+import { readVsoSecrets, type VsoSnapshot } from './vsoResources';
 
 /**
  * The Secrets & Scaling panel's logic, free of VS Code: reads the cluster, builds the state, and
  * acts on (validated) webview messages. The extension adapter gives it a way to post, confirm,
  * copy and log. Secret values exist only inside reveal/copy handling, for the one reply.
  */
-/** Runs fn over items with at most `limit` in flight: one round trip per Secret adds up in big namespaces. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => { while (next < items.length) await fn(items[next++]!); };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 export interface PanelHost {
   post(msg: PanelToWebview): void;
   /** A modal confirmation; true when the person chose `action`. */
@@ -114,10 +107,9 @@ export class SecretsPanelController {
     try {
       env = await getEnvironment(c, this.environment, { signal }).catch((e) => { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; });
       sandboxes = env ? await listSandboxes(c, this.environment, { signal }) : [];
-      vso = await readVso(c, signal);
-      const warnings = vso.status === 'installed' ? await readVsoWarnings(c, signal).catch(() => []) : [];
-      const destinations = new Map<string, SecretShape>();
-      await forEachLimited([...new Set(vso.secrets.map(destinationOf))], 8, async (name) => { destinations.set(name, await this.shapes.shape(name, signal)); });
+      const read = await readVsoSecrets(c, this.shapes, signal);
+      vso = read.vso;
+      const { warnings, destinations } = read;
       const plainSecrets = vso.status === 'installed' ? [] : await this.plainSecrets(signal);
       const state = buildPanelState({
         context: c.context, namespace: c.namespace, environment: this.environment, env, sandboxes, maxReplicas: this.opts.maxReplicas,
@@ -156,8 +148,7 @@ export class SecretsPanelController {
       .catch((e) => { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; });
     // The environment's own SSH host key is Terrarium's, not the user's: never offered for reveal.
     const names = referencedSecretNames(sts).filter((n) => n !== hostKeySecretName(this.environment));
-    const shapes = new Map<string, SecretShape>();
-    await forEachLimited(names, 8, async (name) => { shapes.set(name, await this.shapes.shape(name, signal)); });
+    const shapes = await shapesOf(this.shapes, names, signal);
     return names.map((name) => ({ name, exists: shapes.get(name)!.exists, keys: shapes.get(name)!.keys }));
   }
 

@@ -3,7 +3,7 @@ import type { DependencyView, PanelState, PlainSecretView, SandboxRow, ScalingVi
 import { classifySecret } from './classify';
 import type { SecretShape } from './destinations';
 import { isReconciled, type ResyncRequest } from './resync';
-import type { VsoObject, VsoSnapshot, WarningEvent } from './vsoResources';
+import { destinationOf, type VsoObject, type VsoSnapshot, type WarningEvent } from './vsoResources';
 
 /**
  * The panel's state from what the controller read: pure, so every state the webview can show is
@@ -36,10 +36,6 @@ export function describeSource(s: VsoObject): string {
   if (s.kind === 'VaultStaticSecret') return `${spec.type ?? 'kv-v2'} ${at || '(no path)'}`;
   if (s.kind === 'VaultDynamicSecret') return at || '(no path)';
   return `${spec.mount ?? 'pki'} role ${spec.role ?? '?'}${spec.commonName ? ` (${spec.commonName})` : ''}`;
-}
-
-export function destinationOf(s: VsoObject): string {
-  return String(s.spec?.destination?.name ?? s.metadata.name);
 }
 
 function restartsEnvironment(s: VsoObject, environment: string): boolean {

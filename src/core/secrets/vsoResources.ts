@@ -2,6 +2,7 @@ import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
 import { getJson } from '../kube/request';
 import type { VsoStatus } from '../../shared/protocol';
+import { shapesOf, type SecretShape, type SecretShapes } from './destinations';
 
 /**
  * Reads the Vault Secrets Operator's resources of one namespace. Terrarium never talks to Vault:
@@ -36,6 +37,11 @@ export interface VsoSnapshot {
   secrets: VsoObject[];
   auths: VsoObject[];
   connections: VsoObject[];
+}
+
+/** The Kubernetes Secret a VSO secret writes (its own name when destination.name is unset). */
+export function destinationOf(s: VsoObject): string {
+  return String(s.spec?.destination?.name ?? s.metadata.name);
 }
 
 export function vsoPath(namespace: string, kind: VsoKind, name?: string): string {
@@ -82,4 +88,15 @@ export async function readVsoWarnings(cluster: Cluster, signal?: AbortSignal): P
       message: String(e.message ?? ''), time: e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? undefined, count: Number(e.count ?? 1) || 1,
     }))
     .sort((a, b) => String(b.time ?? '').localeCompare(String(a.time ?? '')));
+}
+
+/** What the secrets view needs in one read: the VSO objects, their recent warnings, and their destinations' shapes. */
+export async function readVsoSecrets(cluster: Cluster, shapes: SecretShapes, signal?: AbortSignal): Promise<{ vso: VsoSnapshot; warnings: WarningEvent[]; destinations: Map<string, SecretShape> }> {
+  const vso = await readVso(cluster, signal);
+  if (vso.status !== 'installed') return { vso, warnings: [], destinations: new Map() };
+  const [warnings, destinations] = await Promise.all([
+    readVsoWarnings(cluster, signal).catch(() => []),
+    shapesOf(shapes, vso.secrets.map(destinationOf), signal),
+  ]);
+  return { vso, warnings, destinations };
 }
