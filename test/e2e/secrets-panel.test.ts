@@ -157,7 +157,7 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
     await page.locator('.quick-input-widget input').fill('Dark');
     await dark.waitFor();
     await page.keyboard.press('Enter');
-    for (let i = 0; i < 50 && await colors() === before; i++) await page.waitForTimeout(100);
+    for (let i = 0; i < 150 && await colors() === before; i++) await page.waitForTimeout(100);
     assert.notEqual(await colors(), before, 'text colour follows the theme');
     await frame.locator('#secrets').scrollIntoViewIfNeeded();
     await workbench.screenshot('secrets-9-dark-theme');

@@ -16,7 +16,7 @@ async function call(method: string, path: string, body?: unknown, contentType = 
 }
 const get = async (path: string) => (await call('GET', path)).body;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 3000): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
