@@ -10,6 +10,7 @@ import '@vscode-elements/elements/dist/vscode-icon/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import './panel.css';
+import { isQuantity } from '../src/shared/protocol';
 import type {
   PanelIdentity, PanelState, PanelToWebview, PlainSecretView, RequestLimitView, ScalingView, SecretStateName, SecretView, WebviewToPanel,
 } from '../src/shared/protocol';
@@ -111,8 +112,6 @@ function scalingSection(s: ScalingView | undefined): HTMLElement {
   );
 }
 
-const QUANTITY = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/;
-
 /** Inline validation: the Apply buttons stay disabled with a reason until the input is valid. */
 function validateForms(): void {
   const s = state?.scaling;
@@ -124,7 +123,7 @@ function validateForms(): void {
   let resourcesError = false;
   for (const id of ['cpu-request', 'cpu-limit', 'memory-request', 'memory-limit']) {
     const v = inputValue(id);
-    const err = v && !QUANTITY.test(v) ? `Not a quantity (e.g. ${id.startsWith('cpu') ? '500m' : '2Gi'}).` : '';
+    const err = v && !isQuantity(v) ? `Not a quantity (e.g. ${id.startsWith('cpu') ? '500m' : '2Gi'}).` : '';
     setError(id, err);
     resourcesError ||= !!err;
   }

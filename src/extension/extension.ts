@@ -28,12 +28,12 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
   const log = createLog(channel);
   const settings = () => readSettings(vscode.workspace.getConfiguration('terrarium'), vscode.workspace.getConfiguration('remote.SSH'));
   const session = new ClusterSession(settings, context.workspaceState, loadCore);
-  const s = {
+  const s: Services = {
     context, log, settings, session,
     tree: new TerrariumTreeProvider(session, log),
     forwards: new ForwardRegistry(),
-  } as Services;
-  s.panels = new SecretsPanels(s);
+    panels: new SecretsPanels({ context, log, settings, session }),
+  };
   context.subscriptions.push(
     channel,
     { dispose: () => session.dispose() },

@@ -98,14 +98,15 @@ export type WebviewToPanel =
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Secret data keys: the API allows [-._a-zA-Z0-9]+. */
 const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
-/** Kubernetes quantity syntax (checked again, with a friendly message, by the core). */
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?$/;
+/** Kubernetes quantity syntax, non-negative (the core checks again, with a friendly message). */
+const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[mkMGTPE])?$/;
 const KINDS = new Set(['VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret']);
 
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length <= 253 && DNS1123_SUBDOMAIN.test(v);
 const isKey = (v: unknown): v is string => typeof v === 'string' && SECRET_KEY.test(v);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isQuantity = (v: unknown): v is string => typeof v === 'string' && v.length <= 32 && QUANTITY.test(v);
+/** Also the webview's inline check, so both sides accept the same input. */
+export const isQuantity = (v: unknown): v is string => typeof v === 'string' && v.length <= 32 && QUANTITY.test(v);
 
 function requestLimit(v: unknown): RequestLimitView | undefined {
   if (!isObject(v) || !Object.keys(v).every((k) => k === 'request' || k === 'limit')) return undefined;

@@ -86,3 +86,19 @@ describe('the rest of a spec', () => {
     validateCidr('0.0.0.0/0');
   });
 });
+
+test('requests above limits are refused before anything is sent, across units', async () => {
+  const { validateRequestLimit } = await import('../../src/core/devenv/validate');
+  const { isQuantity } = await import('../../src/shared/protocol');
+  validateRequestLimit({ request: '500m', limit: '1' }, 'cpu');
+  validateRequestLimit({ request: '512Mi', limit: '1Gi' }, 'memory');
+  validateRequestLimit({ request: '1G', limit: '1Gi' }, 'memory'); // 10^9 < 2^30
+  validateRequestLimit({ limit: '2' }, 'cpu');
+  for (const [v, what] of [[{ request: '2', limit: '1500m' }, 'cpu'], [{ request: '2Gi', limit: '2G' }, 'memory'], [{ request: '1e3', limit: '999' }, 'cpu']] as const) {
+    assert.throws(() => validateRequestLimit(v, what), (e: any) => e.code === 'InvalidInput' && /is above its limit/.test(e.message), JSON.stringify(v));
+  }
+  assert.throws(() => validateRequestLimit({ request: 'lots' }, 'cpu'), /not a Kubernetes quantity/);
+  // The webview's inline check (the protocol's) accepts what the core accepts, and not the rest.
+  for (const q of ['500m', '1', '1.5', '2Gi', '1e3', '+1']) assert.equal(isQuantity(q), true, q);
+  for (const q of ['-1', '1GB', 'lots', '', '1 Gi']) assert.equal(isQuantity(q), false, q);
+});

@@ -1,7 +1,7 @@
 /** Environments and sandboxes: rendering, applying and operating them. Other modules import from here. */
 export type { EnvSpec, Environment, EnvironmentStatus, RequestLimit, Sandbox, SandboxPhase, SandboxStatus } from './types';
 export {
-  MAX_NAME_LENGTH, quantityValue, validateRequestLimit, validateCidr, validateName, validateNamespace, validateQuantity, validateReplicas, validateSandboxName, validateSpec,
+  MAX_NAME_LENGTH, validateRequestLimit, validateCidr, validateName, validateNamespace, validateQuantity, validateReplicas, validateSandboxName, validateSpec,
 } from './validate';
 export { DEFAULTS, renderEnvironment, renderHostKeySecret, renderNamespace, renderRbac, type HostKeyMaterial, type RbacSubject, type RenderOptions } from './render';
 export { findManifestsDir } from './manifests';

@@ -33,6 +33,7 @@ export interface ScaleOptions extends OpOptions { maxReplicas?: number }
 type Opts = ConfigurationOptions | undefined;
 const ssa = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, o as any) as ConfigurationOptions;
 const merge = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o as any) as ConfigurationOptions;
+const strategic = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, o as any) as ConfigurationOptions;
 const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 
 function where(cluster: Cluster): string {
@@ -200,7 +201,6 @@ export async function setEnvironmentResources(cluster: Cluster, name: string, ch
   const pick = (k: 'request' | 'limit') => Object.fromEntries(
     ([['cpu', change.cpu[k]], ['memory', change.memory[k]]] as const).filter(([, v]) => v !== undefined));
   const resources = { requests: pick('request'), limits: pick('limit') };
-  const strategic = (o: Opts) => setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch, o as any) as ConfigurationOptions;
   await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
     (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, fieldManager: FIELD_MANAGER,
       body: { spec: { template: { spec: { containers: [{ name: SANDBOX_CONTAINER, resources }] } } } } }, strategic(o)),

@@ -105,9 +105,14 @@ export class SecretsPanelController {
     const c = this.cluster;
     let env: Environment | undefined, sandboxes: Sandbox[], vso: VsoSnapshot;
     try {
-      env = await getEnvironment(c, this.environment, { signal }).catch((e) => { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; });
-      sandboxes = env ? await listSandboxes(c, this.environment, { signal }) : [];
-      const read = await readVsoSecrets(c, this.shapes, signal);
+      // The environment and the secrets are independent reads: side by side.
+      const [scaling, read] = await Promise.all([
+        getEnvironment(c, this.environment, { signal }).then(
+          async (e) => ({ env: e, sandboxes: await listSandboxes(c, this.environment, { signal }) }),
+          (e) => { if (isTerrariumError(e, 'NotFound')) return { env: undefined, sandboxes: [] }; throw e; }),
+        readVsoSecrets(c, this.shapes, signal),
+      ]);
+      ({ env, sandboxes } = scaling);
       vso = read.vso;
       const { warnings, destinations } = read;
       const plainSecrets = vso.status === 'installed' ? [] : await this.plainSecrets(signal);

@@ -14,10 +14,13 @@ const keyOf = (id: PanelIdentity) => `${id.context}/${id.namespace}/${id.environ
  * does the reading and acting; this wires it to a WebviewPanel, modal confirmations, the clipboard
  * and the log. The webview persists only the panel's identity, so a reload restores the panel.
  */
+/** What the panels use of the service container. */
+export type PanelServices = Pick<Services, 'context' | 'log' | 'session' | 'settings'>;
+
 export class SecretsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; controller: SecretsPanelController }>();
 
-  constructor(private readonly s: Services) {}
+  constructor(private readonly s: PanelServices) {}
 
   async open(environment: string): Promise<void> {
     const cluster = await this.s.session.cluster();
@@ -25,7 +28,8 @@ export class SecretsPanels implements vscode.Disposable {
     const open = this.panels.get(keyOf(id));
     if (open) { open.panel.reveal(); return; }
     const panel = vscode.window.createWebviewPanel(SECRETS_VIEW_TYPE, title(id), vscode.ViewColumn.Active, this.options());
-    await this.attach(panel, id);
+    // A panel that cannot reach its cluster would say "Loading…" forever: close it, the error is shown instead.
+    await this.attach(panel, id).catch((e) => { panel.dispose(); throw e; });
   }
 
   /** Restores a panel after a reload, from the identity the webview saved. */
@@ -66,13 +70,19 @@ export class SecretsPanels implements vscode.Disposable {
       audit: (r) => log.audit(r),
     }, { maxReplicas: this.s.settings().maxReplicas });
     this.panels.set(key, { panel, controller });
-    // Scaling is live from the tree's watch (same namespace); secrets are re-read on a timer.
-    const unsubscribe = session.onDidChange(() => { if (panel.visible && session.currentContext === id.context && session.namespace === id.namespace) void controller.refresh(); });
+    // Scaling is live from the tree's watch (same namespace); secrets are re-read on a timer. A burst
+    // of watch events (20 pods starting) becomes one refresh, not one per event.
+    let pending: NodeJS.Timeout | undefined;
+    const unsubscribe = session.onDidChange(() => {
+      if (pending || !panel.visible || session.currentContext !== id.context || session.namespace !== id.namespace) return;
+      pending = setTimeout(() => { pending = undefined; void controller.refresh(); }, 500);
+    });
     const subs = [
       panel.webview.onDidReceiveMessage((m) => void controller.handle(m)),
       panel.onDidChangeViewState((e) => controller.setVisible(e.webviewPanel.visible)),
       panel.onDidDispose(() => {
         unsubscribe();
+        clearTimeout(pending);
         controller.dispose();
         this.panels.delete(key);
         for (const d of subs) d.dispose();
@@ -90,7 +100,7 @@ function title(id: PanelIdentity): string {
   return `Secrets & Scaling: ${id.environment}`;
 }
 
-export function registerSecretsPanel(s: Services, panels: SecretsPanels): vscode.Disposable[] {
+export function registerSecretsPanel(s: PanelServices, panels: SecretsPanels): vscode.Disposable[] {
   return [
     panels,
     vscode.window.registerWebviewPanelSerializer(SECRETS_VIEW_TYPE, {
