@@ -4,10 +4,17 @@
  * the machine output by accident). Pure functions; types only from the core.
  */
 import type { Environment, Sandbox, SandboxStatus } from '../core/devenv/types';
+import { terminalSafe } from '../core/text/terminalSafe';
 
-/** Columns padded to the widest cell; the last column is not padded (it may be long). */
+/** Cluster text for one line of human output: every control character shown as a visible escape. */
+export const safe = (s: string): string => terminalSafe(s);
+
+/**
+ * Columns padded to the widest cell; the last column is not padded (it may be long). Cells come
+ * from the cluster (claims, status messages), so each is made terminal-safe here, once for all tables.
+ */
 export function formatTable(header: string[], rows: string[][]): string {
-  const all = [header, ...rows];
+  const all = [header, ...rows].map((r) => r.map((cell) => terminalSafe(cell)));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -126,7 +133,10 @@ export function sandboxJson(s: Sandbox): SandboxJson {
   };
 }
 
-/** One JSON document per command run, pretty enough to read, trivially parsed. */
+/**
+ * One JSON document per command run, pretty enough to read, trivially parsed. JSON.stringify
+ * escapes C0 controls but leaves DEL and C1 (U+009B is CSI) raw: those become \u00XX escapes too.
+ */
 export function jsonText(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  return terminalSafe(JSON.stringify(value, null, 2), { multiline: true }) + '\n';
 }

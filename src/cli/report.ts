@@ -1,10 +1,12 @@
 /**
  * Failures as people (and agents) should see them, and the exit code for each: usage errors 2,
  * expected failures (TerrariumError) 1 with message and hint, interruption 130, bugs 1 with a
- * one-line message (the stack only with TERRARIUM_DEBUG=1).
+ * one-line message (the stack only with TERRARIUM_DEBUG=1). Messages quote cluster text (claims,
+ * Status messages), so what reaches stderr is made terminal-safe here, for every error at once.
  */
 import type { Writable } from 'node:stream';
 import { TerrariumError } from '../core/kube/errors';
+import { terminalSafe } from '../core/text/terminalSafe';
 import { UsageError } from './args';
 import { jsonText } from './output';
 
@@ -25,6 +27,10 @@ export function isDebug(env: NodeJS.ProcessEnv): boolean {
 
 /** Prints the failure and returns the exit code. With json, stdout also gets {"error": {...}}. */
 export function reportFailure(e: unknown, io: ReportIo, opts: { json?: boolean; interrupted?: boolean } = {}): number {
+  return report(e, { ...io, stderr: { write: (text: string) => io.stderr.write(terminalSafe(text, { multiline: true })) } }, opts);
+}
+
+function report(e: unknown, io: { stdout: Writable; stderr: { write(text: string): unknown }; env: NodeJS.ProcessEnv }, opts: { json?: boolean; interrupted?: boolean }): number {
   const json = (error: { code: string; message: string; hint?: string }) => {
     if (opts.json) io.stdout.write(jsonText({ error: { code: error.code, message: error.message, hint: error.hint ?? null } }));
   };

@@ -8,6 +8,7 @@ import { parseCommandArgs, splitLeadingGlobals, UsageError } from './args';
 import { COMMANDS, findCommand, usageOf, type AnyCommand, type CommandContext } from './commandTable';
 import { commandHelp, groupHelp, isGroup, mainHelp, suggestCommands } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, reportFailure } from './report';
+import { terminalSafeStream } from './terminalStream';
 import { version as packageVersion } from '../../package.json';
 
 export const VERSION: string = packageVersion;
@@ -67,7 +68,8 @@ export async function run(argv: string[], io: RunIo): Promise<number> {
     const handler = await command.load();
     return await withInterrupt(io.signal, async (signal, interrupted) => {
       const ctx: CommandContext = {
-        stdout: io.stdout, stderr: io.stderr, env, signal, now: io.now ?? (() => new Date()), homeDir: io.homeDir,
+        // Commands print cluster text (claims, status messages): terminal-safe at the edge.
+        stdout: terminalSafeStream(io.stdout), stderr: terminalSafeStream(io.stderr), env, signal, now: io.now ?? (() => new Date()), homeDir: io.homeDir,
         // Lazy: touching process.stdin opens it, which commands that never read it do not need.
         get stdin() { return io.stdin ?? process.stdin; },
       };

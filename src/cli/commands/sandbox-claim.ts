@@ -3,6 +3,7 @@
  * `terrarium sandbox release SANDBOX [--user U] [--force] [--public-key FILE]`.
  */
 import { readFile } from 'node:fs/promises';
+import { terminalSafe } from '../../core/text/terminalSafe';
 import { defaultIo, parse, reportError, usageError, clusterFrom, defaultUser, type CommandIo } from './ssh-common';
 
 export const CLAIM_USAGE = 'terrarium sandbox claim ENV [--user U] [--sandbox NAME] [--scale-up] [--public-key FILE]';
@@ -32,7 +33,7 @@ export async function sandboxClaimCommand(argv: string[], io: CommandIo = defaul
       environment, user, sandbox: values.sandbox, scaleUp: values['scale-up'], publicKey,
       waitReadyMs: values.wait ? Number(values.wait) * 1000 : undefined,
     });
-    if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
+    if (values.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
     else {
       io.stdout.write(`${r.sandbox} ${r.existing ? 'is already yours' : 'is now yours'} (${user}${r.scaledUp ? ', scaled up' : ''}${r.keyInstalled ? ', key installed' : ''}).\n`);
       io.stdout.write(`Connect with: terrarium ssh ${r.sandbox}\n`);
@@ -56,9 +57,9 @@ export async function sandboxReleaseCommand(argv: string[], io: CommandIo = defa
     const user = values.user ?? await defaultUser(io.env);
     const publicKey = values['no-key'] ? undefined : await publicKeyFrom(values['public-key'], io.env).catch(() => undefined);
     const r = await releaseSandbox(cluster, sandbox, { user, force: values.force, publicKey });
-    if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
+    if (values.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
     else if (!r.previousUser) io.stdout.write(`${sandbox} was not claimed.\n`);
-    else io.stdout.write(`Released ${sandbox} (was ${r.previousUser})${r.keyRemoved ? '; your key was removed' : ''}.\n`);
+    else io.stdout.write(`Released ${sandbox} (was ${terminalSafe(r.previousUser)})${r.keyRemoved ? '; your key was removed' : ''}.\n`);
     if (r.keyWarning) io.stderr.write(`terrarium: ${r.keyWarning}\n`);
     return 0;
   } catch (e) {

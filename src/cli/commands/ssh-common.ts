@@ -47,16 +47,19 @@ export function portOption(value: string | undefined, name: string, fallback: nu
 /** Prints an error the way people should see it: message and hint, no stack for expected failures. */
 export async function reportError(e: unknown, io: CommandIo, usage?: string): Promise<number> {
   const { TerrariumError } = await import('../../core/kube/errors');
+  const { terminalSafe } = await import('../../core/text/terminalSafe');
+  // Messages quote cluster text (a claim annotation, a Status message): never raw to a terminal.
+  const stderr = { write: (t: string) => io.stderr.write(terminalSafe(t, { multiline: true })) };
   if (e instanceof UsageError) {
-    io.stderr.write(`terrarium: ${e.message}\n${usage ? `usage: ${usage}\n` : ''}`);
+    stderr.write(`terrarium: ${e.message}\n${usage ? `usage: ${usage}\n` : ''}`);
     return 2;
   }
   if (e instanceof TerrariumError) {
-    io.stderr.write(`terrarium: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
+    stderr.write(`terrarium: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
     return 1;
   }
   const debug = !!io.env.TERRARIUM_DEBUG && io.env.TERRARIUM_DEBUG !== '0';
-  io.stderr.write(debug && e instanceof Error && e.stack
+  stderr.write(debug && e instanceof Error && e.stack
     ? `terrarium: unexpected error: ${e.stack}\n`
     : `terrarium: unexpected error: ${e instanceof Error ? e.message : String(e)}\n  Run with TERRARIUM_DEBUG=1 for details.\n`);
   return 1;

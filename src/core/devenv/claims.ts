@@ -9,6 +9,7 @@ import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { execRunner, type ExecRunner } from '../kube/exec';
 import { describeNotReady, isPodReady } from '../tunnel/diagnose';
+import { terminalSafe } from '../text/terminalSafe';
 
 export const CLAIMED_BY = 'terrarium.dev/claimed-by';
 export const CLAIMED_AT = 'terrarium.dev/claimed-at';
@@ -323,7 +324,7 @@ export async function claimSandbox(cluster: Cluster, opts: ClaimOptions): Promis
           'List sandboxes with `terrarium status`.', { status: 404 });
       }
       if (s.claim && s.claim.user !== user) {
-        throw new TerrariumError('Conflict', `Sandbox ${opts.sandbox} is claimed by ${s.claim.user}${s.claim.at ? ` since ${s.claim.at}` : ''}.`,
+        throw new TerrariumError('Conflict', `Sandbox ${opts.sandbox} is claimed by ${terminalSafe(s.claim.user)}${s.claim.at ? ` since ${terminalSafe(s.claim.at)}` : ''}.`,
           `Claim another one with \`terrarium sandbox claim ${environment}\`.`);
       }
       if (s.claim) return finish(s.sandbox, true, false, s.claim.at ?? '');
@@ -387,7 +388,7 @@ export async function releaseSandbox(cluster: Cluster, sandbox: string, opts: Re
     }
     const claim = claimOf(pvc);
     if (claim && claim.user !== user && !opts.force) {
-      throw new TerrariumError('Forbidden', `Sandbox ${sandbox} is claimed by ${claim.user}, not by ${user}.`,
+      throw new TerrariumError('Forbidden', `Sandbox ${sandbox} is claimed by ${terminalSafe(claim.user)}, not by ${user}.`,
         'Only its holder releases it; pass --force if you really mean to take it away.');
     }
     if (!claim) return { sandbox, keyRemoved: false };
