@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TerrariumError } from '../../src/core/kube/errors';
 import {
-  closeNames, discoverKubeconfig, kubeconfigPathForProxy, openCluster, type KubeconfigFs,
+  closeNames, describeCommand, discoverKubeconfig, kubeconfigPathForProxy, noticesFor, openCluster, type KubeconfigFs,
 } from '../../src/core/kube/kubeconfig';
 import { sendJson, startApi, tempDir } from './kube-testkit';
 
@@ -289,5 +289,175 @@ describe('openCluster: one KubeConfig per context', () => {
       await one.close();
       await two.close();
     }
+  });
+});
+
+describe('hostile kubeconfig entries stay inert', () => {
+  // The context name from the issue: backslash, quote, newline, then an ssh config directive.
+  const hostile = '\\\'\nMatch exec "touch /tmp/x"\n#';
+  const yamlStr = (s: string) => JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
+  const hostileFile = [
+    'clusters:', '- name: c', '  cluster: {server: "https://c.example.test"}',
+    'users:', '- name: u', '  user: {token: t}',
+    'contexts:', `- name: ${yamlStr(hostile)}`, '  context: {cluster: c, user: u}',
+    '- name: good', '  context: {cluster: c, user: u}',
+    `current-context: ${yamlStr(hostile)}`, '',
+  ].join('\n');
+
+  test('a context name with a control character is left out with an escaped warning, and refused when selected', () => {
+    const fsys = memFs({ [p('h.yaml')]: hostileFile });
+    const d = discoverKubeconfig({ explicitPath: p('h.yaml'), env: {}, homeDir: home, fs: fsys });
+    assert.deepEqual(d.contexts.map((c) => c.name), ['good']);
+    assert.equal(d.warnings.length, 1);
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    assert.ok(!/[\x00-\x1f]/.test(d.warnings[0]!), `warning must be one line: ${d.warnings[0]}`);
+    assert.ok(d.warnings[0]!.includes('"\\\\\'\\nMatch exec \\"touch /tmp/x\\"\\n#"'), d.warnings[0]);
+    for (const err of [
+      caught(() => openCluster({ discovery: d, context: hostile })),
+      caught(() => openCluster({ discovery: d })), // it is the current context
+    ]) {
+      assert.equal(err.code, 'BadKubeconfig');
+      assert.equal(err.message, `The context "\\\\'\\nMatch exec \\"touch /tmp/x\\"\\n#" in ${p('h.yaml')} has a control character in its name, which Terrarium refuses: such a name could add lines to an ssh config or drive a terminal.`);
+      assert.equal(err.hint, `Rename it: kubectl config rename-context $'\\\\\\'\\x0aMatch exec "touch /tmp/x"\\x0a#' NEW-NAME (or edit ${p('h.yaml')}).`);
+    }
+    assert.equal(openCluster({ discovery: d, context: 'good' }).context, 'good');
+  });
+
+  test('control characters in the cluster, user or namespace a context names, and in escape-sequence form', () => {
+    for (const [field, value] of [['cluster', 'c\r'], ['user', 'u\x1b]52;c;aGk=\x07'], ['namespace', 'dev\x00']] as const) {
+      const ctx = { cluster: 'c', user: 'u', [field]: value };
+      const text = [
+        'clusters:', `- name: ${yamlStr(field === 'cluster' ? value : 'c')}`, '  cluster: {server: "https://c.example.test"}',
+        'users:', `- name: ${yamlStr(field === 'user' ? value : 'u')}`, '  user: {token: t}',
+        'contexts:', '- name: ctx', `  context: ${JSON.stringify(ctx)}`, 'current-context: ctx', '',
+      ].join('\n');
+      const d = discoverKubeconfig({ explicitPath: p('f.yaml'), env: {}, homeDir: home, fs: memFs({ [p('f.yaml')]: text }) });
+      assert.deepEqual(d.contexts, [], field);
+      const err = caught(() => openCluster({ discovery: d }));
+      assert.equal(err.message, `The context "ctx" in ${p('f.yaml')} names a ${field} with a control character, which Terrarium refuses.`);
+      assert.match(err.hint!, new RegExp(`kubectl config set-context ctx --${field}=NAME`));
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      for (const w of d.warnings) assert.ok(!/[\x00-\x1f\x7f]/.test(w), `escaped: ${JSON.stringify(w)}`);
+    }
+  });
+
+  test('file references and the kubeconfig path itself: a control character is refused with the field named', () => {
+    const text = (cluster: string, user: string) => [
+      'clusters:', '- name: c', `  cluster: {server: "https://c.example.test"${cluster}}`,
+      'users:', '- name: u', `  user: {token: t${user}}`,
+      'contexts:', '- name: ctx', '  context: {cluster: c, user: u}', 'current-context: ctx', '',
+    ].join('\n');
+    const cases: [string, string, string][] = [
+      [', certificate-authority: "ca\\n.pem"', '', 'The cluster "c" in FILE has a control character in certificate-authority, which Terrarium refuses.'],
+      ['', ', client-key: "/k/\\u001b[2Jme.key"', 'The user "u" in FILE has a control character in client-key, which Terrarium refuses.'],
+      ['', ', token-file: "tok\\rx"', 'The user "u" in FILE has a control character in token-file, which Terrarium refuses.'],
+      ['', ', client-certificate: "c\\u007f.pem"', 'The user "u" in FILE has a control character in client-certificate, which Terrarium refuses.'],
+    ];
+    for (const [c, u, message] of cases) {
+      const d = discoverKubeconfig({ explicitPath: p('r.yaml'), env: {}, homeDir: home, fs: memFs({ [p('r.yaml')]: text(c, u) }) });
+      const err = caught(() => openCluster({ discovery: d }));
+      assert.equal(err.code, 'BadKubeconfig');
+      assert.equal(err.message, message.replace('FILE', p('r.yaml')));
+    }
+    const bad = p('evil\nProxyCommand x.yaml');
+    const err = caught(() => discoverKubeconfig({ explicitPath: bad, env: {}, homeDir: home, fs: memFs({ [bad]: text('', '') }) }));
+    assert.equal(err.code, 'BadKubeconfig');
+    assert.equal(err.message, `The kubeconfig path ${JSON.stringify(bad)} has a control character, which Terrarium refuses.`);
+    const viaEnv = caught(() => discoverKubeconfig({ env: { KUBECONFIG: bad }, homeDir: home, fs: memFs({ [bad]: text('', '') }) }));
+    assert.equal(viaEnv.hint, 'Rename the file and fix the KUBECONFIG environment variable.');
+  });
+
+  test('namespaces: an invalid context namespace is ignored with a warning; the namespace to use must be a valid name', () => {
+    const text = fileA.replace('namespace: team-a', 'namespace: Team_A');
+    const d = discoverKubeconfig({ explicitPath: p('a.yaml'), env: {}, homeDir: home, fs: memFs({ [p('a.yaml')]: text }) });
+    assert.equal(d.contexts.find((c) => c.name === 'a')?.namespace, undefined);
+    assert.deepEqual(d.warnings, [`Context "a" in ${p('a.yaml')} sets namespace "Team_A", which is not a valid namespace name; ignored.`]);
+    for (const ns of ['dev\nMatch all', 'Bad_NS', '../x']) {
+      const err = caught(() => openCluster({ discovery: d, context: 'a', namespace: ns }));
+      assert.equal(err.code, 'InvalidInput');
+      assert.equal(err.message, `The namespace ${JSON.stringify(ns)} is not a valid Kubernetes namespace name.`);
+    }
+  });
+});
+
+describe('credential plugins', () => {
+  const withUser = (user: string[]) => [
+    'clusters:', '- name: c', '  cluster: {server: "https://c.example.test"}',
+    'users:', '- name: u', '  user:', ...user.map((l) => `    ${l}`),
+    'contexts:', '- name: ctx', '  context: {cluster: c, user: u}', 'current-context: ctx', '',
+  ].join('\n');
+  const open = (text: string) => {
+    const d = discoverKubeconfig({ explicitPath: p('u.yaml'), env: {}, homeDir: home, fs: memFs({ [p('u.yaml')]: text }) });
+    return { d, err: caught(() => openCluster({ discovery: d })) };
+  };
+
+  test('legacy auth-providers are refused with the message kubectl 1.26+ gives, and never reach client-node', () => {
+    const gcp = open(withUser(['auth-provider:', '  name: gcp', '  config: {cmd-path: /bin/sh, cmd-args: "-c \'touch /tmp/x\'"}']));
+    assert.equal(gcp.err.code, 'BadKubeconfig');
+    assert.equal(gcp.err.message, `The gcp auth plugin has been removed (user "u" in ${p('u.yaml')} uses it). Please use the "gke-gcloud-auth-plugin" kubectl/client-go credential plugin instead.`);
+    assert.match(gcp.err.hint!, /gcloud components install gke-gcloud-auth-plugin/);
+    assert.deepEqual(gcp.d.merged.users, [], 'the user and its cmd-path are not handed on');
+    assert.deepEqual(gcp.d.contexts.map((c) => c.name), ['ctx'], 'the context stays listed so the tree can say why it fails');
+    const azure = open(withUser(['auth-provider: {name: azure, config: {apiserver-id: x}}']));
+    assert.equal(azure.err.message, `The azure auth plugin has been removed (user "u" in ${p('u.yaml')} uses it). Please use the https://github.com/Azure/kubelogin kubectl/client-go credential plugin instead.`);
+    assert.match(azure.err.hint!, /kubelogin convert-kubeconfig/);
+    const oidc = open(withUser(['auth-provider: {name: oidc, config: {idp-issuer-url: "https://idp.example.test", client-id: k}}']));
+    assert.match(oidc.err.message, /^Terrarium does not run the oidc auth-provider .* such as kubelogin \(kubectl oidc-login\)\.$/);
+    const other = open(withUser(['auth-provider: {name: "tokenFile", config: {tokenFile: /etc/passwd}}']));
+    assert.match(other.err.message, /^The "tokenFile" auth plugin is not supported/);
+  });
+
+  test('a gcp auth-provider whose cmd-path would run a command: Terrarium refuses and nothing runs; client-node alone would run it', async (t) => {
+    if (process.platform === 'win32') { t.skip('POSIX shell script'); return; }
+    const dir = tempDir();
+    const api = await startApi((_req, res) => sendJson(res, { kind: 'NamespaceList', items: [] }));
+    try {
+      const marker = path.join(dir, 'ran');
+      const script = path.join(dir, 'helper.sh');
+      fs.writeFileSync(script, `#!/bin/sh\ntouch '${marker}'\necho '{"credential":{"access_token":"x","token_expiry":"2099-01-01T00:00:00Z"}}'\n`, { mode: 0o755 });
+      const file = path.join(dir, 'config');
+      fs.writeFileSync(file, withUser(['auth-provider:', '  name: gcp', '  config:', `    cmd-path: ${script}`, '    cmd-args: config config-helper',
+        "    token-key: '{.credential.access_token}'", "    expiry-key: '{.credential.token_expiry}'"]).replace('server: "https://c.example.test"', `server: "${api.url}", insecure-skip-tls-verify: true`));
+      const err = caught(() => openCluster({ kubeconfigPath: file, env: {} }));
+      assert.match(err.message, /^The gcp auth plugin has been removed/);
+      assert.equal(fs.existsSync(marker), false, 'no command ran');
+      // The same file straight into client-node: its gcp provider runs cmd-path through a shell.
+      const { KubeConfig, CoreV1Api } = await import('@kubernetes/client-node');
+      const kc = new KubeConfig();
+      kc.loadFromFile(file);
+      await kc.makeApiClient(CoreV1Api).listNamespace();
+      assert.equal(fs.existsSync(marker), true, 'the check above can fail: client-node would have run the helper');
+    } finally {
+      await api.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an exec plugin is reported once per context: command and arguments, credential values and env never shown', () => {
+    const text = withUser(['exec:', '  apiVersion: client.authentication.k8s.io/v1beta1', '  command: aws',
+      '  args: [eks, get-token, --cluster-name, prod, --token, s3cr3t-arg, "--client-secret=s3cr3t-eq", "a b"]',
+      '  env: [{name: AWS_SECRET_ACCESS_KEY, value: s3cr3t-env}]']);
+    const d = discoverKubeconfig({ explicitPath: p('e.yaml'), env: {}, homeDir: home, fs: memFs({ [p('e.yaml')]: text }) });
+    const notices = noticesFor(d, 'ctx');
+    assert.deepEqual(notices.map((n) => [n.kind, n.command, n.file]), [
+      ['exec-plugin', 'aws eks get-token --cluster-name prod --token [redacted] --client-secret=[redacted] "a b"', p('e.yaml')],
+    ]);
+    assert.equal(notices[0]!.message, `Context "ctx" gets its credentials by running: aws eks get-token --cluster-name prod --token [redacted] --client-secret=[redacted] "a b" (exec plugin of user "u" in ${p('e.yaml')}).`);
+    assert.ok(!JSON.stringify(d.notices).includes('s3cr3t'));
+    assert.equal(openCluster({ discovery: d }).context, 'ctx', 'exec plugins are allowed');
+    assert.equal(describeCommand('/opt/my tool', ['--api-key', 'k', '--password=p', '\x1b[31m']), '"/opt/my tool" --api-key [redacted] --password=[redacted] "\\u001b[31m"');
+  });
+
+  test('insecure-skip-tls-verify against a non-loopback server is a notice for each context that uses it', () => {
+    const text = kubeconfig({ clusters: [['remote', 'https://k8s.example.test:6443'], ['local', 'https://127.0.0.1:6443']], users: [['u', 't']],
+      contexts: [{ name: 'prod', cluster: 'remote', user: 'u' }, { name: 'prod-admin', cluster: 'remote', user: 'u' }, { name: 'kind', cluster: 'local', user: 'u' }] })
+      .replace(/(server: https:.*)/g, '$1\n    insecure-skip-tls-verify: true');
+    const d = discoverKubeconfig({ explicitPath: p('k.yaml'), env: {}, homeDir: home, fs: memFs({ [p('k.yaml')]: text }) });
+    assert.deepEqual(noticesFor(d, 'kind'), []);
+    assert.deepEqual(noticesFor(d, 'prod'), [{
+      kind: 'insecure-tls', context: 'prod', file: p('k.yaml'),
+      message: `Context "prod" does not verify the TLS certificate of https://k8s.example.test:6443 (insecure-skip-tls-verify in ${p('k.yaml')}): anyone on the network path can impersonate this API server and capture your credentials. Set certificate-authority-data instead.`,
+    }]);
+    assert.equal(noticesFor(d, 'prod-admin').length, 1);
   });
 });
