@@ -2,10 +2,12 @@
  * Failures as people (and agents) should see them, and the exit code for each: usage errors 2,
  * expected failures (TerrariumError) 1 with message and hint, interruption 130, bugs 1 with a
  * one-line message (the stack only with TERRARIUM_DEBUG=1). Messages quote cluster text (claims,
- * Status messages), so what reaches stderr is made terminal-safe here, for every error at once.
+ * Status messages) and sometimes commands (with keys in them): everything printed here is
+ * redacted and made terminal-safe, for every error at once.
  */
 import type { Writable } from 'node:stream';
 import { TerrariumError } from '../core/kube/errors';
+import { redact } from '../core/redact';
 import { terminalSafe } from '../core/text/terminalSafe';
 import { UsageError } from './args';
 import { jsonText } from './output';
@@ -27,12 +29,12 @@ export function isDebug(env: NodeJS.ProcessEnv): boolean {
 
 /** Prints the failure and returns the exit code. With json, stdout also gets {"error": {...}}. */
 export function reportFailure(e: unknown, io: ReportIo, opts: { json?: boolean; interrupted?: boolean } = {}): number {
-  return report(e, { ...io, stderr: { write: (text: string) => io.stderr.write(terminalSafe(text, { multiline: true })) } }, opts);
+  return report(e, { ...io, stderr: { write: (text: string) => io.stderr.write(terminalSafe(redact(text), { multiline: true })) } }, opts);
 }
 
 function report(e: unknown, io: { stdout: Writable; stderr: { write(text: string): unknown }; env: NodeJS.ProcessEnv }, opts: { json?: boolean; interrupted?: boolean }): number {
   const json = (error: { code: string; message: string; hint?: string }) => {
-    if (opts.json) io.stdout.write(jsonText({ error: { code: error.code, message: error.message, hint: error.hint ?? null } }));
+    if (opts.json) io.stdout.write(jsonText({ error: { code: error.code, message: redact(error.message), hint: error.hint ? redact(error.hint) : null } }));
   };
   if (opts.interrupted || (e instanceof TerrariumError && e.code === 'Cancelled')) {
     io.stderr.write('terrarium: interrupted.\n');

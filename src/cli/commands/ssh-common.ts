@@ -47,9 +47,10 @@ export function portOption(value: string | undefined, name: string, fallback: nu
 /** Prints an error the way people should see it: message and hint, no stack for expected failures. */
 export async function reportError(e: unknown, io: CommandIo, usage?: string): Promise<number> {
   const { TerrariumError } = await import('../../core/kube/errors');
-  const { terminalSafe } = await import('../../core/text/terminalSafe');
-  // Messages quote cluster text (a claim annotation, a Status message): never raw to a terminal.
-  const stderr = { write: (t: string) => io.stderr.write(terminalSafe(t, { multiline: true })) };
+  const [{ terminalSafe }, { redact }] = await Promise.all([import('../../core/text/terminalSafe'), import('../../core/redact')]);
+  // Messages quote cluster text (a claim annotation, a Status message) and sometimes commands with
+  // keys in them: redacted, and never raw to a terminal.
+  const stderr = { write: (t: string) => io.stderr.write(terminalSafe(redact(t), { multiline: true })) };
   if (e instanceof UsageError) {
     stderr.write(`terrarium: ${e.message}\n${usage ? `usage: ${usage}\n` : ''}`);
     return 2;

@@ -1,5 +1,6 @@
 import { TerrariumError } from '../kube/errors';
 import type { ExecRunner, ExecResult } from '../kube/exec';
+import { redact } from '../redact';
 
 /**
  * Agent sessions: named tmux sessions inside a sandbox, driven over exec. tmux keeps them alive
@@ -30,6 +31,15 @@ export function validateSessionName(name: string): void {
  * commands that take a pane need the trailing ":" (the session's current window). */
 const sessionTarget = (name: string) => `=${name}`;
 const paneTarget = (name: string) => `=${name}:`;
+
+/**
+ * tmux reads an argument ending in ";" as a command separator, even inside send-keys text or a
+ * command's argv ("echo one;" would lose its ";", and a lone ";" would start a new tmux command).
+ * tmux(1): a trailing ";" is kept literally when escaped as "\;" (it then drops the backslash).
+ */
+export function tmuxArg(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
 
 const FORMAT = ['#{session_name}', '#{session_windows}', '#{session_attached}', '#{session_created}',
   '#{session_activity}', '#{pane_current_command}'].join('\t');
@@ -84,7 +94,8 @@ export class TmuxSessions {
         throw new TerrariumError('NotFound', `There is no agent session "${name}" in ${this.sandbox}.`,
           'List the sessions with "terrarium tmux ls" to see what is running.');
       }
-      throw new TerrariumError('Unknown', `Could not ${what} in ${this.sandbox}: ${msg}`);
+      // tmux may quote the command it was given, keys and all.
+      throw new TerrariumError('Unknown', `Could not ${what} in ${this.sandbox}: ${redact(msg)}`);
     }
     return r;
   }
@@ -97,12 +108,12 @@ export class TmuxSessions {
   async create(name: string, opts: NewSessionOptions = {}): Promise<void> {
     validateSessionName(name);
     const args = ['new-session', '-d', '-s', name, '-x', String(opts.width ?? 200), '-y', String(opts.height ?? 50)];
-    if (opts.cwd) args.push('-c', opts.cwd);
+    if (opts.cwd) args.push('-c', tmuxArg(opts.cwd));
     if (opts.command?.length) {
       // tmux >= 3.0 runs several arguments as an argv without a shell. In the same invocation
       // (";" separates tmux commands), keep the pane after the command exits so its last output
       // stays readable even when the command ends at once.
-      args.push(...opts.command, ';', 'set-option', '-w', '-t', paneTarget(name), 'remain-on-exit', 'on');
+      args.push(...opts.command.map(tmuxArg), ';', 'set-option', '-w', '-t', paneTarget(name), 'remain-on-exit', 'on');
     }
     await this.tmux(args, `start agent session "${name}"`);
   }
@@ -110,7 +121,7 @@ export class TmuxSessions {
   /** Types text into the session; `enter` presses Enter after it. Text is sent literally (-l). */
   async send(name: string, text: string, enter = true): Promise<void> {
     validateSessionName(name);
-    if (text) await this.tmux(['send-keys', '-t', paneTarget(name), '-l', '--', text], `send text to "${name}"`);
+    if (text) await this.tmux(['send-keys', '-t', paneTarget(name), '-l', '--', tmuxArg(text)], `send text to "${name}"`);
     if (enter) await this.tmux(['send-keys', '-t', paneTarget(name), 'Enter'], `send Enter to "${name}"`);
   }
 
