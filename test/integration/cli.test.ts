@@ -16,6 +16,11 @@ function assertNoStack(r: CliResult): void {
   assert.doesNotMatch(r.stderr, /unexpected error/i, r.stderr);
 }
 
+/** A 404 from client-node (ApiException.code); anything else is a real failure. */
+function isNotFound(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === 404;
+}
+
 function assertOk(r: CliResult): void {
   assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }
@@ -29,8 +34,12 @@ describe('terrarium CLI against a cluster', { timeout: 240_000, skip: noCluster 
 
   const pvcNames = async () => (await tc.cluster.core.listNamespacedPersistentVolumeClaim({ namespace: tc.namespace })).items
     .map((p) => p.metadata?.name ?? '').filter((n) => n.startsWith(`workspace-${ENV}-`)).sort();
-  const statefulSet = async () => {
-    try { return await tc.cluster.apps.readNamespacedStatefulSet({ name: ENV, namespace: tc.namespace }); } catch { return undefined; }
+  // Absent means the API said 404; a 403, 500 or network error is a failure, never "absent".
+  const statefulSet = async (name = ENV) => {
+    try { return await tc.cluster.apps.readNamespacedStatefulSet({ name, namespace: tc.namespace }); } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
   };
   const workspaces = (...ordinals: number[]) => ordinals.map((i) => `workspace-${ENV}-${i}`);
   const hasPvcs = (want: string[]) => async () => {
@@ -125,7 +134,10 @@ describe('terrarium CLI against a cluster', { timeout: 240_000, skip: noCluster 
 
   test('sandbox restart replaces the pod', async () => {
     const readPod = async () => {
-      try { return await tc.cluster.core.readNamespacedPod({ name: 'web-0', namespace: tc.namespace }); } catch { return undefined; }
+      try { return await tc.cluster.core.readNamespacedPod({ name: 'web-0', namespace: tc.namespace }); } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
     };
     const first = await eventually(readPod, 'the pod web-0');
     const r = await cli('sandbox', 'restart', 'web-0');
@@ -180,7 +192,12 @@ describe('terrarium CLI against a cluster', { timeout: 240_000, skip: noCluster 
       assert.match(r.stderr, message, args.join(' '));
       assertNoStack(r);
     }
-    assert.equal((await statefulSet()), undefined, 'nothing was created');
+    // Every name the commands above tried: none of them may exist now (web was deleted earlier).
+    const tried = [...new Set(bad.map(([args]) => args).filter((a) => a[0] === 'env' && a[2] !== undefined).map((a) => a[2]!))];
+    assert.deepEqual(tried.sort(), ['Bad_Name', 'big', 'web', 'x']);
+    for (const name of tried) assert.equal(await statefulSet(name), undefined, `nothing was created: ${name}`);
+    const all = (await tc.cluster.apps.listNamespacedStatefulSet({ namespace: tc.namespace })).items.map((x) => x.metadata?.name);
+    assert.deepEqual(all, [], 'no StatefulSet at all');
   });
 
   test('an unknown context or a missing kubeconfig is explained', async () => {
