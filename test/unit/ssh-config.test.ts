@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTerrariumError } from '../../src/core/kube/errors';
+import { podUser } from '../kube-sim/runtime/users';
 import { ensureUserKey } from '../../src/core/ssh/keys';
 import { pinHostKey, unpinHostKeys } from '../../src/core/ssh/knownhosts';
 import {
@@ -26,23 +29,24 @@ test('aliases are readable, sanitised and collision-safe', () => {
   assert.notEqual(aliasPart('user@cluster'), aliasPart('user-cluster'));
 });
 
-test('ProxyCommand quoting: POSIX paths with spaces and quotes, % escaped for ssh', () => {
+const REF = { dir: '/home/a/.config/terrarium/targets', id: '0123456789abcdef0123456789abcdef' };
+
+test('ProxyCommand quoting: POSIX paths with spaces and quotes, % escaped for ssh; only an opaque target id', () => {
   assert.equal(posixQuote('/opt/My Tools/node'), `'/opt/My Tools/node'`);
   assert.equal(posixQuote(`it's`), `'it'\\''s'`);
-  const cmd = proxyCommand({ node: '/opt/My Tools/node', cli: '/home/a/100%/cli.js', env: { ELECTRON_RUN_AS_NODE: '1' } },
-    { kubeconfig: '/home/a/.kube/config', context: 'ctx', namespace: 'devenv', pod: 'web-0' }, 'linux');
-  assert.equal(cmd, `env ELECTRON_RUN_AS_NODE=1 '/opt/My Tools/node' /home/a/100%%/cli.js ssh-proxy --kubeconfig /home/a/.kube/config --context ctx --namespace devenv --pod web-0 --port 2222`);
+  const cmd = proxyCommand({ node: '/opt/My Tools/node', cli: '/home/a/100%/cli.js', env: { ELECTRON_RUN_AS_NODE: '1' } }, REF, 'linux');
+  assert.equal(cmd, `env ELECTRON_RUN_AS_NODE=1 '/opt/My Tools/node' /home/a/100%%/cli.js ssh-proxy --target-dir /home/a/.config/terrarium/targets --target ${REF.id}`);
   // sh parses it back into the same argv (after ssh turns %% into %).
   const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${cmd.replace(/%%/g, '%').replace(/^env \S+ /, '')}`], { encoding: 'utf8' }).trim().split('\n');
-  assert.deepEqual(argv.slice(0, 3), ['/opt/My Tools/node', '/home/a/100%/cli.js', 'ssh-proxy']);
+  assert.deepEqual(argv, ['/opt/My Tools/node', '/home/a/100%/cli.js', 'ssh-proxy', '--target-dir', REF.dir, '--target', REF.id]);
 });
 
 test('ProxyCommand quoting: Windows paths with spaces and backslashes', () => {
   assert.equal(windowsQuote('C:\\Program Files\\Code\\node.exe'), '"C:\\Program Files\\Code\\node.exe"');
   assert.equal(windowsQuote('C:\\dir with space\\'), '"C:\\dir with space\\\\"');
   const cmd = proxyCommand({ node: 'C:\\Program Files\\Microsoft VS Code\\Code.exe', cli: 'C:\\Users\\A B\\.vscode\\ext\\dist\\cli.js', env: { ELECTRON_RUN_AS_NODE: '1' } },
-    { context: 'ctx', namespace: 'devenv', pod: 'web-0' }, 'win32');
-  assert.match(cmd, /^cmd \/d \/c "set ELECTRON_RUN_AS_NODE=1&& "C:\\Program Files\\Microsoft VS Code\\Code\.exe" "C:\\Users\\A B\\\.vscode\\ext\\dist\\cli\.js" ssh-proxy/);
+    { dir: 'C:\\Users\\A B\\AppData\\Roaming\\Code\\User\\globalStorage\\t\\targets', id: REF.id }, 'win32');
+  assert.match(cmd, /^cmd \/d \/c "set ELECTRON_RUN_AS_NODE=1&& "C:\\Program Files\\Microsoft VS Code\\Code\.exe" "C:\\Users\\A B\\\.vscode\\ext\\dist\\cli\.js" ssh-proxy --target-dir "C:\\Users\\A B\\AppData\\.*\\targets" --target [0-9a-f]{32}"$/);
 });
 
 test('the Include line goes first, once, and the user\'s entries stay byte for byte', (t) => {
@@ -62,19 +66,73 @@ test('the Include line goes first, once, and the user\'s entries stay byte for b
   assert.equal(readFileSync(user, 'utf8'), text, 'idempotent');
 });
 
-test('a missing ssh config is created 0600; a read-only one falls back to ssh -F with a reason', (t) => {
+test('a missing ssh config is created 0600', (t) => {
   const d = tmp(t);
   const paths = sshPaths(join(d, 'state'));
   const created = join(d, 'new', 'config');
   assert.equal(ensureInclude(created, paths).installed, true);
   assert.equal(statSync(created).mode & 0o777, 0o600);
-  if (process.getuid?.() === 0) return; // root writes anywhere; the read-only case needs a normal user
+});
+
+// Root writes anywhere, so as root (CI) the read-only case runs as kube-sim's unprivileged user.
+test('a read-only ssh config falls back to ssh -F with a reason, as an unprivileged user', (t) => {
+  const d = tmp(t);
   const ro = join(d, 'ro');
   mkdirSync(ro);
-  writeFileSync(join(ro, 'config'), 'Host x\n');
+  writeFileSync(join(ro, 'config'), 'Host x\n', { mode: 0o644 });
+  let runAs: { uid?: number; gid?: number } = {};
+  if (process.getuid?.() === 0) {
+    runAs = podUser();
+    chmodSync(d, 0o755);
+    chownSync(ro, runAs.uid!, runAs.gid!);
+    chownSync(join(ro, 'config'), runAs.uid!, runAs.gid!);
+  }
   chmodSync(ro, 0o500);
-  const r = ensureInclude(join(ro, 'config'), paths);
+  const script = `const { ensureInclude, sshPaths } = require(${JSON.stringify(join(process.cwd(), 'src/core/ssh/sshconfig.ts'))});
+    const r = ensureInclude(process.argv[1], sshPaths(process.argv[2]));
+    process.stdout.write(JSON.stringify({ r, uid: process.getuid() }));`;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script, join(ro, 'config'), join(d, 'state')],
+    { encoding: 'utf8', ...runAs, env: { PATH: process.env.PATH, HOME: d } });
+  const { r, uid } = JSON.parse(out) as { r: { installed: boolean; reason?: string }; uid: number };
+  assert.notEqual(uid, 0, 'ran unprivileged');
   assert.equal(r.installed, false);
+  assert.match(r.reason ?? '', /EACCES/);
+  assert.match(r.reason ?? '', /ssh -F /);
+  assert.equal(readFileSync(join(ro, 'config'), 'utf8'), 'Host x\n', 'left as it was');
+});
+
+test('a dotfiles-style symlinked ~/.ssh/config is written through; the link stays a link', (t) => {
+  const d = tmp(t);
+  const dotfiles = join(d, 'dotfiles');
+  mkdirSync(dotfiles);
+  mkdirSync(join(d, '.ssh'));
+  const target = join(dotfiles, 'ssh_config');
+  const original = 'Host work\n  HostName work.example.com\n';
+  writeFileSync(target, original, { mode: 0o640 });
+  const link = join(d, '.ssh', 'config');
+  symlinkSync('../dotfiles/ssh_config', link);
+  const paths = sshPaths(join(d, 'state'));
+  const r = ensureInclude(link, paths);
+  assert.deepEqual(r, { installed: true, changed: true, file: link });
+  assert.ok(lstatSync(link).isSymbolicLink(), 'still a symlink');
+  assert.equal(readlinkSync(link), '../dotfiles/ssh_config', 'pointing where it pointed');
+  const text = readFileSync(target, 'utf8');
+  assert.ok(text.startsWith('# Added by Terrarium') && text.endsWith(original));
+  assert.equal(statSync(target).mode & 0o777, 0o640, 'the target keeps its mode');
+  assert.deepEqual(readdirSync(dotfiles), ['ssh_config'], 'no temp files left beside it');
+  assert.equal(ensureInclude(link, paths).installed && (ensureInclude(link, paths) as { changed: boolean }).changed, false, 'idempotent through the link');
+});
+
+test('a dangling symlinked ssh config is left alone: a clear reason and the ssh -F fallback', (t) => {
+  const d = tmp(t);
+  const link = join(d, 'config');
+  symlinkSync(join(d, 'dotfiles', 'ssh_config'), link);
+  const paths = sshPaths(join(d, 'state'));
+  const r = ensureInclude(link, paths);
+  assert.equal(r.installed, false);
+  assert.match(!r.installed ? r.reason : '', /is a symbolic link to .*dotfiles\/ssh_config, which does not exist .*using "ssh -F .*ssh_config" instead/);
+  assert.ok(lstatSync(link).isSymbolicLink(), 'not replaced by a file');
+  assert.equal(existsSync(join(d, 'dotfiles')), false, 'nothing created behind the link');
 });
 
 test('real ssh -G: our settings win over an earlier Host * block in the user\'s config', (t) => {
@@ -94,7 +152,7 @@ test('real ssh -G: our settings win over an earlier Host * block in the user\'s 
   assert.equal(opt('userknownhostsfile'), paths.knownHosts);
   assert.equal(opt('user'), 'dev');
   assert.equal(opt('port'), '2222');
-  assert.match(opt('proxycommand') ?? '', /cli\.js ssh-proxy --kubeconfig \/k\/config --context kind --namespace devenv --pod web-1 --port 2222$/);
+  assert.match(opt('proxycommand') ?? '', new RegExp(`^/usr/bin/node /opt/terrarium/dist/cli\\.js ssh-proxy --target-dir ${paths.targetsDir} --target [0-9a-f]{32}$`));
   removeEnvironmentConfig(paths, 'kind', 'devenv', 'web');
   const after = execFileSync('ssh', ['-G', '-F', user, 'terrarium.kind.devenv.web-1'], { encoding: 'utf8' });
   assert.match(after, /^stricthostkeychecking false$/m, 'removed: only the user\'s own settings remain');

@@ -1,26 +1,45 @@
 /**
- * `terrarium ssh-proxy --namespace NS --pod POD [--port 2222] [--kubeconfig K] [--context C]`:
- * OpenSSH's ProxyCommand. It runs on every connect, so it imports only what it needs, lazily.
+ * `terrarium ssh-proxy --target-dir DIR --target ID`: OpenSSH's ProxyCommand, as the generated
+ * ssh config writes it. The id names a 0600 file in DIR (see core/ssh/targets.ts) holding the
+ * kubeconfig, context, namespace, pod and port, so nothing a cluster controls is on the command
+ * line. Scripts may still name the pod directly: `--namespace NS --pod POD [--port 2222]
+ * [--kubeconfig K] [--context C]`. It runs on every connect, so it imports only what it needs, lazily.
  */
 import type { Readable } from 'node:stream';
 import { defaultIo, parse, portOption, reportError, usageError, clusterFrom, type CommandIo } from './ssh-common';
 
-export const SSH_PROXY_USAGE = 'terrarium ssh-proxy --namespace NS --pod POD [--port 2222] [--kubeconfig K] [--context C]';
+export const SSH_PROXY_USAGE = 'terrarium ssh-proxy --target-dir DIR --target ID\n'
+  + '       terrarium ssh-proxy --namespace NS --pod POD [--port 2222] [--kubeconfig K] [--context C]';
+
+/** What to connect to: from a target file, or from explicit flags. */
+async function resolveTarget(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv) {
+  const str = (k: string) => (typeof values[k] === 'string' ? values[k] as string : undefined);
+  if (str('target') !== undefined || str('target-dir') !== undefined) {
+    const mixed = ['pod', 'port', 'kubeconfig', 'context', 'namespace'].filter((k) => values[k] !== undefined);
+    if (mixed.length) throw usageError(`--target already names the sandbox; drop --${mixed.join(', --')}.`);
+    if (!str('target') || !str('target-dir')) throw usageError('--target and --target-dir go together.');
+    const { readTarget } = await import('../../core/ssh/targets');
+    const t = readTarget(str('target-dir')!, str('target')!);
+    const cluster = await clusterFrom({ kubeconfig: t.kubeconfig, context: t.context, namespace: t.namespace }, env);
+    return { cluster, pod: t.pod, port: t.port };
+  }
+  if (!str('pod')) throw usageError('--target (or --pod) is required.');
+  const port = portOption(str('port'), 'port', 2222);
+  return { cluster: await clusterFrom(values as { kubeconfig?: string; context?: string; namespace?: string }, env), pod: str('pod')!, port };
+}
 
 export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: Readable } = defaultIo()): Promise<number> {
   const stdin = io.stdin ?? process.stdin;
   try {
-    const { values } = parse(argv, { pod: { type: 'string' }, port: { type: 'string' } });
+    const { values } = parse(argv, { pod: { type: 'string' }, port: { type: 'string' }, target: { type: 'string' }, 'target-dir': { type: 'string' } });
     if (values.help) { io.stdout.write(`usage: ${SSH_PROXY_USAGE}\n`); return 0; }
-    if (!values.pod) throw usageError('--pod is required.');
-    const port = portOption(values.port, 'port', 2222);
-    const cluster = await clusterFrom(values, io.env);
+    const { cluster, pod, port } = await resolveTarget(values, io.env);
     const [{ runStdioProxy }, { podReader }] = await Promise.all([
       import('../../core/tunnel/stdioProxy'), import('../../core/tunnel/podReader'),
     ]);
     const code = await runStdioProxy({
       kc: cluster.kc, context: cluster.context,
-      target: { namespace: cluster.namespace, pod: values.pod, port },
+      target: { namespace: cluster.namespace, pod, port },
       readPod: podReader(cluster), stdin, stdout: io.stdout, stderr: io.stderr,
     });
     // stdout is flushed by now; let go of stdin so the process can exit.

@@ -1,0 +1,105 @@
+// The generated ssh config end to end with real OpenSSH: the extension's desktop launcher
+// (`env ELECTRON_RUN_AS_NODE=1 <node> <bundled cli.js> ssh-proxy --target-dir DIR --target ID`, run
+// here under plain Node, which must ignore the variable), a kubeconfig context with a hostile
+// name, the target file, a port-forward served by a small stand-in API (test/unit/tunnel-fakeApi.ts)
+// and a real sshd. Nothing but the id is on the ProxyCommand line, and the connection works.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeApi, type FakeApi } from '../unit/tunnel-fakeApi';
+import { startLocalSshd, type LocalSshd } from '../bench/localSshd';
+import { buildCli } from '../bench/buildCli';
+import { proxyLauncher } from '../../src/extension/proxyLauncher';
+import { pinHostKey } from '../../src/core/ssh/knownhosts';
+import { ensureInclude, hostAlias, hostKeyAlias, sshPaths, writeEnvironmentConfig } from '../../src/core/ssh/sshconfig';
+
+function run(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d; });
+    p.stderr.on('data', (d: Buffer) => { stderr += d; });
+    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${args[0]} timed out: ${stderr}`)); }, timeoutMs);
+    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? 255, stdout, stderr }); });
+  });
+}
+
+describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy --target (real OpenSSH)', () => {
+  let dir: string;
+  let api: FakeApi;
+  let sshd: LocalSshd;
+  let cli: string;
+  let userConfig: string;
+  let alias: string;
+  let mark: string;
+  const context = () => `prod "eu" $(touch ${mark}) \`touch ${mark}\` %d it's`;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'terrarium-target-e2e-'));
+    mark = join(dir, 'MARKED');
+    const ext = join(dir, 'extension');
+    [api, sshd, cli] = await Promise.all([startFakeApi(), startLocalSshd(), buildCli(join(ext, 'dist'))]);
+    api.pods.set('web-0', { ready: true, localPort: sshd.port });
+    // The stand-in API's kubeconfig, with its context renamed to something hostile.
+    const kc = JSON.parse(api.kc.exportConfig()) as { contexts: Array<{ name: string }>; 'current-context': string };
+    kc.contexts[0]!.name = context();
+    kc['current-context'] = context();
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify(kc), { mode: 0o600 });
+
+    const paths = sshPaths(join(dir, 'state'));
+    // VS Code desktop: its own runtime with ELECTRON_RUN_AS_NODE=1; here that runtime is plain Node.
+    const launcher = proxyLauncher(ext, process.execPath, { ...process.versions, electron: '34.2.0' } as NodeJS.ProcessVersions, 'linux');
+    assert.equal(launcher.cli, cli);
+    writeEnvironmentConfig(paths, {
+      context: context(), namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], identityFile: sshd.identityFile,
+      knownHostsFile: paths.knownHosts, launcher, kubeconfig,
+    });
+    pinHostKey(paths.knownHosts, hostKeyAlias(context(), 'devenv', 'web'), sshd.hostPublicKey);
+    mkdirSync(join(dir, 'home', '.ssh'), { recursive: true });
+    userConfig = join(dir, 'home', '.ssh', 'config');
+    writeFileSync(userConfig, 'Host *\n  ServerAliveInterval 60\n');
+    assert.equal(ensureInclude(userConfig, paths).installed, true);
+    alias = hostAlias(context(), 'devenv', 'web-0');
+  });
+  after(async () => {
+    await Promise.all([api?.close(), sshd?.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // The local sshd logs in its own user, not the image's "dev".
+  const ssh = (...args: string[]) => ['ssh', '-F', userConfig, '-o', `User=${sshd.user}`, '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', alias, ...args];
+
+  test('ssh <alias> runs a command through the launcher; the ProxyCommand carries only the target id', async () => {
+    const g = spawnSync('ssh', ['-G', '-F', userConfig, alias], { encoding: 'utf8' });
+    const proxy = g.stdout.split('\n').find((l) => l.startsWith('proxycommand '));
+    assert.match(proxy ?? '', /^proxycommand env ELECTRON_RUN_AS_NODE=1 \S+ \S+\/extension\/dist\/cli\.js ssh-proxy --target-dir \S+\/state\/targets --target [0-9a-f]{32}$/);
+    const r = await run(ssh('echo ok-$((40+2))'));
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'ok-42\n');
+    assert.equal(existsSync(mark), false, 'the context name ran nothing');
+  });
+
+  test('the proxy process really ran with ELECTRON_RUN_AS_NODE=1 under plain Node', async (t) => {
+    if (!existsSync('/proc/self/environ')) return t.skip('needs /proc to read a process environment');
+    const p = spawn(ssh('echo started; exec sleep 60')[0]!, ssh('echo started; exec sleep 60').slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => p.kill('SIGKILL'));
+    await once(p.stdout, 'data');
+    const pids = spawnSync('pgrep', ['-f', '--', `${cli} ssh-proxy --target-dir`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    assert.equal(pids.length, 1, 'one proxy while connected');
+    const env = readFileSync(`/proc/${pids[0]}/environ`, 'utf8').split('\0');
+    assert.ok(env.includes('ELECTRON_RUN_AS_NODE=1'), 'the launcher set it');
+    const argv = readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    assert.deepEqual(argv.slice(0, 4), [process.execPath, cli, 'ssh-proxy', '--target-dir']);
+    assert.equal(argv.length, 7);
+    const exited = once(p, 'close');
+    p.kill('SIGKILL');
+    await exited;
+  });
+});
