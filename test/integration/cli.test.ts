@@ -1,6 +1,8 @@
 // The `terrarium` CLI as users run it (the esbuild bundle, a separate process) against kube-sim, or
 // a real cluster with TERRARIUM_TEST_KUBECONFIG. What the CLI did is checked over the API.
 import { describe, test, before, after } from 'node:test';
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -241,5 +243,97 @@ describe('terrarium CLI without a cluster', () => {
     const none = await runCli([]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /Usage: terrarium/);
+  });
+});
+
+describe('terrarium CLI: claim and release, agent sessions, forward', { timeout: 240_000, skip: noCluster }, () => {
+  const POOL = 'pool';
+  let tc: TestCluster;
+  let home: string;
+  let cli: (...args: string[]) => Promise<CliResult>;
+  const claimedBy = async (sandbox: string) => (await tc.cluster.core.readNamespacedPersistentVolumeClaim({
+    name: `workspace-${sandbox}`, namespace: tc.namespace })).metadata?.annotations?.['terrarium.dev/claimed-by'];
+
+  before(async () => {
+    [tc] = await Promise.all([getTestCluster(), bundledCli()]);
+    home = mkdtempSync(join(tmpdir(), 'terrarium-cli-home-'));
+    // Global options first: everything after `tmux new ... --` is the session's command.
+    cli = (...args) => runCli([...clusterArgs(tc), ...args], { env: { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') } });
+    assertOk(await cli('env', 'create', POOL, '--replicas', '2', ...(process.env.TERRARIUM_TEST_IMAGE ? ['--image', process.env.TERRARIUM_TEST_IMAGE] : [])));
+    await eventually(async () => {
+      const pods = (await tc.cluster.core.listNamespacedPod({ namespace: tc.namespace })).items;
+      return pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === 2;
+    }, 'pool-0 and pool-1 ready', 120_000);
+  });
+  after(async () => {
+    await tc?.cleanup();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  test('sandbox claim gives each user their own sandbox; release gives it back, only by its holder', async () => {
+    const ada = await cli('sandbox', 'claim', POOL, '--user', 'ada', '--no-key');
+    assertOk(ada);
+    assert.match(ada.stdout, /pool-0 is now yours \(ada\)/);
+    assert.equal(await claimedBy('pool-0'), 'ada');
+    const again = JSON.parse((await cli('sandbox', 'claim', POOL, '--user', 'ada', '--no-key', '--json')).stdout);
+    assert.deepEqual([again.sandbox, again.existing], ['pool-0', true]);
+    const bob = JSON.parse((await cli('sandbox', 'claim', POOL, '--user', 'bob', '--no-key', '--json')).stdout);
+    assert.equal(bob.sandbox, 'pool-1');
+    const full = await cli('sandbox', 'claim', POOL, '--user', 'cy', '--no-key');
+    assert.equal(full.code, 1);
+    assert.match(full.stderr, /No free sandbox in environment pool/);
+    assertNoStack(full);
+
+    const notYours = await cli('sandbox', 'release', 'pool-0', '--user', 'bob', '--no-key');
+    assert.equal(notYours.code, 1);
+    assert.match(notYours.stderr, /claimed by ada, not by bob/);
+    assertNoStack(notYours);
+    assert.equal(await claimedBy('pool-0'), 'ada');
+    const released = await cli('sandbox', 'release', 'pool-0', '--user', 'ada', '--no-key');
+    assertOk(released);
+    assert.match(released.stdout, /Released pool-0 \(was ada\)/);
+    assert.equal(await claimedBy('pool-0'), undefined);
+    assert.match((await cli('sandbox', 'release', 'pool-0', '--user', 'ada', '--no-key')).stdout, /pool-0 was not claimed/);
+  });
+
+  test('tmux new/send/capture/kill drive an agent session in the sandbox', async () => {
+    assertOk(await cli('tmux', 'new', 'pool-1', 'agent', '--', 'sh'));
+    const listed = JSON.parse((await cli('tmux', 'ls', 'pool-1', '--json')).stdout);
+    assert.deepEqual(listed.sessions.map((s: { name: string }) => s.name), ['agent']);
+    // The shell computes it, so seeing 42 shows the keys reached the session and ran.
+    assertOk(await cli('tmux', 'send', 'pool-1', 'agent', 'echo', 'answer-$((6*7))'));
+    await eventually(async () => /answer-42/.test((await cli('tmux', 'capture', 'pool-1', 'agent')).stdout), 'answer-42 in the session', 30_000);
+    const killed = await cli('tmux', 'kill', 'pool-1', 'agent');
+    assertOk(killed);
+    assert.match(killed.stdout, /Stopped agent session "agent" in pool-1/);
+    assert.deepEqual(JSON.parse((await cli('tmux', 'ls', 'pool-1', '--json')).stdout).sessions, []);
+    const gone = await cli('tmux', 'capture', 'pool-1', 'agent');
+    assert.equal(gone.code, 1, gone.stderr);
+    assertNoStack(gone);
+  });
+
+  test('forward: a TCP connection to the local port reaches the pod\'s sshd, Ctrl-C stops it', async () => {
+    const child = spawn(process.execPath, [await bundledCli(), 'forward', 'pool-0', ...clusterArgs(tc)],
+      { env: { PATH: process.env.PATH, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    try {
+      const port = await eventually(async () => Number(/Forwarding 127\.0\.0\.1:(\d+) ->/.exec(out)?.[1]) || undefined, `the forward to start (${err})`, 60_000);
+      // sshd speaks first: its banner can only come from the pod's port 2222.
+      const banner = await new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port });
+        let got = '';
+        s.setEncoding('utf8').on('data', (d: string) => { got += d; if (got.includes('\n')) { s.destroy(); resolve(got); } });
+        s.on('error', reject);
+        s.setTimeout(30_000, () => { s.destroy(); reject(new Error(`no banner through the forward: ${got}`)); });
+      });
+      assert.match(banner, /^SSH-2\.0-/);
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, `forward exits cleanly on Ctrl-C: ${err}`);
   });
 });
