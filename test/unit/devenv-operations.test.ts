@@ -100,7 +100,12 @@ const podObj = (name: string, env: string, ready = true, managed = true): Obj =>
   spec: { containers: [{ name: 'devenv', image: 'img' }] },
   status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }], containerStatuses: [{ name: 'devenv', ready, restartCount: 0, image: 'img', imageID: '', state: { running: {} } }] },
 });
-const pvcObj = (name: string): Obj => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'devenv' }, spec: {}, status: { phase: 'Bound' } });
+/** A PVC as the StatefulSet controller makes it: workspace-<env>-<n> carries the selector's labels. */
+const pvcObj = (name: string): Obj => {
+  const env = /^workspace-(.+)-\d+$/.exec(name)?.[1];
+  const labels = env ? { 'app.kubernetes.io/name': 'terrarium', 'terrarium.dev/environment': env } : undefined;
+  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'devenv', labels }, spec: {}, status: { phase: 'Bound' } };
+};
 
 describe('environment operations', () => {
   let api: TestApi;

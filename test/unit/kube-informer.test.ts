@@ -23,6 +23,9 @@ class FakeStatefulSets {
   watches = new Set<http.ServerResponse>();
   lists = 0;
   watchFrom: string[] = [];
+  /** When set, lists answer at most this many objects per response, with continue tokens. */
+  pageSize: number | undefined;
+  listQueries: URLSearchParams[] = [];
   api!: TestApi;
 
   matches(obj: V1StatefulSet, selector: string | null): boolean {
@@ -54,8 +57,15 @@ class FakeStatefulSets {
     const selector = url.searchParams.get('labelSelector');
     if (url.searchParams.get('watch') !== 'true') {
       this.lists++;
+      this.listQueries.push(url.searchParams);
       const items = [...this.objects.values()].filter((o) => this.matches(o, selector));
-      return sendJson(res, { kind: 'StatefulSetList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(this.rv) }, items });
+      if (!this.pageSize) return sendJson(res, { kind: 'StatefulSetList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(this.rv) }, items });
+      // Chunked as the API server does it: every page carries the first page's snapshot resourceVersion.
+      const token = url.searchParams.get('continue');
+      const [start, snapshot] = token ? token.split(':').map(Number) as [number, number] : [0, this.rv];
+      const end = Math.min(items.length, start + this.pageSize);
+      return sendJson(res, { kind: 'StatefulSetList', apiVersion: 'apps/v1',
+        metadata: { resourceVersion: String(snapshot), ...(end < items.length ? { continue: `${end}:${snapshot}` } : {}) }, items: items.slice(start, end) });
     }
     const from = Number(url.searchParams.get('resourceVersion') ?? '0');
     this.watchFrom.push(String(from));
@@ -130,6 +140,20 @@ describe('watch cache (informer)', () => {
     assert.deepEqual(changes.filter((c) => c.type !== 'state').map((c) => `${c.type} ${'object' in c ? c.object.metadata?.name : ''}`),
       ['add alpha', 'add beta', 'update alpha', 'delete beta']);
     assert.deepEqual(changes.filter((c) => c.type === 'state').map((c) => 'state' in c && c.state), ['syncing', 'synced']);
+  });
+
+  test('lists page by page (limit + continue), then watches from the list\'s resourceVersion', async () => {
+    const { fake, inf } = await setup();
+    for (const n of ['beta', 'gamma', 'delta', 'epsilon']) fake.change('ADDED', n);
+    fake.pageSize = 2;
+    inf.start();
+    await waitFor('synced', () => inf.state === 'synced' && fake.watches.size === 1);
+    assert.deepEqual(names(inf), ['alpha', 'beta', 'delta', 'epsilon', 'gamma']);
+    assert.deepEqual(fake.listQueries.map((q) => [q.get('limit'), q.get('continue')]), [['500', null], ['500', '2:7'], ['500', '4:7']]);
+    assert.ok(fake.listQueries.every((q) => q.get('labelSelector') === SELECTOR));
+    assert.deepEqual(fake.watchFrom, ['7'], 'the watch starts at the list\'s snapshot');
+    fake.change('ADDED', 'zeta');
+    await waitFor('zeta', () => inf.get('zeta') !== undefined);
   });
 
   test('after the server ends a watch, it resumes from the last resourceVersion without relisting', async () => {

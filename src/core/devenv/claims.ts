@@ -8,6 +8,7 @@ import type { V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { execRunner, type ExecRunner } from '../kube/exec';
+import { listAll } from '../kube/list';
 import { describeNotReady, isPodReady } from '../tunnel/diagnose';
 import { terminalSafe } from '../text/terminalSafe';
 
@@ -170,11 +171,14 @@ export async function listClaims(cluster: Cluster, environment: string, signal?:
 async function snapshot(cluster: Cluster, environment: string, sts: V1StatefulSet, signal?: AbortSignal):
   Promise<{ states: SandboxClaimState[]; pvcs: Map<string, V1PersistentVolumeClaim> }> {
   const ns = cluster.namespace;
+  // The StatefulSet controller labels each workspace PVC with the selector's labels too, so one
+  // selector picks this environment's pods and its workspaces (name filters below still apply).
+  const labelSelector = selectorOf(sts) || undefined;
   const [pods, pvcs] = await Promise.all([
-    cluster.call({ verb: 'list', resource: 'pods' },
-      (o) => cluster.core.listNamespacedPod({ namespace: ns, labelSelector: selectorOf(sts) || undefined }, o), { signal }),
-    cluster.call({ verb: 'list', resource: 'persistentvolumeclaims' },
-      (o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: ns }, o), { signal }),
+    listAll(cluster, { verb: 'list', resource: 'pods' },
+      (page, o) => cluster.core.listNamespacedPod({ namespace: ns, labelSelector, ...page }, o), { signal }),
+    listAll(cluster, { verb: 'list', resource: 'persistentvolumeclaims' },
+      (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector, ...page }, o), { signal }),
   ]);
   const byName = new Map<string, V1PersistentVolumeClaim>();
   for (const p of pvcs.items) if (p.metadata?.name) byName.set(p.metadata.name, p);

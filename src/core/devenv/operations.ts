@@ -4,11 +4,12 @@ import {
 } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
+import { listAll } from '../kube/list';
 import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
 import {
   ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, SANDBOX_CONTAINER, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
-  podSelector, selectorString, workspaceOrdinalOf,
+  APP_NAME, LABEL_NAME, podSelector, selectorString, workspaceOrdinalOf,
 } from './names';
 import { renderEnvironment, renderHostKeySecret, renderNamespace } from './render';
 import type { EnvSpec, Environment, Sandbox } from './types';
@@ -270,8 +271,7 @@ export async function deleteEnvironment(cluster: Cluster, name: string, opts: Op
   if (sts) {
     await del('statefulsets.apps', name, (o) => cluster.apps.deleteNamespacedStatefulSet({ name, namespace: ns, propagationPolicy: 'Background' }, o));
   }
-  const pvcs = (await cluster.call({ verb: 'list', resource: 'persistentvolumeclaims' },
-    (o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: ns }, o), { signal })).items
+  const pvcs = (await listWorkspaceClaims(cluster, selectorString(podSelector(name)), signal))
     .map((c) => c.metadata?.name ?? '')
     .filter((n) => workspaceOrdinalOf(name, n) !== undefined)
     .sort((a, b) => (workspaceOrdinalOf(name, a) ?? 0) - (workspaceOrdinalOf(name, b) ?? 0));
@@ -288,13 +288,23 @@ export async function deleteEnvironment(cluster: Cluster, name: string, opts: Op
 }
 
 async function listPods(cluster: Cluster, labelSelector: string, signal?: AbortSignal): Promise<V1Pod[]> {
-  return (await cluster.call({ verb: 'list', resource: 'pods' },
-    (o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector }, o), { signal })).items;
+  return (await listAll(cluster, { verb: 'list', resource: 'pods' },
+    (page, o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal })).items;
 }
 
 async function listStatefulSets(cluster: Cluster, signal?: AbortSignal): Promise<V1StatefulSet[]> {
-  return (await cluster.call({ verb: 'list', resource: 'statefulsets.apps' },
-    (o) => cluster.apps.listNamespacedStatefulSet({ namespace: cluster.namespace, labelSelector: MANAGED_SELECTOR }, o), { signal })).items;
+  return (await listAll(cluster, { verb: 'list', resource: 'statefulsets.apps' },
+    (page, o) => cluster.apps.listNamespacedStatefulSet({ namespace: cluster.namespace, labelSelector: MANAGED_SELECTOR, ...page }, o), { signal })).items;
+}
+
+/**
+ * Workspace PVCs by label: the StatefulSet controller gives each PVC it creates the claim
+ * template's labels plus the StatefulSet's selector labels (podSelector), so these select exactly
+ * the workspaces of one environment (or, with app.kubernetes.io/name=terrarium, of all).
+ */
+async function listWorkspaceClaims(cluster: Cluster, labelSelector: string, signal?: AbortSignal): Promise<V1PersistentVolumeClaim[]> {
+  return (await listAll(cluster, { verb: 'list', resource: 'persistentvolumeclaims' },
+    (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal })).items;
 }
 
 /**
@@ -303,8 +313,8 @@ async function listStatefulSets(cluster: Cluster, signal?: AbortSignal): Promise
  */
 async function listWarnings(cluster: Cluster, signal?: AbortSignal): Promise<CoreV1Event[]> {
   try {
-    return (await cluster.call({ verb: 'list', resource: 'events' },
-      (o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'type=Warning' }, o), { signal, retries: 1 })).items;
+    return (await listAll(cluster, { verb: 'list', resource: 'events' },
+      (page, o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'type=Warning', ...page }, o), { signal, retries: 1 })).items;
   } catch (e) {
     if (signal?.aborted || isTerrariumError(e, 'Cancelled')) throw e;
     return [];
@@ -330,9 +340,7 @@ export async function listSandboxes(cluster: Cluster, environment?: string, opts
   const selector = environment !== undefined ? selectorString(podSelector(environment)) : MANAGED_SELECTOR;
   const [pods, pvcs, events] = await Promise.all([
     listPods(cluster, selector, signal),
-    cluster.call({ verb: 'list', resource: 'persistentvolumeclaims' },
-      (o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace }, o), { signal })
-      .then((l) => l.items as V1PersistentVolumeClaim[]),
+    listWorkspaceClaims(cluster, environment !== undefined ? selectorString(podSelector(environment)) : `${LABEL_NAME}=${APP_NAME}`, signal),
     listWarnings(cluster, signal),
   ]);
   return sets

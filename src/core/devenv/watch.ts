@@ -3,6 +3,7 @@ import type { Cluster } from '../kube/cluster';
 import type { TerrariumError } from '../kube/errors';
 import { createInformer, MANAGED_BY_SELECTOR, RESOURCES, type Informer, type InformerState } from '../kube/informer';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
+import { APP_NAME, LABEL_NAME } from './names';
 import type { Environment, Sandbox } from './types';
 
 /**
@@ -22,8 +23,10 @@ export class EnvironmentWatch {
   constructor(readonly cluster: Cluster, opts: { coalesceMs?: number } = {}) {
     this.sts = createInformer<V1StatefulSet>(cluster, { resource: RESOURCES.statefulSets, labelSelector: MANAGED_BY_SELECTOR });
     this.pods = createInformer<V1Pod>(cluster, { resource: RESOURCES.pods, labelSelector: MANAGED_BY_SELECTOR });
-    this.pvcs = createInformer<V1PersistentVolumeClaim>(cluster, { resource: RESOURCES.persistentVolumeClaims });
-    this.events = createInformer<CoreV1Event>(cluster, { resource: RESOURCES.events });
+    // Workspace PVCs carry the StatefulSet's selector labels (the controller adds them); only
+    // Warning events explain a sandbox's state. Neither cache holds the rest of the namespace.
+    this.pvcs = createInformer<V1PersistentVolumeClaim>(cluster, { resource: RESOURCES.persistentVolumeClaims, labelSelector: `${LABEL_NAME}=${APP_NAME}` });
+    this.events = createInformer<CoreV1Event>(cluster, { resource: RESOURCES.events, fieldSelector: 'type=Warning' });
     const coalesce = opts.coalesceMs ?? 50;
     for (const inf of this.all()) {
       this.unsubscribe.push(inf.onChange(() => {

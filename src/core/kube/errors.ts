@@ -5,7 +5,8 @@
 export type ErrorCode =
   | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid'
   | 'TooManyRequests' | 'ServerError' | 'Unreachable' | 'TLS' | 'BadKubeconfig' | 'NoKubeconfig'
-  | 'NoContext' | 'InvalidInput' | 'NotReady' | 'Timeout' | 'Cancelled' | 'HostKeyChanged' | 'Unknown';
+  | 'NoContext' | 'InvalidInput' | 'NotReady' | 'Timeout' | 'Cancelled' | 'HostKeyChanged'
+  | 'ResponseTooLarge' | 'Unknown';
 
 export class TerrariumError extends Error {
   override readonly name = 'TerrariumError';

@@ -1,6 +1,7 @@
 import type { Cluster } from './cluster';
 import { TerrariumError, isTerrariumError } from './errors';
 import { MANAGED_BY_SELECTOR } from './informer';
+import { listAll } from './list';
 
 /** What a person sees for one cluster: can we reach it, who are we, is Terrarium there. */
 
@@ -141,8 +142,8 @@ export async function checkHealth(cluster: Cluster, opts: HealthOptions = {}): P
     return finish();
   }
   try {
-    const list = await cluster.call({ verb: 'list', resource: 'statefulsets.apps' },
-      (o) => cluster.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: MANAGED_BY_SELECTOR }, o), retry);
+    const list = await listAll(cluster, { verb: 'list', resource: 'statefulsets.apps' },
+      (page, o) => cluster.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: MANAGED_BY_SELECTOR, ...page }, o), retry);
     const n = list.items.length;
     report.environments = n;
     checks.push({ name: 'resources', status: 'ok', line: n

@@ -1,7 +1,7 @@
 import { ListWatch, Watch, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from './cluster';
 import type { KubeOp, TerrariumError } from './errors';
-import { getJson } from './request';
+import { listAllJson } from './list';
 import { backoffDelay, sleep } from './retry';
 import { translateKubeError } from './translate';
 
@@ -233,8 +233,13 @@ export function createInformer<T extends KubernetesObject>(
     labelSelector: spec.labelSelector,
     fieldSelector: spec.fieldSelector,
     watch: new Watch(cluster.kc),
-    list: (signal) => getJson<KubernetesListObject<T>>(cluster.kc, path,
-      { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector }, signal),
+    // Paged and capped (list.ts); the watch then starts from the list's resourceVersion. No retries
+    // inside: the informer's own backoff retries the whole list.
+    list: async (signal) => {
+      const { items, resourceVersion } = await listAllJson<T>(cluster.withNamespace(namespace), { verb: 'list', resource },
+        path, { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector }, { signal, retries: 0 });
+      return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items } as KubernetesListObject<T>;
+    },
     op: { ...cluster.op({ verb: 'list', resource }), namespace },
   });
 }

@@ -1,6 +1,6 @@
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
-import { getJson } from '../kube/request';
+import { listAllJson } from '../kube/list';
 import type { VsoStatus } from '../../shared/protocol';
 import { shapesOf, type SecretShape, type SecretShapes } from './destinations';
 
@@ -50,10 +50,9 @@ export function vsoPath(namespace: string, kind: VsoKind, name?: string): string
 
 async function list(cluster: Cluster, kind: VsoKind, signal?: AbortSignal): Promise<VsoObject[]> {
   const plural = VSO_PLURALS[kind];
-  const res = await cluster.call({ verb: 'list', resource: `${plural}.${VSO_GROUP}` },
-    () => getJson<{ items?: any[] }>(cluster.kc, vsoPath(cluster.namespace, kind), {}, signal), { signal });
+  const res = await listAllJson<any>(cluster, { verb: 'list', resource: `${plural}.${VSO_GROUP}` }, vsoPath(cluster.namespace, kind), {}, { signal });
   // Lists leave kind off their items; put it back so each object says what it is.
-  return (res.items ?? []).map((o) => ({ ...o, kind }));
+  return res.items.map((o) => ({ ...o, kind }));
 }
 
 export async function readVso(cluster: Cluster, signal?: AbortSignal): Promise<VsoSnapshot> {
@@ -79,9 +78,9 @@ export interface WarningEvent { kind: string; name: string; reason: string; mess
 
 /** Recent Warning events in the namespace about VSO objects (Kubernetes keeps events about an hour). */
 export async function readVsoWarnings(cluster: Cluster, signal?: AbortSignal): Promise<WarningEvent[]> {
-  const res = await cluster.call({ verb: 'list', resource: 'events' },
-    () => getJson<{ items?: any[] }>(cluster.kc, `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/events`, {}, signal), { signal });
-  return (res.items ?? [])
+  const res = await listAllJson<any>(cluster, { verb: 'list', resource: 'events' },
+    `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/events`, { fieldSelector: 'type=Warning' }, { signal });
+  return res.items
     .filter((e) => e.type === 'Warning' && (SECRET_KINDS as readonly string[]).includes(e.involvedObject?.kind))
     .map((e) => ({
       kind: String(e.involvedObject.kind), name: String(e.involvedObject.name ?? ''), reason: String(e.reason ?? ''),

@@ -50,7 +50,6 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
       const { restartSandbox } = loadCore().devenv;
       const cluster = await s.session.cluster();
       await withProgress(`Restarting ${sandbox}`, () => restartSandbox(cluster, sandbox));
-      log.audit({ action: 'restart', context: cluster.context, namespace: cluster.namespace, target: sandbox, outcome: 'ok' });
     })),
 
     vscode.commands.registerCommand(COMMANDS.showLogs, (node?: TreeNode) => guarded(log, 'Show sandbox logs', async () => {
@@ -66,7 +65,9 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
       const target = node?.kind === 'sandbox' ? node.sandbox.name : await pickEnvironment(s, node);
       if (!target) return;
       const cluster = await s.session.cluster();
-      const list = await cluster.call({ verb: 'list', resource: 'events' }, () => cluster.core.listNamespacedEvent({ namespace: cluster.namespace }));
+      const { listAll } = loadCore().list;
+      const list = await listAll(cluster, { verb: 'list', resource: 'events' },
+        (page, o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, ...page }, o));
       const related = list.items
         .filter((e) => e.involvedObject.name === target || e.involvedObject.name?.startsWith(`${target}-`))
         .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? '')));
