@@ -5,7 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Cluster } from '../core/kube/cluster';
-import type { ContextInfo, KubeconfigDiscovery } from '../core/kube/kubeconfig';
+import type { ContextInfo, KubeconfigDiscovery, SecurityNotice } from '../core/kube/kubeconfig';
 import { isTerrariumError, TerrariumError } from '../core/kube/errors';
 import type { EnvironmentWatch } from '../core/devenv/watch';
 import type { TmuxSessions } from '../core/tmux/sessions';
@@ -32,6 +32,9 @@ export class ClusterSession {
   private _watch?: EnvironmentWatch;
   private visible = false;
   private listeners = new Set<() => void>();
+  private noticeListeners = new Set<(n: SecurityNotice) => void>();
+  /** Notices already given in this session (kind + context), kept across reset(). */
+  private noticed = new Set<string>();
 
   constructor(
     private readonly settings: () => TerrariumSettings,
@@ -46,6 +49,24 @@ export class ClusterSession {
     return () => this.listeners.delete(listener);
   }
   private fire(): void { for (const l of [...this.listeners]) l(); }
+
+  /**
+   * What the user should know about a context when it is first opened in this session: its cluster
+   * skips TLS verification, or its user runs an exec plugin. Each once per context per session.
+   */
+  onNotice(listener: (n: SecurityNotice) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+  private notice(core: Core, cluster: Cluster): void {
+    if (!this.discovery) return;
+    for (const n of core.kubeconfig.noticesFor(this.discovery, cluster.context)) {
+      const key = `${n.kind}\0${n.context}`;
+      if (this.noticed.has(key)) continue;
+      this.noticed.add(key);
+      for (const l of [...this.noticeListeners]) l(n);
+    }
+  }
 
   get currentContext(): string | undefined { return this._cluster?.context; }
   get namespace(): string { return this.memento.get<string>('terrarium.namespace') || this.settings().namespace; }
@@ -78,6 +99,7 @@ export class ClusterSession {
     const core = await this.loadCore();
     const { current } = await this.contexts();
     this._cluster = core.kubeconfig.openCluster({ discovery: this.discovery, context: current, namespace: this.namespace });
+    this.notice(core, this._cluster);
     return this._cluster;
   }
 
@@ -87,7 +109,9 @@ export class ClusterSession {
     if (current.context === context) return current.withNamespace(namespace);
     const core = await this.loadCore();
     await this.contexts();
-    return core.kubeconfig.openCluster({ discovery: this.discovery, context, namespace });
+    const other = core.kubeconfig.openCluster({ discovery: this.discovery, context, namespace });
+    this.notice(core, other);
+    return other;
   }
 
   /** What the tree should show: the state decides which welcome view appears when empty. */
@@ -164,5 +188,6 @@ export class ClusterSession {
   dispose(): void {
     this._watch?.dispose();
     this.listeners.clear();
+    this.noticeListeners.clear();
   }
 }

@@ -11,6 +11,7 @@ import type { Services } from './services';
 import { readSettings } from './settings';
 import { registerSecretsPanel, SecretsPanels } from './secretsPanel/secretsPanel';
 import { registerStatusBar } from './statusBar';
+import { registerKubeconfigNotices } from './kubeconfigNotices';
 import { registerTerminalProfile } from './terminal/terminalProfile';
 import { registerTree } from './tree/registerTree';
 import { TerrariumTreeProvider } from './tree/treeProvider';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     ...registerSessionCommands(s),
     ...registerSecretsPanel(s, s.panels),
     ...registerStatusBar(s),
+    ...registerKubeconfigNotices(session, log),
     ...registerTerminalProfile(s),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('terrarium') || e.affectsConfiguration('remote.SSH.configFile')) session.reset();

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import type { SecretsPanelController } from '../../core/secrets/panelController';
-import { parsePanelIdentity, type PanelIdentity } from '../../shared/protocol';
+import type { PanelIdentity } from '../../shared/protocol';
 import { loadCore } from '../core';
 import type { Services } from '../services';
 import { webviewHtml } from '../webviewHtml';
+import { checkRestoredPanel } from './restoreCheck';
 
 export const SECRETS_VIEW_TYPE = 'terrarium.secrets';
 
@@ -32,10 +33,20 @@ export class SecretsPanels implements vscode.Disposable {
     await this.attach(panel, id).catch((e) => { panel.dispose(); throw e; });
   }
 
-  /** Restores a panel after a reload, from the identity the webview saved. */
+  /**
+   * Restores a panel after a reload, from the identity the webview saved. That state is untrusted:
+   * its context must be one of the kubeconfig's before anything is opened or shown.
+   */
   async restore(panel: vscode.WebviewPanel, saved: unknown): Promise<void> {
-    const id = parsePanelIdentity(saved);
-    if (!id || this.panels.has(keyOf(id))) { panel.dispose(); return; }
+    const verdict = checkRestoredPanel(saved, (await this.s.session.contexts()).contexts);
+    if (!verdict.ok) {
+      panel.dispose();
+      this.s.log.warn(verdict.reason);
+      void vscode.window.showWarningMessage(verdict.reason);
+      return;
+    }
+    const { id } = verdict;
+    if (this.panels.has(keyOf(id))) { panel.dispose(); return; }
     panel.webview.options = this.options();
     panel.title = title(id);
     await this.attach(panel, id);
