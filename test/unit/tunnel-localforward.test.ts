@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import { LocalForward, type ForwardState } from '../../src/core/tunnel/localForward';
 import type { PodReader } from '../../src/core/tunnel/diagnose';
 import { startFakeApi, startEcho, type FakeApi } from './tunnel-fakeApi';
@@ -55,6 +56,17 @@ describe('local forward (127.0.0.1, reconnecting)', () => {
     const port = await fwd.start();
     assert.ok(port > 0);
     assert.equal(fwd.state.kind, 'listening');
+    // The socket itself is bound to 127.0.0.1, not to 0.0.0.0 or ::.
+    const bound = (fwd as unknown as { server: net.Server }).server.address() as net.AddressInfo;
+    assert.deepEqual({ address: bound.address, family: bound.family, port: bound.port }, { address: '127.0.0.1', family: 'IPv4', port });
+    // And from another interface of this machine (when it has one) nobody can connect.
+    const external = Object.values(networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    if (external) {
+      await assert.rejects(new Promise((resolve, reject) => {
+        const s = net.connect(port, external.address, () => { s.destroy(); resolve(undefined); });
+        s.on('error', reject);
+      }), /ECONNREFUSED/, `reachable on ${external.address}`);
+    }
     const [a, b] = await Promise.all([roundTrip(port, 'one\n'), roundTrip(port, 'two\n')]);
     assert.equal(a, 'one\n');
     assert.equal(b, 'two\n');
