@@ -89,3 +89,56 @@ test('closing the terminal detaches and never reconnects', async () => {
   await tick();
   assert.equal(f.calls(), 1);
 });
+
+/** A connector whose connect() resolves only when the test says so: the exec stream is still opening. */
+function slowConnector() {
+  const streams: { written: string[]; closed: boolean; handlers: TtyHandlers }[] = [];
+  const opening: (() => void)[] = [];
+  const connect: TtyConnect = (_argv, _size, handlers) => new Promise((resolve) => {
+    opening.push(() => {
+      const s = { written: [] as string[], closed: false, handlers };
+      streams.push(s);
+      resolve({ write: (d) => s.written.push(String(d)), resize: () => {}, close: () => { s.closed = true; } });
+    });
+  });
+  return { connect, streams, attachNext: async () => { opening.shift()!(); await tick(); } };
+}
+
+test('keys typed before the stream is attached are delivered once it is, in order', async () => {
+  const f = slowConnector();
+  const { t } = terminal(f.connect);
+  const opened = t.open();
+  t.input('echo ');
+  t.input('early\r');
+  await f.attachNext();
+  await opened;
+  t.input('later\r');
+  assert.equal(f.streams[0]!.written.join(''), 'echo early\rlater\r');
+});
+
+test('keys typed while re-attaching after a drop reach the new stream, not the dead one', async () => {
+  const f = slowConnector();
+  const { t } = terminal(f.connect);
+  const opened = t.open();
+  await f.attachNext();
+  await opened;
+  f.streams[0]!.handlers.onExit(undefined, new Error('websocket closed'));
+  await tick();
+  t.input('typed during the blip\r');
+  await f.attachNext();
+  await tick();
+  assert.deepEqual(f.streams[0]!.written, []);
+  assert.equal(f.streams[1]!.written.join(''), 'typed during the blip\r');
+});
+
+test('closing before the stream is attached closes it when it arrives and sends nothing', async () => {
+  const f = slowConnector();
+  const { t } = terminal(f.connect);
+  const opened = t.open();
+  t.input('rm -rf build\r');
+  t.close();
+  await f.attachNext();
+  await opened;
+  assert.deepEqual(f.streams[0]!.written, []);
+  assert.equal(f.streams[0]!.closed, true);
+});

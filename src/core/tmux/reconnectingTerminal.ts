@@ -34,12 +34,16 @@ export interface TerminalEvents {
 }
 
 const CRLF = '\r\n';
+/** Keys typed before the stream is attached are kept up to this many characters (a paste, not a log). */
+const MAX_PENDING = 64 * 1024;
 
 export class ReconnectingTerminal {
   private handle?: TtyHandle;
   private size: TtySize = { cols: 80, rows: 24 };
   private disposed = false;
   private waitingForEnter = false;
+  /** Typed while (re)attaching: users type as soon as the terminal shows, before exec is up. */
+  private pending = '';
   private readonly delays: number[];
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly decoder = new TextDecoder();
@@ -63,10 +67,17 @@ export class ReconnectingTerminal {
   private async attach(attempt: number): Promise<void> {
     if (this.disposed) return;
     try {
-      this.handle = await this.connect(this.argv, this.size, {
+      const handle = await this.connect(this.argv, this.size, {
         onData: (d) => this.events.output(this.decoder.decode(d, { stream: true })),
         onExit: (code, err) => void this.exited(code, err),
       });
+      if (this.disposed) { handle.close(); return; }
+      this.handle = handle;
+      if (this.pending) {
+        const typed = this.pending;
+        this.pending = '';
+        handle.write(typed);
+      }
     } catch (e) {
       await this.retry(attempt, e instanceof Error ? e.message : String(e));
     }
@@ -109,7 +120,8 @@ export class ReconnectingTerminal {
       }
       return;
     }
-    this.handle?.write(data);
+    if (this.handle) this.handle.write(data);
+    else this.pending = (this.pending + data).slice(0, MAX_PENDING);
   }
 
   resize(size: TtySize): void {
@@ -120,6 +132,7 @@ export class ReconnectingTerminal {
   /** Closing the terminal detaches: the tmux session keeps running in the sandbox. */
   close(): void {
     this.disposed = true;
+    this.pending = '';
     this.handle?.close();
     this.handle = undefined;
   }
