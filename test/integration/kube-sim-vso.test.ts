@@ -78,7 +78,9 @@ test('an annotation merge-patch reconciles at once: Healthy time moves, SecretSy
   await createStatic('bump', { path: 'app/bump' });
   const before = await waitCond('vaultstaticsecrets', 'bump', 'Ready', 'True');
   const count = sim.vso.reconciles(NS, 'VaultStaticSecret', 'bump');
-  await sleep(1100); // condition times have seconds precision
+  // Condition times have seconds precision: wait until the clock is past the second they show.
+  const shown = Date.parse(cond(before, 'Healthy').lastTransitionTime);
+  await until(async () => Date.now() >= shown + 1000, 'the next second', 5_000);
   assert.equal((await bump('vaultstaticsecrets', 'bump')).status, 200);
   const after = await until(async () => sim.vso.reconciles(NS, 'VaultStaticSecret', 'bump') > count && get(`${V}/vaultstaticsecrets/bump`), 'reconcile');
   assert.ok(Date.parse(cond(after, 'Healthy').lastTransitionTime) > Date.parse(cond(before, 'Healthy').lastTransitionTime));
@@ -166,7 +168,8 @@ test('refreshAfter resyncs on a timer and picks up new Vault data', async () => 
   await createStatic('fast', { path: 'app/fast', refreshAfter: '1s' });
   await waitCond('vaultstaticsecrets', 'fast', 'Ready', 'True');
   sim.vso.vault.write('secret/app/fast', { K: 'v2' });
-  await until(async () => (await secretData('fast')).K === 'v2', 'timer resync', 3000);
+  // Nothing bumps it: only the 1 s timer can bring v2 (bounded generously for a loaded machine).
+  await until(async () => (await secretData('fast')).K === 'v2', 'timer resync', 30_000);
   assert.ok(sim.vso.reconciles(NS, 'VaultStaticSecret', 'fast') >= 2);
 });
 

@@ -96,7 +96,14 @@ describe('local forward (127.0.0.1, reconnecting)', () => {
 
     // A connection made while the pod is down is held, then served once the pod is Ready.
     const pending = roundTrip(port, 'after\n');
-    await new Promise((r) => setTimeout(r, 100));
+    // Bring the pod back only once that connection is being held and the pod was seen not ready.
+    await new Promise<void>((resolve) => {
+      const held = () => (fwd as unknown as { sockets: Set<unknown> }).sockets.size >= 1;
+      const check = (_k: string, s: ForwardState) => {
+        if (s.kind === 'reconnecting' && s.attempt >= 2 && held()) { fwd.off('state', check); resolve(); }
+      };
+      fwd.on('state', check);
+    });
     api.pods.set('fw-1', { ready: true, localPort: echo.port });
     assert.equal(await pending, 'after\n');
     assert.equal(fwd.state.kind, 'listening');

@@ -96,10 +96,13 @@ describe('ssh-proxy (stdio over a v4.channel.k8s.io port-forward)', () => {
     const out = textSink();
     const done = run('echo-0', stdin, out.stream, textSink().stream);
     stdin.write('hello\n');
-    await new Promise((r) => setTimeout(r, 50));
+    // The echo coming back shows the stream is up and carrying data; then ssh closes its side.
+    const deadline = Date.now() + 30_000;
+    while (!out.text().includes('hello') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(out.text(), 'hello\n');
     stdin.end();
     assert.equal(await done, 0);
-    for (let i = 0; i < 100 && api.openStreams() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    while (api.openStreams() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     assert.equal(api.openStreams(), 0, 'the port-forward stream is closed');
   });
 
