@@ -1,11 +1,17 @@
 /**
  * Measures real OpenSSH sessions through different transports ("peers"), side by side:
- * throughput (N MiB to `cat > /dev/null` on the far side), median latency of small round trips
- * in one session (`cat` echoing one byte at a time), and connect time (new connection to the first
- * output of `echo ok`).
+ * - throughput: bytes timed on an already open session (sshSession.ts), upload and download
+ *   separately, one of each per round;
+ * - round trips: one byte echoed by `cat` on the same open session;
+ * - connect: a new ssh process to the first output of `echo ok` (ssh start, handshake,
+ *   authentication and the ProxyCommand's start are what this figure is about).
+ * Every peer is warmed up once (untimed: compile cache, page cache, kubectl's discovery cache),
+ * then the peers take turns over several rounds, the order rotated each round, and the table
+ * reports medians, so neither a cold first peer nor a burst of load elsewhere favours one of them.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { BASE_SSH, SessionDriver } from './sshSession';
 
 export interface Peer {
   name: string;
@@ -15,77 +21,40 @@ export interface Peer {
 }
 
 export interface BenchSizes {
+  /** MiB each way per round. */
   throughputMiB: number;
+  /** Rounds: each peer gets one session (one upload, one download) and its share of connects and round trips per round. */
+  rounds: number;
+  /** One-byte round trips in all, spread over the rounds. */
   roundTrips: number;
+  /** New connections in all, spread over the rounds. */
   connects: number;
 }
 
-export const FULL: BenchSizes = { throughputMiB: 256, roundTrips: 200, connects: 10 };
-export const TINY: BenchSizes = { throughputMiB: 1, roundTrips: 5, connects: 1 };
+export const FULL: BenchSizes = { throughputMiB: 256, rounds: 5, roundTrips: 200, connects: 10 };
+export const TINY: BenchSizes = { throughputMiB: 1, rounds: 3, roundTrips: 15, connects: 3 };
+
+export interface PeerSamples {
+  uploadMiBps: number[];
+  downloadMiBps: number[];
+  rttMs: number[];
+  connectMs: number[];
+}
 
 export interface PeerResult {
   name: string;
-  throughputMiBps: number;
+  uploadMiBps: number;
+  downloadMiBps: number;
   rttMedianMs: number;
   connectMedianMs: number;
+  samples: PeerSamples;
 }
 
-const BASE_SSH = ['-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-o', 'Compression=no'];
-
 export function median(xs: number[]): number {
+  if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function run(argv: string[], env: NodeJS.ProcessEnv | undefined, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d; });
-    p.stderr.on('data', (d: Buffer) => { stderr += d; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${argv.slice(0, 3).join(' ')} timed out after ${timeoutMs} ms: ${stderr}`)); }, timeoutMs);
-    p.on('error', reject);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? 1, stdout, stderr }); });
-  });
-}
-
-/** Seconds to push `mib` MiB of zeros through one session into /dev/null. */
-export async function throughput(peer: Peer, mib: number): Promise<number> {
-  // head and ssh are joined by a pipe in sh; the values go in as positional parameters, not code.
-  const start = process.hrtime.bigint();
-  const r = await run(['sh', '-c', 'n=$1; shift; head -c "$n" /dev/zero | ssh "$@" "cat > /dev/null"', 'sh', String(mib * 1024 * 1024), ...BASE_SSH, ...peer.sshArgs],
-    peer.env, 10 * 60_000);
-  const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  if (r.code !== 0) throw new Error(`throughput through ${peer.name} failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return secs;
-}
-
-/** Round-trip times (ms) of single bytes echoed by `cat` in one session. */
-export async function roundTrips(peer: Peer, n: number): Promise<number[]> {
-  const p = spawn('ssh', [...BASE_SSH, ...peer.sshArgs, 'cat'], { env: { ...process.env, ...peer.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  p.stderr.on('data', (d: Buffer) => { stderr += d; });
-  const exited = once(p, 'close');
-  try {
-    // Warm-up: the first echo includes session setup.
-    p.stdin.write('w');
-    await once(p.stdout, 'data');
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const start = process.hrtime.bigint();
-      p.stdin.write('x');
-      await Promise.race([once(p.stdout, 'data'), exited.then(() => { throw new Error(`ssh through ${peer.name} exited: ${stderr.trim()}`); })]);
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-    return times;
-  } finally {
-    p.stdin.end();
-    const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  }
 }
 
 /** Milliseconds from starting ssh to the first output of `echo ok`, once per connect. */
@@ -106,29 +75,66 @@ export async function connectTimes(peer: Peer, n: number): Promise<number[]> {
   return times;
 }
 
-export async function measure(peer: Peer, sizes: BenchSizes): Promise<PeerResult> {
-  const secs = await throughput(peer, sizes.throughputMiB);
-  const rtts = await roundTrips(peer, sizes.roundTrips);
-  const connects = await connectTimes(peer, sizes.connects);
-  return { name: peer.name, throughputMiBps: sizes.throughputMiB / secs, rttMedianMs: median(rtts), connectMedianMs: median(connects) };
+/** `xs` rotated left by r: round r starts with a different peer. */
+export function rotate<T>(xs: T[], r: number): T[] {
+  const k = xs.length ? r % xs.length : 0;
+  return [...xs.slice(k), ...xs.slice(0, k)];
 }
 
-/** A side-by-side table; ratios are relative to the first row (our proxy). */
-export function formatTable(results: PeerResult[], sizes: BenchSizes): string {
-  const base = results[0];
-  if (!base) return '';
-  const rows = [[
-    'transport', `throughput ${sizes.throughputMiB} MiB`, 'ratio', `median RTT (${sizes.roundTrips})`, 'ratio', `median connect (${sizes.connects})`, 'ratio',
-  ]];
-  for (const r of results) {
-    rows.push([
-      r.name,
-      `${r.throughputMiBps.toFixed(1)} MiB/s`, `${(r.throughputMiBps / base.throughputMiBps).toFixed(2)}x`,
-      `${r.rttMedianMs.toFixed(2)} ms`, `${(r.rttMedianMs / base.rttMedianMs).toFixed(2)}x`,
-      `${r.connectMedianMs.toFixed(0)} ms`, `${(r.connectMedianMs / base.connectMedianMs).toFixed(2)}x`,
-    ]);
+/** Warms every peer up, then measures them in turns over sizes.rounds rounds. */
+export async function measureAll(peers: Peer[], sizes: BenchSizes, log: (line: string) => void = () => {}): Promise<PeerResult[]> {
+  const bytes = sizes.throughputMiB * 1024 * 1024;
+  const perRound = (total: number) => Math.max(1, Math.ceil(total / sizes.rounds));
+  const samples = new Map<string, PeerSamples>(peers.map((p) => [p.name, { uploadMiBps: [], downloadMiBps: [], rttMs: [], connectMs: [] }]));
+  const driver = new SessionDriver();
+  try {
+    for (const p of peers) {
+      log(`warming up ${p.name} ...`);
+      await connectTimes(p, 1);
+      await driver.run({ sshArgs: p.sshArgs, env: p.env, uploadBytes: 64 * 1024, downloadBytes: 64 * 1024, roundTrips: 2 });
+    }
+    for (let r = 0; r < sizes.rounds; r++) {
+      const order = rotate(peers, r);
+      log(`round ${r + 1}/${sizes.rounds}: ${order.map((p) => p.name).join(', ')}`);
+      for (const p of order) {
+        const s = samples.get(p.name)!;
+        s.connectMs.push(...await connectTimes(p, perRound(sizes.connects)));
+        const t = await driver.run({ sshArgs: p.sshArgs, env: p.env, uploadBytes: bytes, downloadBytes: bytes, roundTrips: perRound(sizes.roundTrips) });
+        s.uploadMiBps.push(sizes.throughputMiB / (t.uploadMs / 1000));
+        s.downloadMiBps.push(sizes.throughputMiB / (t.downloadMs / 1000));
+        s.rttMs.push(...t.rttMs);
+      }
+    }
+  } finally {
+    await driver.close();
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return peers.map((p) => {
+    const s = samples.get(p.name)!;
+    return {
+      name: p.name, uploadMiBps: median(s.uploadMiBps), downloadMiBps: median(s.downloadMiBps),
+      rttMedianMs: median(s.rttMs), connectMedianMs: median(s.connectMs), samples: s,
+    };
+  });
+}
+
+/** A target on the ratio subject ÷ peer: at least (`>=`) or at most (`<=`) `value`. */
+export interface Target { op: '>=' | '<='; value: number }
+
+export function meets(ratio: number, t: Target): boolean {
+  return t.op === '>=' ? ratio >= t.value : ratio <= t.value;
+}
+
+/** "1.58x (target ≥ 1.30x: met)", or just "1.58x" without a target; "n/a" without a peer figure. */
+export function ratioCell(subject: number, peer: number | undefined, target?: Target): string {
+  if (peer === undefined || !Number.isFinite(peer) || peer <= 0) return 'n/a';
+  const ratio = subject / peer;
+  const r = `${ratio.toFixed(2)}x`;
+  return target ? `${r} (target ${target.op === '>=' ? '≥' : '≤'} ${target.value.toFixed(2)}x: ${meets(ratio, target) ? 'met' : 'MISSED'})` : r;
+}
+
+/** Rows and columns padded into a plain-text table; the first column left-aligned, the rest right-aligned. */
+export function textTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
