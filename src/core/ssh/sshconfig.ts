@@ -29,7 +29,7 @@ export function hostKeyAlias(context: string, namespace: string, environment: st
   return `terrarium-env.${aliasPart(context)}.${aliasPart(namespace)}.${aliasPart(environment)}`;
 }
 
-/** POSIX sh quoting: ssh runs ProxyCommand with /bin/sh -c. */
+/** POSIX shell quoting: ssh runs ProxyCommand as `exec …` with the user's $SHELL -c. */
 export function posixQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,7 +6,7 @@
  * it on every connect.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { TerrariumError } from '../kube/errors';
 import { writeFileAtomic } from './files';
@@ -63,6 +63,7 @@ export function writeTargets(dir: string, group: string, targets: ProxyTarget[])
     }
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // an older folder with looser modes would be refused by readTarget
   const ids = targets.map((t) => {
     const id = targetId(t);
     const entry = { version: 1, group, kubeconfig: t.kubeconfig, context: t.context, namespace: t.namespace, pod: t.pod, port: t.port ?? 2222 };
