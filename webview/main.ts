@@ -190,7 +190,7 @@ function secretCard(x: SecretView): HTMLElement {
       ` When this secret rotates, the operator restarts ${state?.environment ?? 'this environment'} (rolloutRestartTargets): every sandbox restarts and its tmux sessions and agents stop. Workspaces are kept.`) : undefined,
     h('dl', { class: 'facts' },
       h('dt', {}, 'From Vault'), h('dd', {}, x.source),
-      h('dt', {}, 'Kubernetes Secret'), h('dd', {}, x.destination),
+      h('dt', {}, 'Kubernetes Secret'), h('dd', { 'data-testid': 'destination' }, x.destination, x.destinationManaged ? ' · managed by Terrarium, not revealable' : ''),
       h('dt', {}, 'Vault access'), h('dd', { 'data-testid': 'dependencies' }, x.dependencies.length
         ? x.dependencies.map((d) => `${d.kind} ${d.name}${d.valid === true ? ' (valid)' : d.valid === false ? ' (invalid)' : ''}`).join(' → ')
         : 'the operator\'s default VaultAuth'),
@@ -201,7 +201,9 @@ function secretCard(x: SecretView): HTMLElement {
     x.warnings.length ? h('details', { class: 'events' },
       h('summary', {}, `${x.warnings.length} recent warning${x.warnings.length === 1 ? '' : 's'}`),
       h('ul', {}, ...x.warnings.map((w) => h('li', {}, h('strong', {}, w.reason), ` ${time(w.time)}${w.count > 1 ? ` (×${w.count})` : ''}: `, w.message)))) : undefined,
-    keysTable(x.destination, x.keys, id),
+    x.destinationManaged ? h('p', { class: 'notice warning', role: 'note' }, 'This Secret is Terrarium\'s own (an environment\'s SSH host key or another of its objects): its keys are not listed and its values are never revealed.')
+      : keysTable(x.destination, x.keys, id),
+    keysFromNote(x.keysFrom),
     h('div', { class: 'row' },
       button(`${id}-resync`, fresh, { icon: 'sync', secondary: true, disabled: !!waiting, onClick: () => post({ type: 'resync', secret: x.name, kind: x.kind }) }),
       x.resync ? h('span', { class: 'muted', role: 'status', 'data-testid': 'resync-status' }, x.resync.reconciled
@@ -235,7 +237,12 @@ function plainSecrets(list: PlainSecretView[]): HTMLElement {
     h('h3', {}, 'Kubernetes Secrets the environment references'),
     ...list.map((p) => h('article', { class: 'secret', id: `plain-${p.name}` },
       h('h4', {}, p.name, p.exists ? '' : ' (missing)'),
-      keysTable(p.name, p.keys, `plain-${p.name}`))));
+      keysTable(p.name, p.keys, `plain-${p.name}`), keysFromNote(p.keysFrom))));
+}
+
+/** Key names normally come from metadata; say so when the panel had to read the Secret itself. */
+function keysFromNote(from: string | undefined): HTMLElement | undefined {
+  return from === 'fullRead' ? h('p', { class: 'muted', 'data-testid': 'keys-from' }, 'Key names from a full read of the Secret (its managedFields do not list them); values are not kept.') : undefined;
 }
 
 function reveal(secret: string, key: string): void {

@@ -35,10 +35,16 @@ export interface SecretView {
   dependencies: DependencyView[];
   /** Set after a resync request until the operator has looked at the secret again. */
   resync?: { requestedAt: string; reconciled: boolean };
+  /** The destination is a Secret Terrarium manages (e.g. the host key): shown, never revealable. */
+  destinationManaged?: boolean;
+  /** How the key names were learnt: metadata only, or a full read of the Secret (values included). */
+  keysFrom?: KeysFrom;
 }
 
+export type KeysFrom = 'managedFields' | 'fullRead';
+
 /** A plain Secret the StatefulSet references (shown when VSO is not installed). */
-export interface PlainSecretView { name: string; exists: boolean; keys: string[] }
+export interface PlainSecretView { name: string; exists: boolean; keys: string[]; keysFrom?: KeysFrom }
 
 export interface SandboxRow { name: string; phase: string; reason?: string; message?: string; claimedBy?: string; workspace: string }
 

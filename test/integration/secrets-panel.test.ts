@@ -12,6 +12,9 @@ import { openCluster } from '../../src/core/kube/kubeconfig';
 import type { Cluster } from '../../src/core/kube/cluster';
 import { createEnvironment, getEnvironment } from '../../src/core/devenv';
 import { SecretsPanelController, type PanelHost } from '../../src/core/secrets/panelController';
+import { readSecretValue } from '../../src/core/secrets/reveal';
+import { requestJson } from '../../src/core/kube/request';
+import { isTerrariumError } from '../../src/core/kube/errors';
 import { formatAudit, redact, type AuditRecord } from '../../src/core/redact';
 import type { PanelState, PanelToWebview, SecretView } from '../../src/shared/protocol';
 import { eventually, getTestCluster, runCli, usingRealCluster } from './harness';
@@ -261,6 +264,95 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     assert.match(bad.stderr, /not a Vault secret kind/);
   });
 
+  /** Counts GETs of Secrets whose response carries values (anything but the metadata-only form). */
+  function countValueReads() {
+    const names: string[] = [];
+    const original = sim.api.handle.bind(sim.api);
+    sim.api.handle = (req, res) => {
+      const m = /^\/api\/v1\/namespaces\/[^/]+\/secrets\/([^/?]+)/.exec(req.url ?? '');
+      if (req.method === 'GET' && m && !String(req.headers.accept ?? '').includes('as=PartialObjectMetadata')) names.push(decodeURIComponent(m[1]!));
+      return original(req, res);
+    };
+    return { names, restore: () => { sim.api.handle = original; } };
+  }
+
+  test('a VSO object whose destination is the host-key Secret: shown as Terrarium\'s, never read, revealed or copied', async () => {
+    const hostKey = sim.store.get(secrets, 'devenv', 'sample-hostkey');
+    const privateB64: string = hostKey.data.ssh_host_ed25519_key;
+    const privateKey = Buffer.from(privateB64, 'base64').toString();
+    const body = privateKey.split('\n')[1]!;
+    assert.ok(body.length > 20, 'a line of the private key body to look for');
+    // Nothing at this Vault path: the operator fails and leaves the destination as it is (the host key).
+    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'grab-hostkey', namespace: 'devenv' },
+      spec: { mount: 'secret', type: 'kv-v2', path: 'nothing/here', destination: { name: 'sample-hostkey', create: false }, vaultAuthRef: 'default' } });
+    // Any Secret with Terrarium's labels is treated the same, whatever its name.
+    sim.store.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tr-owned', namespace: 'devenv', labels: { 'app.kubernetes.io/managed-by': 'terrarium' } },
+      data: { k: Buffer.from(CANARY).toString('base64') } });
+    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'grab-owned', namespace: 'devenv' },
+      spec: { mount: 'secret', type: 'kv-v2', path: 'nothing/here', destination: { name: 'tr-owned', create: false }, vaultAuthRef: 'default' } });
+    const reads = countValueReads();
+    const p = panel();
+    try {
+      await eventually(async () => { await p.controller.refresh(); return secret(p.lastState(), 'grab-hostkey').state === 'failed'; }, 'grab-hostkey reconciled');
+      for (const name of ['grab-hostkey', 'grab-owned']) {
+        const s = secret(p.lastState(), name);
+        assert.equal(s.destinationManaged, true, `${name} points at a Terrarium Secret`);
+        assert.deepEqual(s.keys, [], 'no key offered for reveal');
+      }
+      await p.controller.handle({ type: 'reveal', requestId: 21, secret: 'sample-hostkey', key: 'ssh_host_ed25519_key' });
+      await p.controller.handle({ type: 'copy', secret: 'sample-hostkey', key: 'ssh_host_ed25519_key' });
+      await p.controller.handle({ type: 'reveal', requestId: 22, secret: 'tr-owned', key: 'k' });
+      const failed = p.posts.filter((m) => m.type === 'revealFailed') as { requestId: number; message: string }[];
+      assert.deepEqual(failed.map((m) => m.requestId), [21, 22]);
+      for (const m of failed) assert.match(m.message, /managed by Terrarium .* never revealed or copied/);
+      assert.match(JSON.stringify(p.posts.at(-2)), /notice.*managed by Terrarium/, 'the copy is refused with the same message');
+      assert.deepEqual(p.clipboard, []);
+      // The core refuses whoever calls it, not only the panel.
+      await assert.rejects(readSecretValue(cluster, 'sample-hostkey', 'ssh_host_ed25519_key'), (e) => isTerrariumError(e, 'Forbidden') && /managed by Terrarium/.test(e.message));
+      await assert.rejects(readSecretValue(cluster, 'tr-owned', 'k'), (e) => isTerrariumError(e, 'Forbidden'));
+      const everything = JSON.stringify(p.posts) + p.logs.join('\n') + JSON.stringify(p.audits);
+      for (const leak of [privateB64, body, CANARY]) assert.ok(!everything.includes(leak), 'no private key or value in any message, log or audit line');
+      assert.ok(!reads.names.includes('sample-hostkey'), `the host key Secret was never read with its values (full reads: ${reads.names.join(', ')})`);
+    } finally {
+      reads.restore();
+      p.controller.dispose();
+      sim.store.delete(vss, 'devenv', 'grab-hostkey');
+      sim.store.delete(vss, 'devenv', 'grab-owned');
+      sim.store.delete(secrets, 'devenv', 'tr-owned');
+    }
+  });
+
+  test('key names come from managedFields (no value-carrying read); without them a full read happens and the panel says so', async () => {
+    sim.vso.vault.write('secret/meta', { ALPHA: CANARY, BETA: 'b' });
+    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'meta', namespace: 'devenv' },
+      spec: { mount: 'secret', type: 'kv-v2', path: 'meta', destination: { name: 'meta', create: true }, vaultAuthRef: 'default' } });
+    await eventually(async () => sim.store.get(secrets, 'devenv', 'meta')?.metadata.managedFields, 'the operator wrote the destination');
+    const reads = countValueReads();
+    const p = panel();
+    try {
+      await p.controller.refresh();
+      let s = secret(p.lastState(), 'meta');
+      assert.deepEqual(s.keys, ['ALPHA', 'BETA', '_raw']);
+      assert.equal(s.keysFrom, 'managedFields');
+      assert.deepEqual(reads.names, [], 'a cold panel refresh reads no Secret values');
+      // Strip managedFields over the API (an empty entry, as documented for kube-apiserver): metadata no longer names the keys.
+      await requestJson(cluster.kc, { method: 'PATCH', path: '/api/v1/namespaces/devenv/secrets/meta', body: { metadata: { managedFields: [{}] } } });
+      assert.equal(sim.store.get(secrets, 'devenv', 'meta').metadata.managedFields, undefined);
+      await p.controller.refresh();
+      s = secret(p.lastState(), 'meta');
+      assert.deepEqual(s.keys, ['ALPHA', 'BETA', '_raw']);
+      assert.equal(s.keysFrom, 'fullRead');
+      assert.deepEqual(reads.names, ['meta'], 'one full read, of the Secret without managedFields');
+      await p.controller.refresh();
+      assert.deepEqual(reads.names, ['meta'], 'not again while its resourceVersion stays');
+      assert.ok(!JSON.stringify(p.posts).includes(CANARY));
+    } finally {
+      reads.restore();
+      p.controller.dispose();
+      sim.store.delete(vss, 'devenv', 'meta');
+    }
+  });
+
   test('VSO not installed: the panel says so and shows the plain Secrets the StatefulSet references', async () => {
     sim.store.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-token', namespace: 'devenv' }, data: { token: Buffer.from(CANARY).toString('base64') } });
     const obj = sim.store.get(sts, 'devenv', 'sample');
@@ -274,7 +366,8 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
       assert.equal(st.vso, 'not-installed');
       assert.match(st.vsoMessage!, /not installed/);
       assert.deepEqual(st.secrets, []);
-      assert.deepEqual(st.plainSecrets, [{ name: 'git-token', exists: true, keys: ['token'] }], 'the host key Secret is never offered');
+      // Written straight into the store, git-token has no managedFields: its keys come from a full read, and the state says so.
+      assert.deepEqual(st.plainSecrets, [{ name: 'git-token', exists: true, keys: ['token'], keysFrom: 'fullRead' }], 'the host key Secret is never offered');
       await p.controller.handle({ type: 'reveal', requestId: 9, secret: 'git-token', key: 'token' });
       assert.deepEqual(p.posts.at(-1), { type: 'revealed', requestId: 9, secret: 'git-token', key: 'token', value: CANARY });
       p.controller.dispose();

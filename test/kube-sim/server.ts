@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import yaml from 'js-yaml';
+import { managerOf } from './managedFields';
 import { applyPatch, patchTypeOf } from './patch';
 import { apiGroupList, apiResourceList, findResource, groupVersion, RESOURCES, type ResourceDef } from './resources';
 import { parseFieldSelector, parseLabelSelector } from './selectors';
@@ -142,7 +143,7 @@ export class ApiServer {
         obj.apiVersion = groupVersion(r); obj.kind = r.kind;
         this.hooks.beforeWrite?.(r, obj, undefined);
         if (q.get('dryRun') === 'All') return json(res, 201, obj);
-        return json(res, 201, this.store.create(r, obj));
+        return json(res, 201, this.store.create(r, obj, managerOf(q, req.headers['user-agent'])));
       }
       if (method === 'DELETE') {
         this.checkRbac('deletecollection', r, undefined, ns);
@@ -175,7 +176,7 @@ export class ApiServer {
         const old = this.store.mustGet(r, ns, objName);
         obj.apiVersion = groupVersion(r); obj.kind = r.kind;
         if (!statusOnly) this.hooks.beforeWrite?.(r, obj, old);
-        return json(res, 200, this.store.update(r, obj, { statusOnly }));
+        return json(res, 200, this.store.update(r, obj, { statusOnly, who: managerOf(q, req.headers['user-agent']) }));
       }
       case 'PATCH': {
         this.checkRbac('patch', r, subres, ns);
@@ -190,7 +191,7 @@ export class ApiServer {
           validateObjectName(r.kind, r.group, objName, ['Namespace', 'Service', 'Pod', 'StatefulSet'].includes(r.kind));
           obj.apiVersion = groupVersion(r); obj.kind = r.kind;
           this.hooks.beforeWrite?.(r, obj, undefined);
-          return json(res, 201, this.store.create(r, obj));
+          return json(res, 201, this.store.create(r, obj, managerOf(q, req.headers['user-agent'], 'Apply')));
         }
         let next = applyPatch(type, old, patch);
         next.metadata = { ...next.metadata, name: objName, ...(r.namespaced ? { namespace: ns } : {}) };
@@ -199,7 +200,7 @@ export class ApiServer {
         if (!carried) next.metadata.resourceVersion = old.metadata.resourceVersion;
         if (statusOnly) next = { ...old, status: next.status, metadata: { ...old.metadata, resourceVersion: next.metadata.resourceVersion } };
         else this.hooks.beforeWrite?.(r, next, old);
-        return json(res, 200, this.store.update(r, next, { statusOnly }));
+        return json(res, 200, this.store.update(r, next, { statusOnly, who: managerOf(q, req.headers['user-agent'], type === 'apply' ? 'Apply' : 'Update') }));
       }
       case 'DELETE': {
         this.checkRbac('delete', r, undefined, ns);

@@ -1,6 +1,7 @@
 /** Objects by resource, namespace and name, with a global resourceVersion and a bounded watch history. */
 import { randomUUID } from 'node:crypto';
-import type { ResourceDef } from './resources';
+import { recordManagedFields, type WriteManager } from './managedFields';
+import { groupVersion, type ResourceDef } from './resources';
 import { alreadyExists, conflict, gone, notFound } from './status';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -40,7 +41,8 @@ export class Store {
     return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
 
-  create(r: ResourceDef, obj: any): any {
+  /** `who` records the writer in managedFields (tracked kinds); without it they stay as they were. */
+  create(r: ResourceDef, obj: any, who?: WriteManager): any {
     const ns = r.namespaced ? obj.metadata.namespace : undefined;
     const key = keyOf(r, ns, obj.metadata.name);
     if (this.objects.has(key)) throw alreadyExists(r.plural, r.group, obj.metadata.name);
@@ -50,13 +52,14 @@ export class Store {
       resourceVersion: String(++this.rv), generation: 1,
     };
     if (!r.namespaced) delete o.metadata.namespace;
+    this.setManagedFields(r, undefined, o, who);
     this.objects.set(key, o);
     this.emit('ADDED', r, o);
     return structuredClone(o);
   }
 
   /** Replaces an object. With a resourceVersion in `obj`, it must match (optimistic concurrency). */
-  update(r: ResourceDef, obj: any, opts: { statusOnly?: boolean; checkVersion?: boolean } = {}): any {
+  update(r: ResourceDef, obj: any, opts: { statusOnly?: boolean; checkVersion?: boolean; who?: WriteManager } = {}): any {
     const ns = r.namespaced ? obj.metadata.namespace : undefined;
     const key = keyOf(r, ns, obj.metadata.name);
     const cur = this.objects.get(key);
@@ -76,7 +79,17 @@ export class Store {
       generation: cur.metadata.generation, ...(cur.metadata.deletionTimestamp ? { deletionTimestamp: cur.metadata.deletionTimestamp } : {}),
     };
     if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec) && next.spec !== undefined) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
+    this.setManagedFields(r, cur, next, opts.who);
     return this.put(r, key, next, cur);
+  }
+
+  private setManagedFields(r: ResourceDef, cur: any, next: any, who: WriteManager | undefined): void {
+    const sent = next.metadata.managedFields;
+    const keep = cur?.metadata?.managedFields;
+    const strip = Array.isArray(sent) && sent.length === 1 && sent[0] && !Object.keys(sent[0]).length;
+    const entries = who || strip ? recordManagedFields(r.kind, groupVersion(r), cur, next, who, sent) : keep;
+    if (entries) next.metadata.managedFields = entries;
+    else delete next.metadata.managedFields;
   }
 
   private put(r: ResourceDef, key: string, next: any, cur: any): any {

@@ -17,6 +17,8 @@ type Kind = (typeof KINDS)[number];
 const VSO = Object.fromEntries(KINDS.map((k) => [k, findResource(VSO_GROUP, 'v1beta1', `${k.toLowerCase()}s`)!])) as Record<Kind, ResourceDef>;
 const DEFAULT_ADDRESS = 'https://vault.vault.svc:8200';
 const DEFAULT_HORIZON_MS = 60_000;
+/** The operator's field manager: the API server takes it from client-go's user agent, which names the binary (/vault-secrets-operator). */
+const VSO_MANAGER = { manager: 'vault-secrets-operator' };
 
 export interface VsoControls {
   /** The in-memory Vault: KV data at "<mount>/<path>" (e.g. "secret/app/config"). */
@@ -315,13 +317,13 @@ export class VsoStandIn implements VsoControls {
           name: o.spec.destination.name, namespace: o.metadata.namespace, labels,
           ownerReferences: [{ apiVersion: API_VERSION, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid }],
         },
-      });
+      }, VSO_MANAGER);
       return true;
     }
     const same = JSON.stringify(dest.data ?? {}) === JSON.stringify(encoded);
     dest.data = encoded;
     dest.metadata.labels = { ...(dest.metadata.labels ?? {}), ...labels };
-    this.store.update(RES.secrets, dest, { checkVersion: false });
+    this.store.update(RES.secrets, dest, { checkVersion: false, who: VSO_MANAGER });
     return !same;
   }
 

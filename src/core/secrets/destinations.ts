@@ -1,16 +1,55 @@
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
 import { getJson } from '../kube/request';
+import { isTerrariumManagedSecret } from './managed';
 
 /**
- * What the panel knows about a Secret without keeping its values: whether it exists (a
- * metadata-only GET, the check the operator itself does not report) and its key names. Key names
- * need the object, so it is read only when the metadata says it changed (resourceVersion); the
- * values are dropped at once and never leave this function.
+ * What the panel knows about a Secret without reading its values: whether it exists and its key
+ * names, from one metadata-only GET. Key names come from `metadata.managedFields` (every writer's
+ * FieldsV1 lists the `data` keys it set). Only when they do not cover `data` (stripped, or a
+ * server that keeps none) is the whole object read, once per resourceVersion, its values dropped
+ * at once; the shape then says so (`keysFrom: 'fullRead'`). Secrets Terrarium manages (the host
+ * key) are never read beyond their metadata.
  */
-export interface SecretShape { exists: boolean; keys: string[]; forbidden?: boolean }
+export interface SecretShape {
+  exists: boolean;
+  keys: string[];
+  forbidden?: boolean;
+  /** Terrarium's own Secret (e.g. `<env>-hostkey`): shown, never revealable; keys are not listed. */
+  managed?: boolean;
+  /** Where the key names came from: metadata only, or a full read that carried the values. */
+  keysFrom?: 'managedFields' | 'fullRead';
+}
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+interface SecretMetadata {
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  managedFields?: { fieldsType?: string; fieldsV1?: Record<string, any> }[];
+}
+
+/**
+ * Key names from managedFields, or undefined when they cannot be trusted to cover `data`: no
+ * entries, an entry in a format other than FieldsV1, or no entry mentioning data at all.
+ */
+export function keysFromManagedFields(meta: SecretMetadata | undefined): string[] | undefined {
+  const entries = meta?.managedFields;
+  if (!Array.isArray(entries) || !entries.length) return undefined;
+  const keys = new Set<string>();
+  let sawData = false;
+  for (const e of entries) {
+    if (e.fieldsType !== 'FieldsV1' || !e.fieldsV1 || typeof e.fieldsV1 !== 'object') return undefined;
+    // stringData is merged into data on write; a writer may be recorded under either.
+    for (const field of ['f:data', 'f:stringData']) {
+      const data = e.fieldsV1[field];
+      if (!data || typeof data !== 'object') continue;
+      sawData = true;
+      for (const k of Object.keys(data)) if (k.startsWith('f:')) keys.add(k.slice(2));
+    }
+  }
+  return sawData ? [...keys].sort() : undefined;
+}
 
 export class SecretShapes {
   private readonly cache = new Map<string, { rv: string; keys: string[] }>();
@@ -22,7 +61,7 @@ export class SecretShapes {
   }
 
   async shape(name: string, signal?: AbortSignal): Promise<SecretShape> {
-    let meta: { metadata?: { resourceVersion?: string } };
+    let meta: { metadata?: SecretMetadata };
     try {
       meta = await this.cluster.call({ verb: 'get', resource: 'secrets', name },
         () => getJson(this.cluster.kc, this.path(name), {}, signal, METADATA_ONLY), { signal });
@@ -31,15 +70,19 @@ export class SecretShapes {
       if (isTerrariumError(e, 'Forbidden')) return { exists: true, keys: [], forbidden: true };
       throw e;
     }
+    if (isTerrariumManagedSecret(name, meta.metadata?.labels)) return { exists: true, keys: [], managed: true };
+    const fromMeta = keysFromManagedFields(meta.metadata);
+    if (fromMeta) return { exists: true, keys: fromMeta, keysFrom: 'managedFields' };
     const rv = meta.metadata?.resourceVersion ?? '';
     const hit = this.cache.get(name);
-    if (hit && hit.rv === rv) return { exists: true, keys: hit.keys };
+    if (hit && hit.rv === rv) return { exists: true, keys: hit.keys, keysFrom: 'fullRead' };
     try {
       const full = await this.cluster.call({ verb: 'get', resource: 'secrets', name },
-        () => getJson<{ data?: Record<string, string>; metadata?: { resourceVersion?: string } }>(this.cluster.kc, this.path(name), {}, signal), { signal });
+        () => getJson<{ data?: Record<string, string>; metadata?: SecretMetadata }>(this.cluster.kc, this.path(name), {}, signal), { signal });
+      if (isTerrariumManagedSecret(name, full.metadata?.labels)) return { exists: true, keys: [], managed: true };
       const keys = Object.keys(full.data ?? {}).sort();
       this.cache.set(name, { rv: full.metadata?.resourceVersion ?? rv, keys });
-      return { exists: true, keys };
+      return { exists: true, keys, keysFrom: 'fullRead' };
     } catch (e) {
       if (isTerrariumError(e, 'NotFound')) return { exists: false, keys: [] };
       if (isTerrariumError(e, 'Forbidden')) return { exists: true, keys: [], forbidden: true };

@@ -8,6 +8,7 @@ import type { AuditRecord } from '../redact';
 import { parseWebviewMessage, type PanelState, type PanelToWebview, type PlainSecretView, type SecretKind, type WebviewToPanel } from '../../shared/protocol';
 import { SecretShapes, shapesOf } from './destinations';
 import { buildPanelState, referencedSecretNames, sandboxesStoppedBy, secretKey } from './panelModel';
+import { isTerrariumManagedSecret, refuseManagedSecret } from './managed';
 import { readSecretValue } from './reveal';
 import { requestResync, waitPastLastCheck, ResyncLimiter, type ResyncRequest } from './resync';
 import { readVsoSecrets, type VsoSnapshot } from './vsoResources';
@@ -154,7 +155,10 @@ export class SecretsPanelController {
     // The environment's own SSH host key is Terrarium's, not the user's: never offered for reveal.
     const names = referencedSecretNames(sts).filter((n) => n !== hostKeySecretName(this.environment));
     const shapes = await shapesOf(this.shapes, names, signal);
-    return names.map((name) => ({ name, exists: shapes.get(name)!.exists, keys: shapes.get(name)!.keys }));
+    return names.map((name) => {
+      const { exists, keys, keysFrom } = shapes.get(name)!;
+      return { name, exists, keys, ...(keysFrom ? { keysFrom } : {}) };
+    });
   }
 
   /** Entry for every message from the webview: validated here, whatever the webview claims. */
@@ -202,6 +206,8 @@ export class SecretsPanelController {
   /** Only Secrets this panel shows may be read: a forged name from the webview gets nothing. */
   private async readValue(secret: string, key: string, how: 'reveal' | 'copy'): Promise<string> {
     const state = this.last?.state;
+    // Terrarium's own Secrets (the host key) are refused by name, whatever VSO object points at them.
+    if (isTerrariumManagedSecret(secret) || state?.secrets.some((s) => s.destination === secret && s.destinationManaged)) throw refuseManagedSecret(secret);
     const shown = state && (state.secrets.some((s) => s.destination === secret && s.keys.includes(key))
       || state.plainSecrets.some((s) => s.name === secret && s.keys.includes(key)));
     if (!shown) {

@@ -78,6 +78,7 @@ function secretView(s: VsoObject, input: PanelModelInput): SecretView {
     keys: shape?.keys ?? [], lastChanged: c.lastChanged, lastChecked: c.lastChecked, refreshAfter: s.spec?.refreshAfter,
     freshnessUnknown: c.freshnessUnknown, rotated: c.rotated, restartsThisEnvironment: restartsEnvironment(s, input.environment),
     warnings, dependencies: deps, ...(req ? { resync: { requestedAt: req.requestedAt, reconciled: isReconciled(s, req) } } : {}),
+    ...(shape?.managed ? { destinationManaged: true } : {}), ...(shape?.keysFrom ? { keysFrom: shape.keysFrom } : {}),
   };
 }
 
