@@ -86,10 +86,13 @@ const PARSED: CommandEntry[] = [
       storage: { type: 'string', value: 'SIZE', description: 'size of each workspace volume, e.g. 10Gi' },
       'storage-class': { type: 'string', value: 'CLASS', description: 'StorageClass of the workspaces (default: the cluster default)' },
       'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'extra address block sandboxes may reach' },
+      yes: { type: 'boolean', short: 'y', description: 'allow --egress-allow entries that open private, metadata or all addresses' },
       ...WAIT_OPTIONS,
       verbose: { type: 'boolean', short: 'v', description: 'print each object as it is applied' },
     },
-    details: 'Creates the namespace if needed (Pod Security "restricted"), then the environment\'s objects by server-side apply.',
+    details: 'Creates the namespace if needed (Pod Security "restricted"), then the environment\'s objects by server-side apply.\n'
+      + 'Sandboxes reach DNS and public addresses only. An --egress-allow entry that opens private, link-local,\n'
+      + 'cloud metadata or all addresses needs confirmation: asked on a terminal, --yes otherwise (exit 2 without).',
     load: async () => (await import('./commands/env')).envCreateCommand,
   },
   {

@@ -1,7 +1,30 @@
 import { homedir } from 'node:os';
 
+/** Where a setting's value comes from, as `WorkspaceConfiguration.inspect` reports it. */
+export interface SettingLayers<T> { defaultValue?: T; globalValue?: T; workspaceValue?: T; workspaceFolderValue?: T }
+
 /** The one seam to VS Code settings: a `get` is all the logic needs, so tests pass a Map. */
-export type ConfigReader = { get<T>(section: string): T | undefined };
+export type ConfigReader = { get<T>(section: string): T | undefined; inspect?<T>(section: string): SettingLayers<T> | undefined };
+
+/**
+ * Settings a workspace must not choose: which cluster and credentials (kubeconfig, context), the
+ * ssh config Terrarium writes to, the image sandboxes run and where they may connect. They are
+ * `"scope": "machine"` in package.json, and VS Code does not apply machine-scoped values from
+ * workspace or folder settings; reading them through `inspect` (user value, else default) keeps
+ * it so even where a host would not filter them.
+ */
+export const MACHINE_SETTINGS = ['kubeconfig', 'context', 'image', 'egressAllowList', 'sshConfigFile'] as const;
+
+function userOnly(config: ConfigReader, keys: readonly string[]): ConfigReader {
+  const machine = new Set<string>(keys);
+  return {
+    get<T>(key: string): T | undefined {
+      if (!machine.has(key) || !config.inspect) return config.get<T>(key);
+      const layers = config.inspect<T>(key);
+      return layers ? layers.globalValue ?? layers.defaultValue : config.get<T>(key);
+    },
+  };
+}
 
 export interface TerrariumSettings {
   kubeconfig?: string;
@@ -32,7 +55,10 @@ const expandHome = (p: string | undefined) => (p && p.startsWith('~') ? homedir(
  * Reads `terrarium.*` (and `remote.SSH.configFile`, which wins over our default ssh config path so
  * both tools edit the same file). Bad values fall back to defaults rather than breaking activation.
  */
-export function readSettings(terrarium: ConfigReader, remoteSsh?: ConfigReader): TerrariumSettings {
+export function readSettings(config: ConfigReader, remoteSsh?: ConfigReader): TerrariumSettings {
+  const terrarium = userOnly(config, MACHINE_SETTINGS);
+  // Remote-SSH's configFile is application-scoped (user settings only): read it the same way.
+  const ssh = remoteSsh && userOnly(remoteSsh, ['configFile']);
   const str = (k: string, d = '') => {
     const v = terrarium.get<string>(k);
     return typeof v === 'string' ? v.trim() : d;
@@ -50,7 +76,7 @@ export function readSettings(terrarium: ConfigReader, remoteSsh?: ConfigReader):
     storage: { size: str('storage.size') || '10Gi', className: str('storage.className') || undefined },
     maxReplicas: Number.isInteger(max) && max! > 0 ? max! : 20,
     egressAllowList: Array.isArray(allow) ? allow.filter((s) => typeof s === 'string' && s.trim()).map((s) => s.trim()) : [],
-    sshConfigFile: expandHome(str('sshConfigFile')) ?? expandHome(remoteSsh?.get<string>('configFile')?.trim()),
+    sshConfigFile: expandHome(str('sshConfigFile')) ?? expandHome(ssh?.get<string>('configFile')?.trim()),
     connectionMode: mode === 'localForward' ? 'localForward' : 'proxy',
     defaultTmuxSession: str('defaultTmuxSession') || 'main',
   };

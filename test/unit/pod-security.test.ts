@@ -155,15 +155,17 @@ describe('the NetworkPolicy', () => {
     assert.deepEqual(np.spec.ingress ?? [], []);
   });
 
-  test('allows DNS to kube-system and public addresses, excluding private and link-local ranges', () => {
+  test('allows DNS to kube-system and public addresses (IPv4 and IPv6), excluding private and link-local ranges', () => {
     const np = netpol(SPECS[0]!);
     assert.ok(np.spec.policyTypes.includes('Egress'));
     const dns = np.spec.egress.find((r: Obj) => r.ports?.some((p: Obj) => p.port === 53));
     assert.equal(dns.to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], 'kube-system');
     assert.deepEqual(dns.ports.map((p: Obj) => p.protocol).sort(), ['TCP', 'UDP']);
     const world = np.spec.egress.find((r: Obj) => r.to?.[0]?.ipBlock?.cidr === '0.0.0.0/0');
-    assert.deepEqual([...world.to[0].ipBlock.except].sort(), ['10.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16']);
-    assert.equal(np.spec.egress.length, 2, 'nothing else is allowed without an allow-list');
+    for (const blocked of ['10.0.0.0/8', '100.64.0.0/10', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16']) assert.ok(world.to[0].ipBlock.except.includes(blocked), blocked);
+    const world6 = np.spec.egress.find((r: Obj) => r.to?.[0]?.ipBlock?.cidr === '::/0');
+    for (const blocked of ['fc00::/7', 'fe80::/10', '::1/128']) assert.ok(world6.to[0].ipBlock.except.includes(blocked), blocked);
+    assert.equal(np.spec.egress.length, 3, 'nothing else is allowed without an allow-list');
   });
 
   test('adds the egress allow-list as extra destinations (bare addresses as /32)', () => {

@@ -4,13 +4,15 @@ import {
   createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, scaleEnvironment, startEnvironment, stopEnvironment,
 } from '../../core/devenv/operations';
 import { sandboxName, workspaceClaimName } from '../../core/devenv/names';
-import { validateName } from '../../core/devenv/validate';
+import { validateCidr, validateName } from '../../core/devenv/validate';
+import { egressAllowWarnings, type EgressWarning } from '../../core/devenv/egress';
 import type { EnvSpec, Environment } from '../../core/devenv/types';
 import { parseRequestLimit, parseWholeNumber, UsageError, type OptionValues } from '../args';
 import { clusterFor, where } from '../cluster';
 import type { CommandContext, CommandHandler } from '../commandTable';
 import { environmentJson, environmentsTable, formatList, jsonText, plural } from '../output';
 import { waitSeconds, waitUntilReady } from '../wait';
+import { EXIT_USAGE } from '../report';
 import type { Cluster } from '../../core/kube/cluster';
 
 const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -63,9 +65,42 @@ function readiness(env: Environment, waited: boolean): string {
   return waited ? '' : ` ${env.ready} of ${env.desired} ready; follow with: terrarium sandbox list ${env.name}`;
 }
 
+const warningLines = (warnings: EgressWarning[]) => warnings.map((w) => `  ${w.message}\n`).join('');
+
+/**
+ * Allow-list entries that open private, metadata or all addresses need a person's yes (asked on a
+ * terminal) or --yes. Returns an exit code when creation must not go ahead.
+ */
+async function confirmEgress(warnings: EgressWarning[], values: OptionValues, json: boolean, ctx: CommandContext): Promise<number | undefined> {
+  if (!warnings.length) return undefined;
+  const head = `the egress allow-list opens ${warnings.length === 1 ? 'a destination' : 'destinations'} that sandboxes cannot reach by default:\n`;
+  if (values.yes === true) {
+    ctx.stderr.write(`terrarium: note: ${head}${warningLines(warnings)}  Allowed by --yes.\n`);
+    return undefined;
+  }
+  if (!json && ctx.stdin.isTTY) {
+    ctx.stderr.write(`${head.charAt(0).toUpperCase()}${head.slice(1)}${warningLines(warnings)}`);
+    if (await confirm('Create the environment with these destinations? [y/N] ', ctx)) return undefined;
+    ctx.stderr.write('Nothing was created.\n');
+    return 1;
+  }
+  const hint = 'Add --yes to create it anyway, or remove these --egress-allow entries.';
+  ctx.stderr.write(`terrarium: ${head}${warningLines(warnings)}  ${hint}\n`);
+  if (json) {
+    ctx.stdout.write(jsonText({ error: { code: 'ConfirmationRequired', message: `${head.trim()} ${warnings.map((w) => w.message).join(' ')}`, hint, egressWarnings: warnings } }));
+  }
+  return EXIT_USAGE;
+}
+
 export const envCreateCommand: CommandHandler = async ({ globals, values, positionals, usage }, ctx) => {
   const spec = specFromOptions(positionals[0]!, values, usage);
   if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
+  // Invalid entries first (a clear error), then the ones that need confirming, before any request.
+  validateName(spec.name);
+  for (const entry of spec.egressAllow ?? []) validateCidr(entry);
+  const warnings = egressAllowWarnings(spec.egressAllow ?? []);
+  const refused = await confirmEgress(warnings, values, globals.json === true, ctx);
+  if (refused !== undefined) return refused;
   const cluster = clusterFor(globals, ctx);
   const verbose = values.verbose === true;
   const created = await createEnvironment(cluster, spec, {
@@ -74,7 +109,10 @@ export const envCreateCommand: CommandHandler = async ({ globals, values, positi
     log: (line) => { if (verbose || !/^(Applying|Host key)/.test(line)) ctx.stderr.write(`${line}\n`); },
   });
   const env = await maybeWait(cluster, created, values, usage, ctx);
-  if (globals.json) { ctx.stdout.write(jsonText({ created: true, environment: environmentJson(env) })); return; }
+  if (globals.json) {
+    ctx.stdout.write(jsonText({ created: true, environment: environmentJson(env), ...(warnings.length ? { egressWarnings: warnings } : {}) }));
+    return;
+  }
   const n = env.desired;
   ctx.stdout.write(`Created environment "${env.name}"${where(cluster)} with ${plural(n, 'sandbox', 'sandboxes')}`
     + `${n ? ` (${sandboxRange(env.name, 0, n - 1)})` : ''}.${readiness(env, values.wait === true)}\n`);

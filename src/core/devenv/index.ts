@@ -5,6 +5,7 @@ export {
 } from './validate';
 export { DEFAULTS, renderEnvironment, renderHostKeySecret, renderNamespace, renderRbac, type HostKeyMaterial, type RbacSubject, type RenderOptions } from './render';
 export { findManifestsDir } from './manifests';
+export { describeEgress, egressAllowWarnings, type EgressWarning, type EgressWarningKind } from './egress';
 export { describeSandboxStatus } from './status';
 export { environmentFromObjects, sandboxesFromObjects } from './model';
 export {

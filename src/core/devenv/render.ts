@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { HOST_KEY_PRIVATE, HOST_KEY_PUBLIC } from '../ssh/hostkey';
+import { isCidr, parseCidr } from './cidr';
 import { loadManifest, substitute, type ManifestObject } from './manifests';
 import {
   ANNOTATION_HOST_PUBLIC_KEY, DEFAULT_IMAGE, SANDBOX_CONTAINER, environmentLabels, hostKeySecretName,
@@ -48,8 +49,11 @@ export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): Kubernete
   const limits = one('limitrange', params, dir);
   const svc = one('service', params, dir);
   const netpol = one('networkpolicy', params, dir);
-  for (const cidr of spec.egressAllow ?? []) {
-    netpol.spec.egress.push({ to: [{ ipBlock: { cidr: cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}` } }] });
+  // Canonical blocks ("10.1.2.5" -> "10.1.2.5/32"); validateSpec has refused anything else.
+  for (const entry of spec.egressAllow ?? []) {
+    const block = parseCidr(entry);
+    if (!isCidr(block)) throw new Error(`Unvalidated egress entry ${JSON.stringify(entry)}.`);
+    netpol.spec.egress.push({ to: [{ ipBlock: { cidr: block.text } }] });
   }
 
   const sts = one('statefulset', params, dir);

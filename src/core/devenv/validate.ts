@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import { TerrariumError } from '../kube/errors';
+import { isCidr, parseCidr } from './cidr';
 import { DEFAULT_MAX_REPLICAS } from './names';
 import type { EnvSpec } from './types';
 
@@ -73,15 +73,22 @@ export function validateRequestLimit(v: { request?: string; limit?: string }, wh
   }
 }
 
-/** "10.1.2.0/24", "2001:db8::/32" or a bare address (taken as /32 or /128). */
+/**
+ * "10.1.2.0/24", "2001:db8::/32" or a bare address (taken as /32 or /128). Texts Kubernetes would
+ * refuse or could read two ways (host bits set, IPv4-mapped IPv6, zone ids) are refused here.
+ */
 export function validateCidr(value: string): void {
-  const [addr, bits, ...rest] = typeof value === 'string' ? value.split('/') : [];
-  const family = addr ? isIP(addr) : 0;
-  const max = family === 6 ? 128 : 32;
-  const ok = family !== 0 && rest.length === 0 && (bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max));
-  if (!ok) {
-    throw new TerrariumError('InvalidInput', `The egress allow-list entry ${JSON.stringify(value)} is not a CIDR.`, 'Use an address block such as "10.20.0.0/16" or a single address such as "10.20.1.5".');
+  const c = parseCidr(value);
+  if (isCidr(c)) return;
+  const shown = JSON.stringify(value);
+  if (c.kind === 'host-bits') {
+    throw new TerrariumError('InvalidInput', `The egress allow-list entry ${shown} has bits set after its prefix length.`,
+      `Write the block as ${c.network}, or a single address without a prefix.`);
   }
+  if (c.kind === 'ipv4-mapped') {
+    throw new TerrariumError('InvalidInput', `The egress allow-list entry ${shown} is an IPv4-mapped IPv6 address.`, `Write it as IPv4: ${c.ipv4}.`);
+  }
+  throw new TerrariumError('InvalidInput', `The egress allow-list entry ${shown} is not a CIDR.`, 'Use an address block such as "10.20.0.0/16" or a single address such as "10.20.1.5".');
 }
 
 /** Everything in a spec, so a bad value fails here with its name instead of as a 422 mid-way through an apply. */

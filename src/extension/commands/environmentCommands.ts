@@ -5,6 +5,7 @@ import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
 import { guarded, withProgress } from '../ui';
 import { parseRequestLimit } from '../settings';
+import { confirmEgress, egressLine } from '../egressPrompt';
 import { pickEnvironment } from './pickers';
 
 /** Validation messages for input boxes: the core's TerrariumError text, or undefined when fine. */
@@ -24,6 +25,8 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.createEnvironment, () => guarded(log, 'Create environment', async () => {
       const d = devenv();
       const cfg = s.settings();
+      // A bad allow-list entry is a settings problem: say so before asking anything.
+      for (const entry of cfg.egressAllowList) d.validateCidr(entry);
       const name = await vscode.window.showInputBox({
         title: 'Create environment (1/4): name', prompt: 'Lowercase letters, digits and "-"; sandboxes are named <name>-0, <name>-1, …',
         placeHolder: 'team-dev', ignoreFocusOut: true, validateInput: (v) => validationMessage(() => d.validateName(v.trim(), 'environment name')),
@@ -41,7 +44,8 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       if (!image) return;
       const rl = (r: { request?: string; limit?: string }) => [r.request, r.limit].filter(Boolean).join('/');
       const resources = await vscode.window.showInputBox({
-        title: 'Create environment (4/4): resources per sandbox', prompt: 'CPU and memory as request/limit, e.g. "500m/2 1Gi/4Gi"',
+        title: 'Create environment (4/4): resources per sandbox',
+        prompt: `CPU and memory as request/limit, e.g. "500m/2 1Gi/4Gi". ${egressLine(cfg.egressAllowList)}`,
         value: `${rl(cfg.cpu)} ${rl(cfg.memory)}`.trim(), ignoreFocusOut: true,
         validateInput: (v) => (v.trim().split(/\s+/).length === 2 ? undefined : 'Two values: CPU then memory, e.g. "500m/2 1Gi/4Gi".'),
       });
@@ -51,6 +55,8 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
         name: name.trim(), replicas: Number(replicasText), image: image.trim(), cpu: parseRequestLimit(cpuText), memory: parseRequestLimit(memoryText),
         storage: cfg.storage, egressAllow: cfg.egressAllowList,
       };
+      const openSettings = () => vscode.commands.executeCommand('workbench.action.openSettings', 'terrarium.egressAllowList');
+      if (!await confirmEgress(spec.name, d.egressAllowWarnings(spec.egressAllow), vscode.window, openSettings)) return;
       const cluster = await s.session.cluster();
       await withProgress(`Creating environment ${spec.name}`, async (signal) => {
         try {
