@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { run, type RunIo } from '../../src/cli/run';
 import type { AnyCommand } from '../../src/cli/commandTable';
 import { clusterFor } from '../../src/cli/cluster';
+import { sshProxyCommand } from '../../src/cli/commands/ssh-proxy';
 import { sendJson, startApi, tempDir } from './kube-testkit';
 
 function io(env: NodeJS.ProcessEnv = {}) {
@@ -66,6 +67,22 @@ describe('CLI: notices about the context a command opens', () => {
       assert.equal(await run(['--kubeconfig', file, 'env', 'list', '--json'], a.io), 0, a.err());
       assert.equal(a.err(), tlsLine(file, server));
       assert.deepEqual(JSON.parse(a.out()).environments, []);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('ssh-proxy, forward and sandbox claim/release warn too (they open the cluster on their own path)', async (t) => {
+    if (process.platform === 'win32') { t.skip('0.0.0.0 reaches the loopback listener on Linux and macOS only'); return; }
+    const api = await startApi((_req, res) => { res.writeHead(404, { 'content-type': 'application/json' }); res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'pods "p" not found' })); });
+    try {
+      const server = `http://0.0.0.0:${api.port}`;
+      const file = config('proxy.yaml', server);
+      const a = io();
+      const stdin = new PassThrough();
+      stdin.end();
+      await sshProxyCommand(['--kubeconfig', file, '--namespace', 'ns', '--pod', 'p'], { stdout: a.io.stdout, stderr: a.io.stderr, env: {}, stdin });
+      assert.ok(a.err().startsWith(tlsLine(file, server)), `the proxy warns first: ${JSON.stringify(a.err())}`);
     } finally {
       await api.close();
     }

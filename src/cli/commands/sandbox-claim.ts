@@ -25,7 +25,7 @@ export async function sandboxClaimCommand(argv: string[], io: CommandIo = defaul
     if (values.help) { io.stdout.write(`usage: ${CLAIM_USAGE}\n`); return 0; }
     const [environment, ...rest] = positionals;
     if (!environment || rest.length) throw usageError('give exactly one environment, e.g. web.');
-    const cluster = await clusterFrom(values, io.env);
+    const cluster = await clusterFrom(values, io.env, io.stderr);
     const { claimSandbox } = await import('../../core/devenv/claims');
     const user = values.user ?? await defaultUser(io.env);
     const publicKey = values['no-key'] ? undefined : await publicKeyFrom(values['public-key'], io.env);
@@ -52,7 +52,7 @@ export async function sandboxReleaseCommand(argv: string[], io: CommandIo = defa
     if (values.help) { io.stdout.write(`usage: ${RELEASE_USAGE}\n`); return 0; }
     const [sandbox, ...rest] = positionals;
     if (!sandbox || rest.length) throw usageError('give exactly one sandbox, e.g. web-0.');
-    const cluster = await clusterFrom(values, io.env);
+    const cluster = await clusterFrom(values, io.env, io.stderr);
     const { releaseSandbox } = await import('../../core/devenv/claims');
     const user = values.user ?? await defaultUser(io.env);
     const publicKey = values['no-key'] ? undefined : await publicKeyFrom(values['public-key'], io.env).catch(() => undefined);

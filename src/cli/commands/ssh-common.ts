@@ -67,9 +67,15 @@ export async function reportError(e: unknown, io: CommandIo, usage?: string): Pr
 }
 
 /** Opens the cluster named by the global options (lazy: pulls in client-node). */
-export async function clusterFrom(values: { kubeconfig?: string; context?: string; namespace?: string }, env: NodeJS.ProcessEnv) {
-  const { openCluster } = await import('../../core/kube/kubeconfig');
-  return openCluster({ kubeconfigPath: values.kubeconfig, context: values.context, namespace: values.namespace, env });
+/** Opens the cluster; with stderr, warns as every other command does (insecure TLS, exec plugin with TERRARIUM_DEBUG). */
+export async function clusterFrom(values: { kubeconfig?: string; context?: string; namespace?: string }, env: NodeJS.ProcessEnv, stderr?: Writable) {
+  const [{ discoverKubeconfig, noticesFor, openCluster }, { reportNotices }] = await Promise.all([
+    import('../../core/kube/kubeconfig'), import('../cluster'),
+  ]);
+  const discovery = discoverKubeconfig({ explicitPath: values.kubeconfig, env });
+  const cluster = openCluster({ discovery, context: values.context, namespace: values.namespace, env });
+  if (stderr) reportNotices(noticesFor(discovery, cluster.context), stderr, env);
+  return cluster;
 }
 
 /** The claim owner when --user is not given: TERRARIUM_USER, else the login name. */

@@ -14,7 +14,7 @@ export async function forwardCommand(argv: string[], io: CommandIo = defaultIo()
     if (!sandbox || rest.length) throw usageError('give exactly one sandbox, e.g. web-0.');
     const remotePort = portOption(values.port, 'port', 2222);
     const localPort = portOption(values['local-port'], 'local-port', 0);
-    const cluster = await clusterFrom(values, io.env);
+    const cluster = await clusterFrom(values, io.env, io.stderr);
     const { LocalForward } = await import('../../core/tunnel/localForward');
 
     const stop = new AbortController();

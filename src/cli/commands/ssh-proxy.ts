@@ -5,14 +5,14 @@
  * line. Scripts may still name the pod directly: `--namespace NS --pod POD [--port 2222]
  * [--kubeconfig K] [--context C]`. It runs on every connect, so it imports only what it needs, lazily.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { defaultIo, parse, portOption, reportError, usageError, clusterFrom, type CommandIo } from './ssh-common';
 
 export const SSH_PROXY_USAGE = 'terrarium ssh-proxy --target-dir DIR --target ID\n'
   + '       terrarium ssh-proxy --namespace NS --pod POD [--port 2222] [--kubeconfig K] [--context C]';
 
 /** What to connect to: from a target file, or from explicit flags. */
-async function resolveTarget(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv) {
+async function resolveTarget(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, stderr: Writable) {
   const str = (k: string) => (typeof values[k] === 'string' ? values[k] as string : undefined);
   if (str('target') !== undefined || str('target-dir') !== undefined) {
     const mixed = ['pod', 'port', 'kubeconfig', 'context', 'namespace'].filter((k) => values[k] !== undefined);
@@ -20,12 +20,12 @@ async function resolveTarget(values: Record<string, string | boolean | undefined
     if (!str('target') || !str('target-dir')) throw usageError('--target and --target-dir go together.');
     const { readTarget } = await import('../../core/ssh/targets');
     const t = readTarget(str('target-dir')!, str('target')!);
-    const cluster = await clusterFrom({ kubeconfig: t.kubeconfig, context: t.context, namespace: t.namespace }, env);
+    const cluster = await clusterFrom({ kubeconfig: t.kubeconfig, context: t.context, namespace: t.namespace }, env, stderr);
     return { cluster, pod: t.pod, port: t.port };
   }
   if (!str('pod')) throw usageError('--target (or --pod) is required.');
   const port = portOption(str('port'), 'port', 2222);
-  return { cluster: await clusterFrom(values as { kubeconfig?: string; context?: string; namespace?: string }, env), pod: str('pod')!, port };
+  return { cluster: await clusterFrom(values as { kubeconfig?: string; context?: string; namespace?: string }, env, stderr), pod: str('pod')!, port };
 }
 
 export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: Readable } = defaultIo()): Promise<number> {
@@ -33,7 +33,7 @@ export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: 
   try {
     const { values } = parse(argv, { pod: { type: 'string' }, port: { type: 'string' }, target: { type: 'string' }, 'target-dir': { type: 'string' } });
     if (values.help) { io.stdout.write(`usage: ${SSH_PROXY_USAGE}\n`); return 0; }
-    const { cluster, pod, port } = await resolveTarget(values, io.env);
+    const { cluster, pod, port } = await resolveTarget(values, io.env, io.stderr);
     const [{ runStdioProxy }, { podReader }] = await Promise.all([
       import('../../core/tunnel/stdioProxy'), import('../../core/tunnel/podReader'),
     ]);
