@@ -11,6 +11,7 @@ import { Duplex } from 'node:stream';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { TerrariumError } from '../kube/errors';
+import { maskedBinaryFrame } from './wsFrame';
 
 /** What the socket needs from a KubeConfig (client-node's KubeConfig satisfies it). */
 export interface WsKubeConfig {
@@ -110,16 +111,22 @@ export class PortForwardSocket extends Duplex {
       cb();
       return;
     }
-    const frame = Buffer.allocUnsafe(chunk.length + 1);
-    frame[0] = DATA;
-    chunk.copy(frame, 1);
-    this.ws.send(frame, { binary: true });
+    // Data frames are built here (masked with a fresh random key, 32 bits at a time; see wsFrame.ts)
+    // and written straight to the connection: ws would mask them one byte at a time in JS. Control
+    // frames (close, pong) still go through ws; each write is a whole frame, so they never interleave.
+    const socket = (this.ws as unknown as { _socket?: NodeJS.WritableStream & NodeJS.EventEmitter })._socket;
+    if (socket) socket.write(maskedBinaryFrame(DATA, chunk));
+    else {
+      const frame = Buffer.allocUnsafe(chunk.length + 1);
+      frame[0] = DATA;
+      chunk.copy(frame, 1);
+      this.ws.send(frame, { binary: true });
+    }
     if (this.ws.bufferedAmount < SEND_HIGH_WATER) {
       cb();
       return;
     }
     // Backpressure towards the API server: finish this write once the socket has drained.
-    const socket = (this.ws as unknown as { _socket?: NodeJS.EventEmitter })._socket;
     const done = () => {
       this.waitingDrain = undefined;
       socket?.off('drain', done);
@@ -165,9 +172,9 @@ export async function openPortForward(kc: WsKubeConfig, target: PortForwardTarge
     const ws = new WebSocket(base + path, ['v4.channel.k8s.io'], {
       ...wsOpts,
       perMessageDeflate: false,
-      // An all-zero mask makes ws skip its per-byte JS masking loop (no bufferutil here). The mask
-      // only protects browser-scripted bytes from confusing HTTP proxies; SSH bytes are ciphertext.
-      generateMask: (mask: Buffer) => { mask.fill(0); },
+      // Every frame carries a fresh random 32-bit mask, as RFC 6455 §5.3 requires of clients: a
+      // predictable mask lets the sender choose the bytes on the wire, which masking exists to
+      // prevent for intermediaries. ws's default does that for control frames; data: wsFrame.ts.
       handshakeTimeout: opts.timeoutMs ?? 20_000,
     });
     let settled = false;
