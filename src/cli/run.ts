@@ -8,6 +8,8 @@ import { parseCommandArgs, splitLeadingGlobals, UsageError } from './args';
 import { COMMANDS, findCommand, usageOf, type AnyCommand, type CommandContext } from './commandTable';
 import { commandHelp, groupHelp, isGroup, mainHelp, suggestCommands } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, reportFailure } from './report';
+import { cliAuditor, takeAuditFlag } from './audit';
+import { installAuditor, settleAudits } from '../core/audit/auditor';
 import { terminalSafeStream } from './terminalStream';
 import { version as packageVersion } from '../../package.json';
 
@@ -29,8 +31,22 @@ export interface RunIo {
   commands?: AnyCommand[];
 }
 
-/** Runs one CLI invocation and returns its exit code. Never throws. */
+/**
+ * Runs one CLI invocation and returns its exit code. Never throws. The core operations it runs
+ * record audit entries (see core/audit) into the audit log, and with --audit to stderr too.
+ */
 export async function run(argv: string[], io: RunIo): Promise<number> {
+  const { argv: args, toStderr } = takeAuditFlag(argv);
+  const restore = installAuditor(cliAuditor({ env: io.env ?? process.env, homeDir: io.homeDir, stderr: io.stderr, toStderr }));
+  try {
+    return await runCommand(args, io);
+  } finally {
+    await settleAudits();
+    restore();
+  }
+}
+
+async function runCommand(argv: string[], io: RunIo): Promise<number> {
   const commands = io.commands ?? COMMANDS;
   const env = io.env ?? process.env;
   let json = argv.includes('--json');

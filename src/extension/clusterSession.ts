@@ -182,7 +182,7 @@ export class ClusterSession {
     const core = this.core;
     const cluster = this._cluster;
     if (!core || !cluster) throw new TerrariumError('NotReady', 'No cluster is open yet.', 'Open the Terrarium view first.');
-    return new core.tmux.TmuxSessions(core.exec.execRunner(cluster, SANDBOX_CONTAINER), sandbox);
+    return new core.tmux.TmuxSessions(core.exec.execRunner(cluster, SANDBOX_CONTAINER), sandbox, cluster);
   }
 
   dispose(): void {

@@ -6,7 +6,8 @@ import { registerEnvironmentCommands } from './commands/environmentCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
 import { registerSessionCommands } from './commands/sessionCommands';
 import { ForwardRegistry } from './forwards';
-import { createLog } from './log';
+import { createLog, logAuditor } from './log';
+import { installAuditor } from '../core/audit/auditor';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { registerSecretsPanel, SecretsPanels } from './secretsPanel/secretsPanel';
@@ -27,6 +28,8 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
   const started = performance.now();
   const channel = vscode.window.createOutputChannel('Terrarium', { log: true });
   const log = createLog(channel);
+  // Core operations (in the separately loaded core bundle) record into the log; see core/audit.
+  const uninstallAuditor = installAuditor(logAuditor(channel));
   const settings = () => readSettings(vscode.workspace.getConfiguration('terrarium'), vscode.workspace.getConfiguration('remote.SSH'));
   const session = new ClusterSession(settings, context.workspaceState, loadCore);
   const s: Services = {
@@ -37,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
   };
   context.subscriptions.push(
     channel,
+    { dispose: uninstallAuditor },
     { dispose: () => session.dispose() },
     { dispose: () => void s.forwards.dispose() },
     ...registerTree(s),

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { formatAudit, redact, type AuditRecord } from '../core/redact';
+import { redact } from '../core/redact';
+import { formatAuditLine } from '../core/audit/sinks';
+import type { Auditor } from '../core/audit/types';
 
 /** The one log of the extension. Never steals focus; everything passes through redact(). */
 export interface Log {
@@ -7,7 +9,6 @@ export interface Log {
   warn(msg: string): void;
   error(msg: string, err?: unknown): void;
   debug(msg: string): void;
-  audit(record: AuditRecord): void;
   show(): void;
 }
 
@@ -21,7 +22,14 @@ export function createLog(channel: vscode.LogOutputChannel): Log {
       const detail = err instanceof Error && err.name !== 'TerrariumError' && err.stack ? `\n${err.stack}` : '';
       channel.error(redact(m + detail));
     },
-    audit: (r) => channel.info(redact(formatAudit(r))),
     show: () => channel.show(true),
   };
+}
+
+/**
+ * The extension's Auditor: one `audit {json}` line per record in the Terrarium log. The core
+ * operations record (see core/audit); extension code never writes audit lines itself.
+ */
+export function logAuditor(channel: Pick<vscode.LogOutputChannel, 'info'>): Auditor {
+  return { record: (r) => channel.info(`audit ${formatAuditLine(r)}`) };
 }

@@ -15,7 +15,8 @@ import { SecretsPanelController, type PanelHost } from '../../src/core/secrets/p
 import { readSecretValue } from '../../src/core/secrets/reveal';
 import { requestJson } from '../../src/core/kube/request';
 import { isTerrariumError } from '../../src/core/kube/errors';
-import { formatAudit, redact, type AuditRecord } from '../../src/core/redact';
+import { redact } from '../../src/core/redact';
+import { formatAuditLine, installAuditor, type AuditRecord } from '../../src/core/audit';
 import type { PanelState, PanelToWebview, SecretView } from '../../src/shared/protocol';
 import { eventually, getTestCluster, runCli, usingRealCluster } from './harness';
 
@@ -35,8 +36,9 @@ function recordingHost() {
     copyToClipboard: async (t) => { clipboard.push(t); },
     info: (m) => logs.push(redact(m)),
     warn: (m) => logs.push(redact(m)),
-    audit: (r) => { audits.push(r); logs.push(redact(formatAudit(r))); },
   };
+  // The core operations record into the installed auditor, as the extension's log does.
+  installAuditor({ record: (r) => { audits.push(r); logs.push(`audit ${formatAuditLine(r)}`); } });
   const lastState = (): PanelState => {
     const s = [...posts].reverse().find((m) => m.type === 'state');
     assert.ok(s && s.type === 'state', 'a state was posted');
@@ -114,7 +116,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     assert.deepEqual(withCanary, [{ type: 'revealed', requestId: 4, secret: 'canary', key: 'TOKEN', value: CANARY }]);
     assert.deepEqual(p.clipboard, [CANARY]);
     assert.ok(!p.logs.join('\n').includes(CANARY), 'not in the log');
-    assert.deepEqual(p.audits.filter((a) => a.action === 'reveal').map((a) => [a.target, a.detail?.how, a.outcome]),
+    assert.deepEqual(p.audits.filter((a) => a.action === 'reveal' || a.action === 'copy').map((a) => [a.target, a.action, a.result]),
       [['secret/canary', 'reveal', 'ok'], ['secret/canary', 'copy', 'ok']], 'one audit line per reveal and copy; forged names never reach the API');
     p.controller.dispose();
   });
@@ -214,7 +216,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     p.answers.push(true);
     await p.controller.handle({ type: 'scale', replicas: 1 });
     assert.equal((await getEnvironment(cluster, 'sample')).desired, 1);
-    assert.ok(p.audits.some((a) => a.action === 'scale' && a.detail?.to === 1 && a.outcome === 'ok'));
+    assert.ok(p.audits.some((a) => a.action === 'scale' && a.detail?.to === 1 && a.result === 'ok'));
     await eventually(async () => { await p.controller.refresh(); return p.lastState().scaling?.keptWorkspaces.includes('workspace-sample-1'); }, 'kept workspace listed');
     await p.controller.handle({ type: 'scale', replicas: 2 });
     assert.equal(p.confirms.length, 2, 'scaling up needs no confirmation');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAudit, redact } from '../../src/core/redact';
+import { redact } from '../../src/core/redact';
 
 const CANARY = 'c4n4ry-s3cr3t-value-91f2';
 
@@ -29,8 +29,3 @@ test('private keys and Secret data are redacted, the rest stays readable', () =>
   assert.equal(redact('scaled dev to 3 replicas'), 'scaled dev to 3 replicas');
 });
 
-test('audit lines are one JSON object per action', () => {
-  const line = formatAudit({ action: 'scale', context: 'kind', namespace: 'devenv', target: 'dev', detail: { from: 3, to: 5 }, outcome: 'ok' },
-    new Date('2026-01-01T00:00:00Z'));
-  assert.equal(line, 'audit {"time":"2026-01-01T00:00:00.000Z","action":"scale","context":"kind","namespace":"devenv","target":"dev","detail":{"from":3,"to":5},"outcome":"ok"}');
-});

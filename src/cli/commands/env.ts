@@ -14,6 +14,10 @@ import { environmentJson, environmentsTable, formatList, jsonText, plural } from
 import { waitSeconds, waitUntilReady } from '../wait';
 import { EXIT_USAGE } from '../report';
 import type { Cluster } from '../../core/kube/cluster';
+import { isTerrariumError } from '../../core/kube/errors';
+
+/** The read before an operation: NotFound is left for the (audited) operation itself to report. */
+const undefinedIfNotFound = (e: unknown): undefined => { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; };
 
 const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -124,8 +128,10 @@ export const envScaleCommand: CommandHandler = async ({ globals, values, positio
   if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
   validateName(name);
   const cluster = clusterFor(globals, ctx);
-  const before = await getEnvironment(cluster, name, { signal: ctx.signal });
+  // A missing environment fails inside scaleEnvironment, so the attempt is audited there.
+  const previous = await getEnvironment(cluster, name, { signal: ctx.signal }).catch(undefinedIfNotFound);
   const scaled = await scaleEnvironment(cluster, name, replicas, { signal: ctx.signal });
+  const before = previous ?? scaled;
   const env = await maybeWait(cluster, scaled, values, usage, ctx);
   const kept = replicas < before.desired
     ? Array.from({ length: before.desired - replicas }, (_, i) => workspaceClaimName(name, replicas + i)) : [];
@@ -144,8 +150,9 @@ export const envStopCommand: CommandHandler = async ({ globals, positionals }, c
   const name = positionals[0]!;
   validateName(name);
   const cluster = clusterFor(globals, ctx);
-  const before = await getEnvironment(cluster, name, { signal: ctx.signal });
+  const previous = await getEnvironment(cluster, name, { signal: ctx.signal }).catch(undefinedIfNotFound);
   const env = await stopEnvironment(cluster, name, { signal: ctx.signal });
+  const before = previous ?? env;
   if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env), previousReplicas: before.desired })); return; }
   if (before.desired === 0) { ctx.stdout.write(`Environment "${name}" is already stopped.\n`); return; }
   ctx.stdout.write(`Stopped "${name}" (was ${plural(before.desired, 'sandbox', 'sandboxes')}); the workspaces are kept.\n`

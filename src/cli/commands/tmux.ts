@@ -12,7 +12,7 @@ function sessionsFor({ globals, positionals }: CommandInput, ctx: CommandContext
   validateSandboxName(sandbox);
   const cluster = clusterFor(globals, ctx);
   const run = execRunner(cluster, SANDBOX_CONTAINER);
-  return { sandbox, tmux: new TmuxSessions((pod, argv, o) => run(pod, argv, { signal: ctx.signal, ...o }), sandbox) };
+  return { sandbox, tmux: new TmuxSessions((pod, argv, o) => run(pod, argv, { signal: ctx.signal, ...o }), sandbox, cluster) };
 }
 
 export const tmuxListCommand: CommandHandler = async (input, ctx) => {

@@ -7,6 +7,7 @@
 import type { V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
+import { audited, sshKeyFingerprint } from '../audit/auditor';
 import { execRunner, type ExecRunner } from '../kube/exec';
 import { listAll } from '../kube/list';
 import { describeNotReady, isPodReady } from '../tunnel/diagnose';
@@ -295,6 +296,12 @@ async function scaleUpOne(cluster: Cluster, environment: string, max: number, si
  * public key (if given) into that sandbox only.
  */
 export async function claimSandbox(cluster: Cluster, opts: ClaimOptions): Promise<ClaimResult> {
+  return audited(cluster, { action: 'claim', target: opts.sandbox ?? opts.environment, detail: { user: opts.user, environment: opts.environment, scaleUp: opts.scaleUp } },
+    () => claimOp(cluster, opts),
+    (r) => ({ target: r.sandbox, detail: { user: r.user, environment: r.environment, existing: r.existing, scaledUp: r.scaledUp, keyInstalled: r.keyInstalled } }));
+}
+
+async function claimOp(cluster: Cluster, opts: ClaimOptions): Promise<ClaimResult> {
   const user = validateUser(opts.user);
   const environment = opts.environment || (opts.sandbox ? environmentOf(opts.sandbox) : '');
   if (!NAME_RE.test(environment)) {
@@ -309,8 +316,11 @@ export async function claimSandbox(cluster: Cluster, opts: ClaimOptions): Promis
   const finish = async (sandbox: string, existing: boolean, scaledUp: boolean, claimedAt: string): Promise<ClaimResult> => {
     let keyInstalled = false;
     if (opts.publicKey) {
-      await waitReady(cluster, sandbox, waitMs, opts.signal);
-      await installPublicKey(exec, sandbox, opts.publicKey, opts.signal);
+      const publicKey = opts.publicKey;
+      await audited(cluster, { action: 'key-install', target: sandbox, detail: { user, key: sshKeyFingerprint(publicKey) } }, async () => {
+        await waitReady(cluster, sandbox, waitMs, opts.signal);
+        await installPublicKey(exec, sandbox, publicKey, opts.signal);
+      });
       keyInstalled = true;
     }
     return { environment, sandbox, pvc: pvcNameFor(sandbox), user, claimedAt, existing, scaledUp, keyInstalled };
@@ -382,6 +392,11 @@ export interface ReleaseResult {
 
 /** Removes the claim annotations (and the user's key). Not claimed: nothing to do. */
 export async function releaseSandbox(cluster: Cluster, sandbox: string, opts: ReleaseOptions): Promise<ReleaseResult> {
+  return audited(cluster, { action: 'release', target: sandbox, detail: { user: opts.user, force: opts.force } }, () => releaseOp(cluster, sandbox, opts),
+    (r) => ({ detail: { user: opts.user, force: opts.force, previousUser: r.previousUser ?? '(not claimed)', keyRemoved: r.keyRemoved } }));
+}
+
+async function releaseOp(cluster: Cluster, sandbox: string, opts: ReleaseOptions): Promise<ReleaseResult> {
   const user = validateUser(opts.user);
   const environment = environmentOf(sandbox);
   for (let attempt = 0; attempt < 5; attempt++) {

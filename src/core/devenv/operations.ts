@@ -4,6 +4,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
+import { audited } from '../audit/auditor';
 import { listAll } from '../kube/list';
 import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
@@ -118,6 +119,11 @@ async function ensureHostKey(cluster: Cluster, env: string, signal?: AbortSignal
  * partial failure finishes the job; an existing environment is AlreadyExists unless opts.update.
  */
 export async function createEnvironment(cluster: Cluster, spec: EnvSpec, opts: CreateOptions = {}): Promise<Environment> {
+  return audited(cluster, { action: 'create', target: String(spec?.name ?? ''), detail: { replicas: spec?.replicas, image: spec?.image, update: opts.update } },
+    () => createEnvironmentOp(cluster, spec, opts));
+}
+
+async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: CreateOptions): Promise<Environment> {
   const { signal } = opts;
   validateSpec(spec, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
   validateNamespace(cluster.namespace);
@@ -179,9 +185,13 @@ async function current(cluster: Cluster, name: string, signal?: AbortSignal): Pr
 
 /** Sets the number of sandboxes (scale subresource). Scaling down keeps the workspaces. 0 is stop. */
 export async function scaleEnvironment(cluster: Cluster, name: string, replicas: number, opts: ScaleOptions = {}): Promise<Environment> {
+  return audited(cluster, { action: 'scale', target: name, detail: { to: replicas } }, () => scaleOp(cluster, name, replicas, opts));
+}
+
+async function scaleOp(cluster: Cluster, name: string, replicas: number, opts: ScaleOptions): Promise<Environment> {
   validateName(name);
   validateReplicas(replicas, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
-  if (replicas === 0) return stopEnvironment(cluster, name, opts);
+  if (replicas === 0) return stopOp(cluster, name, opts);
   await requireStatefulSet(cluster, name, opts.signal);
   await setReplicas(cluster, name, replicas, opts.signal);
   return current(cluster, name, opts.signal);
@@ -195,6 +205,11 @@ export interface ResourceChange { cpu: { request?: string; limit?: string }; mem
  * one by one: workspaces stay, running processes and tmux sessions end.
  */
 export async function setEnvironmentResources(cluster: Cluster, name: string, change: ResourceChange, opts: OpOptions = {}): Promise<Environment> {
+  const detail = { cpuRequest: change.cpu?.request, cpuLimit: change.cpu?.limit, memoryRequest: change.memory?.request, memoryLimit: change.memory?.limit };
+  return audited(cluster, { action: 'scale', target: name, detail }, () => setResourcesOp(cluster, name, change, opts));
+}
+
+async function setResourcesOp(cluster: Cluster, name: string, change: ResourceChange, opts: OpOptions): Promise<Environment> {
   validateName(name);
   validateRequestLimit(change.cpu, 'cpu');
   validateRequestLimit(change.memory, 'memory');
@@ -211,6 +226,10 @@ export async function setEnvironmentResources(cluster: Cluster, name: string, ch
 
 /** Scales to 0, remembering the replica count (annotation) for start. Workspaces stay. */
 export async function stopEnvironment(cluster: Cluster, name: string, opts: OpOptions = {}): Promise<Environment> {
+  return audited(cluster, { action: 'scale', target: name, detail: { to: 0, reason: 'stop' } }, () => stopOp(cluster, name, opts));
+}
+
+async function stopOp(cluster: Cluster, name: string, opts: OpOptions): Promise<Environment> {
   validateName(name);
   const sts = await requireStatefulSet(cluster, name, opts.signal);
   const replicas = sts.spec?.replicas ?? 1;
@@ -223,19 +242,28 @@ export async function stopEnvironment(cluster: Cluster, name: string, opts: OpOp
 
 /** Scales back up: to `replicas`, else to the count before the last stop, else 1. */
 export async function startEnvironment(cluster: Cluster, name: string, replicas?: number, opts: ScaleOptions = {}): Promise<Environment> {
+  return audited(cluster, { action: 'scale', target: name, detail: { to: replicas, reason: 'start' } },
+    () => startOp(cluster, name, replicas, opts), (env) => ({ detail: { to: env.desired, reason: 'start' } }));
+}
+
+async function startOp(cluster: Cluster, name: string, replicas: number | undefined, opts: ScaleOptions): Promise<Environment> {
   validateName(name);
   if (replicas !== undefined) validateReplicas(replicas, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
   const sts = await requireStatefulSet(cluster, name, opts.signal);
   const now = sts.spec?.replicas ?? 1;
   const remembered = Number(sts.metadata?.annotations?.[ANNOTATION_LAST_REPLICAS]);
   const target = replicas ?? (now > 0 ? now : Number.isInteger(remembered) && remembered > 0 ? remembered : 1);
-  if (target === 0) return stopEnvironment(cluster, name, opts);
+  if (target === 0) return stopOp(cluster, name, opts);
   if (target !== now) await setReplicas(cluster, name, target, opts.signal);
   return current(cluster, name, opts.signal);
 }
 
 /** Deletes the sandbox's pod; the StatefulSet recreates it with the same name and workspace. */
 export async function restartSandbox(cluster: Cluster, sandboxName: string, opts: OpOptions = {}): Promise<void> {
+  return audited(cluster, { action: 'restart', target: sandboxName }, () => restartOp(cluster, sandboxName, opts));
+}
+
+async function restartOp(cluster: Cluster, sandboxName: string, opts: OpOptions): Promise<void> {
   validateSandboxName(sandboxName);
   const pod = await orUndefined(cluster.call({ verb: 'get', resource: 'pods', name: sandboxName },
     (o) => cluster.core.readNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal }));
@@ -258,6 +286,11 @@ export interface DeleteResult { keptWorkspaces: string[]; deletedWorkspaces: str
  * are fine, so a delete interrupted half-way can simply be repeated.
  */
 export async function deleteEnvironment(cluster: Cluster, name: string, opts: OpOptions & { deleteWorkspaces: boolean }): Promise<DeleteResult> {
+  return audited(cluster, { action: 'delete', target: name, detail: { deleteWorkspaces: opts.deleteWorkspaces } }, () => deleteOp(cluster, name, opts),
+    (r) => ({ detail: { deleteWorkspaces: opts.deleteWorkspaces, kept: r.keptWorkspaces.length, deleted: r.deletedWorkspaces.length } }));
+}
+
+async function deleteOp(cluster: Cluster, name: string, opts: OpOptions & { deleteWorkspaces: boolean }): Promise<DeleteResult> {
   validateName(name);
   const { signal } = opts;
   const sts = await readStatefulSet(cluster, name, signal);

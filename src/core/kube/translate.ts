@@ -1,4 +1,5 @@
 import { TerrariumError, type KubeOp } from './errors';
+import { terminalSafe } from '../text/terminalSafe';
 
 /**
  * Turns whatever client-node, undici or ws threw into a TerrariumError a person can act on.
@@ -64,9 +65,23 @@ function parseStatus(body: unknown): StatusLike | undefined {
     try { return parseStatus(JSON.parse(body)); } catch { return undefined; }
   }
   if (isObject(body) && (body.kind === 'Status' || typeof body.reason === 'string' || typeof body.message === 'string')) {
-    return body as StatusLike;
+    return inertStatus(body as StatusLike);
   }
   return undefined;
+}
+
+/**
+ * A Status is server text that error messages quote (admission webhooks write their own): its
+ * strings are made terminal-safe once here, so no message built from it carries an escape sequence.
+ */
+function inertStatus(s: StatusLike): StatusLike {
+  const t = (v: unknown) => (typeof v === 'string' ? terminalSafe(v, { multiline: true }) : v) as string | undefined;
+  const causes = Array.isArray(s.details?.causes)
+    ? s.details!.causes.map((c) => ({ ...c, reason: t(c?.reason), message: t(c?.message), field: t(c?.field) })) : s.details?.causes;
+  return {
+    ...s, message: t(s.message), reason: t(s.reason),
+    ...(s.details ? { details: { ...s.details, name: t(s.details.name), group: t(s.details.group), kind: t(s.details.kind), causes } } : {}),
+  };
 }
 
 /** Walks `.cause` and ws's `.error` looking for a string code such as ECONNREFUSED. */

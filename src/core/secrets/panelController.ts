@@ -4,7 +4,7 @@ import { validateRequestLimit } from '../devenv/validate';
 import type { Environment, Sandbox } from '../devenv/types';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
-import type { AuditRecord } from '../redact';
+import { audited } from '../audit/auditor';
 import { parseWebviewMessage, type PanelState, type PanelToWebview, type PlainSecretView, type SecretKind, type WebviewToPanel } from '../../shared/protocol';
 import { SecretShapes, shapesOf } from './destinations';
 import { buildPanelState, referencedSecretNames, sandboxesStoppedBy, secretKey } from './panelModel';
@@ -25,7 +25,6 @@ export interface PanelHost {
   copyToClipboard(text: string): Promise<void>;
   info(message: string): void;
   warn(message: string): void;
-  audit(record: AuditRecord): void;
 }
 
 export interface PanelControllerOptions {
@@ -213,15 +212,8 @@ export class SecretsPanelController {
     if (!shown) {
       throw new TerrariumError('InvalidInput', `The panel does not show key "${key}" of Secret "${secret}".`, 'Refresh the panel and try again.');
     }
-    const target = `secret/${secret}`;
-    try {
-      const value = await readSecretValue(this.cluster, secret, key, this.abort.signal);
-      this.host.audit({ action: 'reveal', context: this.cluster.context, namespace: this.cluster.namespace, target, detail: { key, how }, outcome: 'ok' });
-      return value;
-    } catch (e) {
-      this.host.audit({ action: 'reveal', context: this.cluster.context, namespace: this.cluster.namespace, target, detail: { key, how }, outcome: 'failed' });
-      throw e;
-    }
+    return audited(this.cluster, { action: how, target: `secret/${secret}`, detail: { key } },
+      () => readSecretValue(this.cluster, secret, key, this.abort.signal));
   }
 
   private async resync(kind: SecretKind, name: string): Promise<void> {
@@ -241,7 +233,6 @@ export class SecretsPanelController {
     await waitPastLastCheck(obj, this.now().getTime());
     const req = await requestResync(this.cluster, kind, name, this.now(), this.abort.signal);
     this.resyncs.set(key, req);
-    this.host.audit({ action: 'resync', context: this.cluster.context, namespace: this.cluster.namespace, target: `${kind}/${name}`, outcome: 'ok' });
     await this.refresh();
   }
 
@@ -260,13 +251,8 @@ export class SecretsPanelController {
       if (!ok) return;
     }
     const target = this.environment;
-    try {
-      await scaleEnvironment(this.cluster, target, replicas, { maxReplicas: this.opts.maxReplicas, signal: this.abort.signal });
-      this.host.audit({ action: 'scale', context: this.cluster.context, namespace: this.cluster.namespace, target, detail: { from: current, to: replicas, via: 'panel' }, outcome: 'ok' });
-    } catch (e) {
-      this.host.audit({ action: 'scale', context: this.cluster.context, namespace: this.cluster.namespace, target, detail: { from: current, to: replicas, via: 'panel' }, outcome: 'failed' });
-      throw e;
-    }
+    // scaleEnvironment records the audit entry itself.
+    await scaleEnvironment(this.cluster, target, replicas, { maxReplicas: this.opts.maxReplicas, signal: this.abort.signal });
     this.host.info(`Scaled ${target} to ${replicas}.`);
     await this.refresh();
   }
@@ -281,8 +267,6 @@ export class SecretsPanelController {
       `Every running sandbox is replaced, one at a time, to apply this${env ? ` (${env.desired} now)` : ''}. Workspaces are kept; running processes and tmux sessions end.`, 'Apply');
     if (!ok) return;
     await setEnvironmentResources(this.cluster, this.environment, { cpu, memory }, { signal: this.abort.signal });
-    this.host.audit({ action: 'scale', context: this.cluster.context, namespace: this.cluster.namespace, target: this.environment,
-      detail: { cpuRequest: cpu.request, cpuLimit: cpu.limit, memoryRequest: memory.request, memoryLimit: memory.limit, via: 'panel' }, outcome: 'ok' });
     await this.refresh();
   }
 

@@ -1,5 +1,6 @@
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError } from '../kube/errors';
+import { audited } from '../audit/auditor';
 import { requestJson } from '../kube/request';
 import { vsoPath, type VsoKind, type VsoObject } from './vsoResources';
 
@@ -15,6 +16,10 @@ export interface ResyncRequest { requestedAt: string; resourceVersion: string }
 const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
 
 export async function requestResync(cluster: Cluster, kind: VsoKind, name: string, now = new Date(), signal?: AbortSignal): Promise<ResyncRequest> {
+  return audited(cluster, { action: 'resync', target: `${kind}/${name}` }, () => resyncOp(cluster, kind, name, now, signal));
+}
+
+async function resyncOp(cluster: Cluster, kind: VsoKind, name: string, now: Date, signal?: AbortSignal): Promise<ResyncRequest> {
   const requestedAt = isoSeconds(now);
   const obj = await cluster.call({ verb: 'patch', resource: `${kind.toLowerCase()}s.secrets.hashicorp.com`, name },
     () => requestJson<VsoObject>(cluster.kc, { method: 'PATCH', path: vsoPath(cluster.namespace, kind, name), body: { metadata: { annotations: { [ANNOTATION_RESYNC]: requestedAt } } }, signal }),

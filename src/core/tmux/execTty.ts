@@ -2,6 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { Cluster } from '../kube/cluster';
 import { exitCodeFromStatus } from '../kube/exec';
 import { translateKubeError } from '../kube/translate';
+import { auditEvent, resultOf } from '../audit/auditor';
 import type { TtyConnect, TtyHandle, TtySize } from './reconnectingTerminal';
 
 /**
@@ -22,13 +23,18 @@ export function execTtyConnector(cluster: Cluster, pod: string, container: strin
       handlers.onExit(exitCode, exitCode === undefined ? err : undefined);
     };
     let ws: any;
+    // Every attach (the terminal profile, Open Terminal, and each reconnect) is one record.
+    const what = { action: 'attach', target: pod, detail: { container, command: argv.join(' ') } } as const;
     try {
       // TERM: the exec API sets none; tmux refuses to start without a usable one.
       ws = await cluster.exec.exec(cluster.namespace, pod, container, ['env', 'TERM=xterm-256color', ...argv],
         stdout, stdout, stdin, true, (status) => { exitCode = exitCodeFromStatus(status) ?? undefined; });
     } catch (e) {
-      throw translateKubeError(e, op);
+      const err = translateKubeError(e, op);
+      auditEvent(cluster, what, resultOf(err), err);
+      throw err;
     }
+    auditEvent(cluster, what, 'ok');
     ws.on('close', () => setImmediate(() => end(new Error('the connection closed'))));
     ws.on('error', (e: unknown) => end(translateKubeError(e, op)));
     return {

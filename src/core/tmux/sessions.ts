@@ -1,5 +1,6 @@
 import { TerrariumError } from '../kube/errors';
 import type { ExecRunner, ExecResult } from '../kube/exec';
+import { audited, type AuditScope, type AuditWhat } from '../audit/auditor';
 import { redact } from '../redact';
 
 /**
@@ -75,7 +76,12 @@ export interface NewSessionOptions {
 
 /** The tmux verbs over one sandbox. All argv arrays: nothing passes through a shell on our side. */
 export class TmuxSessions {
-  constructor(private readonly exec: ExecRunner, private readonly sandbox: string) {}
+  /** `scope` (a Cluster) names where records of send/capture/kill/new go; without it nothing is audited. */
+  constructor(private readonly exec: ExecRunner, private readonly sandbox: string, private readonly scope?: AuditScope) {}
+
+  private audited<T>(what: Omit<AuditWhat, 'target'>, fn: () => Promise<T>): Promise<T> {
+    return this.scope ? audited(this.scope, { ...what, target: this.sandbox }, fn) : fn();
+  }
 
   private async tmux(args: string[], what: string, okIfNoServer = false): Promise<ExecResult> {
     const r = await this.exec(this.sandbox, ['tmux', ...args]);
@@ -106,6 +112,10 @@ export class TmuxSessions {
   }
 
   async create(name: string, opts: NewSessionOptions = {}): Promise<void> {
+    return this.audited({ action: 'tmux-new', detail: { session: name, command: opts.command?.join(' ') } }, () => this.createOp(name, opts));
+  }
+
+  private async createOp(name: string, opts: NewSessionOptions): Promise<void> {
     validateSessionName(name);
     const args = ['new-session', '-d', '-s', name, '-x', String(opts.width ?? 200), '-y', String(opts.height ?? 50)];
     if (opts.cwd) args.push('-c', tmuxArg(opts.cwd));
@@ -120,6 +130,10 @@ export class TmuxSessions {
 
   /** Types text into the session; `enter` presses Enter after it. Text is sent literally (-l). */
   async send(name: string, text: string, enter = true): Promise<void> {
+    return this.audited({ action: 'tmux-send', detail: { session: name, text, enter } }, () => this.sendOp(name, text, enter));
+  }
+
+  private async sendOp(name: string, text: string, enter: boolean): Promise<void> {
     validateSessionName(name);
     if (text) await this.tmux(['send-keys', '-t', paneTarget(name), '-l', '--', tmuxArg(text)], `send text to "${name}"`);
     if (enter) await this.tmux(['send-keys', '-t', paneTarget(name), 'Enter'], `send Enter to "${name}"`);
@@ -127,6 +141,10 @@ export class TmuxSessions {
 
   /** The visible pane plus `history` lines of scrollback, wrapped lines joined. */
   async capture(name: string, history = 200): Promise<string> {
+    return this.audited({ action: 'tmux-capture', detail: { session: name, lines: history } }, () => this.captureOp(name, history));
+  }
+
+  private async captureOp(name: string, history: number): Promise<string> {
     validateSessionName(name);
     const r = await this.tmux(['capture-pane', '-p', '-J', '-t', paneTarget(name), '-S', String(-Math.max(0, history))],
       `read the output of "${name}"`);
@@ -134,6 +152,10 @@ export class TmuxSessions {
   }
 
   async kill(name: string): Promise<void> {
+    return this.audited({ action: 'tmux-kill', detail: { session: name } }, () => this.killOp(name));
+  }
+
+  private async killOp(name: string): Promise<void> {
     validateSessionName(name);
     await this.tmux(['kill-session', '-t', sessionTarget(name)], `stop agent session "${name}"`);
   }

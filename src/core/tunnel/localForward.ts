@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError } from '../kube/errors';
+import { audited } from '../audit/auditor';
 import { describeNotReady, explainPortForwardFailure, isPodReady, type PodReader } from './diagnose';
 import { podReader } from './podReader';
 import { openPortForward, PortForwardError, type PortForwardSocket, type PortForwardTarget } from './portForwardSocket';
@@ -73,8 +74,14 @@ export class LocalForward extends EventEmitter {
     this.server.on('connection', (s) => void this.accept(s));
   }
 
-  /** Binds 127.0.0.1 and resolves with the local port. */
+  /** Binds 127.0.0.1 and resolves with the local port; one audit record for the forward. */
   async start(): Promise<number> {
+    const scope = { context: this.cluster.context, namespace: this.target.namespace, kc: this.cluster.kc };
+    return audited(scope, { action: 'port-forward', target: this.target.pod, detail: { port: this.target.port, localPort: this.o.localPort ?? 0, via: 'local-forward' } },
+      () => this.listen(), (localPort) => ({ detail: { port: this.target.port, localPort, via: 'local-forward' } }));
+  }
+
+  private async listen(): Promise<number> {
     if (this.o.signal?.aborted) throw new TerrariumError('Cancelled', 'Cancelled.');
     try {
       await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { TerrariumError } from '../kube/errors';
+import { auditEvent, primeAudit, resultOf, type AuditScope } from '../audit/auditor';
 import { explainPortForwardFailure, type PodReader } from './diagnose';
 import { openPortForward, PortForwardError, type PortForwardSocket, type PortForwardTarget, type WsKubeConfig } from './portForwardSocket';
 
@@ -31,13 +32,21 @@ export async function runStdioProxy(o: StdioProxyOptions): Promise<number> {
     ? explainPortForwardFailure(e.failure, o.target, o.readPod, { context: o.context })
     : e;
 
+  // One audit record per connection, once the stream is open (or could not be): who is looked up
+  // while the stream opens, and the record never holds up the first byte.
+  const scope: AuditScope = { context: o.context ?? '', namespace: o.target.namespace, kc: o.kc };
+  const what = { action: 'port-forward', target: o.target.pod, detail: { port: o.target.port, via: 'ssh-proxy' } } as const;
+  primeAudit(scope);
   let socket: PortForwardSocket;
   try {
     socket = await openPortForward(o.kc, o.target, { signal: o.signal });
   } catch (e) {
-    report(await explain(e));
+    const err = await explain(e);
+    auditEvent(scope, what, resultOf(err, o.signal), err);
+    report(err);
     return 1;
   }
+  auditEvent(scope, what, 'ok');
 
   return new Promise<number>((resolve) => {
     let failure: unknown;

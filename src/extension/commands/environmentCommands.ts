@@ -15,11 +15,8 @@ function validationMessage(fn: () => void): string | undefined {
 
 export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
   const { log } = s;
+  // Audit records come from the core operations themselves (see core/audit): none here.
   const devenv = () => loadCore().devenv;
-  const audit = async (action: 'create' | 'scale' | 'delete', target: string, detail: Record<string, string | number | boolean | undefined>, outcome: 'ok' | 'failed') => {
-    const c = await s.session.cluster();
-    log.audit({ action, context: c.context, namespace: c.namespace, target, detail, outcome });
-  };
 
   return [
     vscode.commands.registerCommand(COMMANDS.createEnvironment, () => guarded(log, 'Create environment', async () => {
@@ -58,15 +55,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       const openSettings = () => vscode.commands.executeCommand('workbench.action.openSettings', 'terrarium.egressAllowList');
       if (!await confirmEgress(spec.name, d.egressAllowWarnings(spec.egressAllow), vscode.window, openSettings)) return;
       const cluster = await s.session.cluster();
-      await withProgress(`Creating environment ${spec.name}`, async (signal) => {
-        try {
-          await d.createEnvironment(cluster, spec, { signal, maxReplicas: cfg.maxReplicas });
-          await audit('create', spec.name, { replicas: spec.replicas, image: spec.image }, 'ok');
-        } catch (e) {
-          await audit('create', spec.name, { replicas: spec.replicas }, 'failed');
-          throw e;
-        }
-      });
+      await withProgress(`Creating environment ${spec.name}`, (signal) => d.createEnvironment(cluster, spec, { signal, maxReplicas: cfg.maxReplicas }));
       s.tree.refresh();
       void vscode.window.showInformationMessage(`Environment ${spec.name} created with ${spec.replicas} sandbox(es).`);
     })),
@@ -93,10 +82,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
           'Scale Down');
         if (ok !== 'Scale Down') return;
       }
-      await withProgress(`Scaling ${name} to ${to}`, async () => {
-        await d.scaleEnvironment(cluster, name, to, { maxReplicas: max });
-        await audit('scale', name, { from: env?.desired, to }, 'ok');
-      });
+      await withProgress(`Scaling ${name} to ${to}`, () => d.scaleEnvironment(cluster, name, to, { maxReplicas: max }));
       s.tree.refresh();
     })),
 
@@ -109,7 +95,6 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       if (ok !== 'Stop') return;
       const cluster = await s.session.cluster();
       await withProgress(`Stopping ${name}`, () => d.stopEnvironment(cluster, name));
-      await audit('scale', name, { to: 0, reason: 'stop' }, 'ok');
       s.tree.refresh();
     })),
 
@@ -118,8 +103,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       const name = await pickEnvironment(s, node);
       if (!name) return;
       const cluster = await s.session.cluster();
-      const env = await withProgress(`Starting ${name}`, () => d.startEnvironment(cluster, name));
-      await audit('scale', name, { to: env.desired, reason: 'start' }, 'ok');
+      await withProgress(`Starting ${name}`, () => d.startEnvironment(cluster, name));
       s.tree.refresh();
     })),
 
@@ -144,7 +128,6 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       }
       const cluster = await s.session.cluster();
       const result = await withProgress(`Deleting ${name}`, () => d.deleteEnvironment(cluster, name, { deleteWorkspaces }));
-      await audit('delete', name, { deleteWorkspaces, kept: result.keptWorkspaces.length, deleted: result.deletedWorkspaces.length }, 'ok');
       s.tree.refresh();
       void vscode.window.showInformationMessage(deleteWorkspaces
         ? `Deleted ${name} and ${result.deletedWorkspaces.length} workspace(s).`

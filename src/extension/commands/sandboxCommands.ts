@@ -24,7 +24,6 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       proxy: proxyLauncher(s.context.extensionPath),
       signal,
     });
-    log.audit({ action: 'claim', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { user: s.session.userName }, outcome: 'ok' });
     if (prepared.fallbackReason) log.warn(prepared.fallbackReason);
     return prepared;
   };
@@ -80,7 +79,6 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
         environment, sandbox, user: s.session.userName, publicKey: key.publicKey, scaleUp: true,
         maxReplicas: s.settings().maxReplicas, signal,
       }));
-      log.audit({ action: 'claim', context: cluster.context, namespace: cluster.namespace, target: result.sandbox, detail: { user: s.session.userName }, outcome: 'ok' });
       s.tree.refresh();
       void vscode.window.showInformationMessage(`${result.sandbox} is yours.`, 'Connect').then((a) => a && vscode.commands.executeCommand(COMMANDS.connectNewWindow));
     })),
@@ -97,7 +95,6 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
       const released = await releaseSandbox(cluster, sandbox, { user: s.session.userName, publicKey: key.publicKey });
       if (released.keyWarning) log.warn(released.keyWarning);
-      log.audit({ action: 'release', context: cluster.context, namespace: cluster.namespace, target: sandbox, outcome: 'ok' });
       s.tree.refresh();
     })),
 
@@ -114,7 +111,6 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       const port = fwd.localPort;
       s.forwards.add({ id, sandbox, remotePort: Number(text), localPort: port, state: 'listening', stop: () => fwd.stop() });
       fwd.on('state', (kind: string) => s.forwards.update(id, kind));
-      log.audit({ action: 'port-forward', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { remotePort: Number(text), localPort: port }, outcome: 'ok' });
       void vscode.window.showInformationMessage(`Forwarding 127.0.0.1:${port} → ${sandbox}:${text}`, 'Copy Address')
         .then((a) => a && vscode.env.clipboard.writeText(`127.0.0.1:${port}`));
     })),

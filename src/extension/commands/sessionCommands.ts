@@ -16,7 +16,7 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
   const openTerminal = async (sandbox: string, session: string) => {
     const cluster = await s.session.cluster();
     const { execTtyConnector } = loadCore().execTty;
-    log.audit({ action: 'exec', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { tmux: session, tty: true }, outcome: 'ok' });
+    // The core records the attach (and tmux new/send/capture/kill) itself.
     openTmuxTerminal(execTtyConnector(cluster, sandbox, SANDBOX_CONTAINER), sandbox, session);
     s.tree.refresh(true);
   };
@@ -44,8 +44,6 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
       if (command === undefined) return;
       const argv = command.trim() ? ['sh', '-lc', command.trim()] : undefined;
       await s.session.tmux(sandbox).create(name, { command: argv, cwd: '/workspace' });
-      const cluster = await s.session.cluster();
-      log.audit({ action: 'exec', context: cluster.context, namespace: cluster.namespace, target: sandbox, detail: { tmux: name, command: command.trim() || 'shell' }, outcome: 'ok' });
       s.tree.refresh(true);
       const open = await vscode.window.showInformationMessage(`Agent session ${name} is running in ${sandbox}.`, 'Open Terminal', 'Show Output');
       if (open === 'Open Terminal') await openTerminal(sandbox, name);

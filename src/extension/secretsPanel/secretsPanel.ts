@@ -78,7 +78,6 @@ export class SecretsPanels implements vscode.Disposable {
       copyToClipboard: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
-      audit: (r) => log.audit(r),
     }, { maxReplicas: this.s.settings().maxReplicas });
     this.panels.set(key, { panel, controller });
     // Scaling is live from the tree's watch (same namespace); secrets are re-read on a timer. A burst
