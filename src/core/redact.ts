@@ -36,17 +36,3 @@ export function redact(text: string): string {
   for (const [re, rep] of RULES) out = out.replace(re, rep);
   return out;
 }
-
-/** One structured audit line for an action that touches a sandbox or an environment. */
-export interface AuditRecord {
-  action: 'exec' | 'port-forward' | 'scale' | 'delete' | 'reveal' | 'claim' | 'release' | 'create' | 'restart' | 'resync';
-  context: string;
-  namespace: string;
-  target: string;
-  detail?: Record<string, string | number | boolean | undefined>;
-  outcome: 'ok' | 'failed' | 'cancelled';
-}
-
-export function formatAudit(r: AuditRecord, now = new Date()): string {
-  return 'audit ' + JSON.stringify({ time: now.toISOString(), ...r });
-}
