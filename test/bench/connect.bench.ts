@@ -50,6 +50,9 @@ export interface BenchReport {
   sizes: BenchSizes;
   cli: ShippedCli;
   results: PeerResult[];
+  /** The schedule: peers warmed up (untimed), then each round's order. */
+  warmedUp: string[];
+  orders: string[][];
   skipped: string[];
   table: string;
   notes: string[];
@@ -103,7 +106,7 @@ export async function runConnectBench(sizes: BenchSizes, log: (line: string) => 
     }
     peers.push({ name: PEERS.limit, sshArgs: [...base, '-o', 'ProxyCommand=none', '-o', 'HostName=127.0.0.1', '-o', `Port=${sshPort}`, prepared.alias] });
 
-    const results = await measureAll(peers, sizes, log);
+    const { results, warmedUp, orders } = await measureAll(peers, sizes, log);
     const notes = [
       `Both tunnels cross kube-sim's own exec (${PEERS.peer}: kubectl exec -i + a python relay) and port-forward (${PEERS.subject}),`,
       'not a kubelet: the ratios compare Terrarium\'s client code with kubectl\'s on the same emulated API server.',
@@ -113,7 +116,7 @@ export async function runConnectBench(sizes: BenchSizes, log: (line: string) => 
       `echoed by cat on that session, median of ${results[0]?.samples.rttMs.length ?? 0}. Connect: a new ssh to the first output of \`echo ok\`, median of ${results[0]?.samples.connectMs.length ?? 0}.`,
       'Each transport was warmed up once (untimed), then they took turns, the order rotated each round.',
     ];
-    return { sizes, cli, results, skipped, table: formatTable(results), notes };
+    return { sizes, cli, results, warmedUp, orders, skipped, table: formatTable(results), notes };
   } finally {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -82,19 +82,25 @@ export function rotate<T>(xs: T[], r: number): T[] {
 }
 
 /** Warms every peer up, then measures them in turns over sizes.rounds rounds. */
-export async function measureAll(peers: Peer[], sizes: BenchSizes, log: (line: string) => void = () => {}): Promise<PeerResult[]> {
+/** What was measured, and the schedule it followed: the peers warmed up, then each round's order. */
+export interface Measured { results: PeerResult[]; warmedUp: string[]; orders: string[][] }
+
+export async function measureAll(peers: Peer[], sizes: BenchSizes, log: (line: string) => void = () => {}): Promise<Measured> {
   const bytes = sizes.throughputMiB * 1024 * 1024;
   const perRound = (total: number) => Math.max(1, Math.ceil(total / sizes.rounds));
   const samples = new Map<string, PeerSamples>(peers.map((p) => [p.name, { uploadMiBps: [], downloadMiBps: [], rttMs: [], connectMs: [] }]));
+  const warmedUp: string[] = [], orders: string[][] = [];
   const driver = new SessionDriver();
   try {
     for (const p of peers) {
       log(`warming up ${p.name} ...`);
       await connectTimes(p, 1);
       await driver.run({ sshArgs: p.sshArgs, env: p.env, uploadBytes: 64 * 1024, downloadBytes: 64 * 1024, roundTrips: 2 });
+      warmedUp.push(p.name);
     }
     for (let r = 0; r < sizes.rounds; r++) {
       const order = rotate(peers, r);
+      orders.push(order.map((p) => p.name));
       log(`round ${r + 1}/${sizes.rounds}: ${order.map((p) => p.name).join(', ')}`);
       for (const p of order) {
         const s = samples.get(p.name)!;
@@ -108,13 +114,14 @@ export async function measureAll(peers: Peer[], sizes: BenchSizes, log: (line: s
   } finally {
     await driver.close();
   }
-  return peers.map((p) => {
+  const results = peers.map((p) => {
     const s = samples.get(p.name)!;
     return {
       name: p.name, uploadMiBps: median(s.uploadMiBps), downloadMiBps: median(s.downloadMiBps),
       rttMedianMs: median(s.rttMs), connectMedianMs: median(s.connectMs), samples: s,
     };
   });
+  return { results, warmedUp, orders };
 }
 
 /** A target on the ratio subject ÷ peer: at least (`>=`) or at most (`<=`) `value`. */

@@ -13,6 +13,11 @@ test('the connect benchmark measures every transport on an open session, in turn
   const r = await runConnectBench(TINY);
   const expected = [PEERS.subject, ...(which('kubectl') ? [PEERS.peer] : []), PEERS.limit];
   assert.deepEqual(r.results.map((x) => x.name), expected, 'every transport measured');
+  // Warmed up once each, then in turns: every transport leads one round (no cold first peer).
+  assert.deepEqual(r.warmedUp, expected);
+  assert.equal(r.orders.length, TINY.rounds);
+  for (const o of r.orders) assert.deepEqual([...o].sort(), [...expected].sort(), 'each round measures every transport');
+  assert.deepEqual(new Set(r.orders.map((o) => o[0])), new Set(expected), 'the order rotates: each transport goes first once');
 
   const positive = (v: number, what: string) => assert.ok(Number.isFinite(v) && v > 0, `${what} = ${v}`);
   for (const x of r.results) {
