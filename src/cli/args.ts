@@ -28,7 +28,7 @@ export const GLOBAL_OPTIONS = {
   context: { type: 'string', value: 'NAME', description: 'kubeconfig context (default: the current context)' },
   namespace: { type: 'string', short: 'n', value: 'NS', description: 'namespace of the environments (default: devenv)' },
   json: { type: 'boolean', description: 'machine-readable output (one JSON document on stdout)' },
-  audit: { type: 'boolean', description: 'also print the audit records on stderr (always appended to $TERRARIUM_AUDIT_LOG, else $XDG_STATE_HOME/terrarium/audit.log, default ~/.local/state/terrarium/audit.log)' },
+  audit: { type: 'boolean', description: 'also print the audit records on stderr (see "Audit log" below)' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 } as const satisfies OptionSpecs;
 

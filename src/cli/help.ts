@@ -35,6 +35,8 @@ export function mainHelp(commands: AnyCommand[], version: string): string {
     '',
     'Run "terrarium <command> --help" for the options of one command.',
     'Exit codes: 0 ok, 1 the operation failed, 2 usage error, 130 interrupted.',
+    'Audit log: every action appends one JSON line to $TERRARIUM_AUDIT_LOG, else',
+    '  $XDG_STATE_HOME/terrarium/audit.log (default ~/.local/state/terrarium/audit.log; 0600, rotated at 5 MiB).',
     '',
   ].join('\n');
 }
