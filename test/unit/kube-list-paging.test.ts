@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
-import { listEnvironments, listSandboxes } from '../../src/core/devenv';
+import { getEnvironment, listEnvironments, listSandboxes } from '../../src/core/devenv';
 import { listClaims } from '../../src/core/devenv/claims';
 import { TerrariumError } from '../../src/core/kube/errors';
 import { listAllJson, LIST_PAGE_SIZE } from '../../src/core/kube/list';
@@ -161,13 +161,13 @@ describe('paged lists', () => {
  * A list that never ends: the StatefulSet list body streams objects until the client hangs up
  * (bounded at `maxBytes` so a client without a cap still finishes). `sent` is what was written.
  */
-async function endlessServer(maxBytes: number): Promise<{ api: TestApi; sent: () => number; done: Promise<void> }> {
+async function endlessServer(maxBytes: number, streamPath = STS): Promise<{ api: TestApi; sent: () => number; done: Promise<void> }> {
   let sent = 0;
   let finish!: () => void;
   const done = new Promise<void>((resolve) => { finish = resolve; });
   const filler = 'x'.repeat(900);
   const api = await startApi((req, res, url) => {
-    if (url.pathname === STS) {
+    if (url.pathname === streamPath) {
       res.writeHead(200, { 'content-type': 'application/json' });
       let n = 0;
       const head = '{"kind":"StatefulSetList","apiVersion":"apps/v1","metadata":{"resourceVersion":"1"},"items":[';
@@ -265,6 +265,19 @@ describe('response size cap', () => {
         (e: unknown) => e instanceof TerrariumError && e.code === 'ResponseTooLarge' && /secrets "huge" in namespace "devenv"/.test(e.message) && !!e.hint);
     } finally {
       await api.close();
+    }
+  });
+
+  test('typed single-object reads through cluster.call are capped too', async () => {
+    const endless = await endlessServer(640 * 1024 * 1024, `${STS}/web`);
+    try {
+      const cluster = clusterFor(dir(), { server: endless.api.url, context: 'one-sts' });
+      await assert.rejects(getEnvironment(cluster, 'web'),
+        (e: unknown) => e instanceof TerrariumError && e.code === 'ResponseTooLarge' && /statefulsets\.apps "web" in namespace "devenv"/.test(e.message));
+      await endless.done;
+      assert.ok(endless.sent() < MAX_RESPONSE_BYTES + 32 * 1024 * 1024, `server wrote ${Math.round(endless.sent() / 2 ** 20)} MiB`);
+    } finally {
+      await endless.api.close();
     }
   });
 

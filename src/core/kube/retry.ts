@@ -1,5 +1,6 @@
 import { Observable, type ConfigurationOptions, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
 import { TerrariumError, type KubeOp } from './errors';
+import { CappedHttpLibrary } from './request';
 import { describeFailure, translateKubeError } from './translate';
 
 export interface RetryOptions {
@@ -81,12 +82,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Per-request options for a client-node API call that make an AbortSignal cancel the request in
+ * Per-request options for a client-node API call: the capped fetch layer (no response body past
+ * MAX_RESPONSE_BYTES is read, see request.ts), and an AbortSignal that cancels the request in
  * flight. client-node 2.0.1's ObjectParamAPI expects Observable-style middleware here.
  */
-export function requestOptions(signal?: AbortSignal): ConfigurationOptions | undefined {
-  if (!signal) return undefined;
+export function requestOptions(signal?: AbortSignal): ConfigurationOptions {
+  const httpApi = new CappedHttpLibrary();
+  if (!signal) return { httpApi };
   return {
+    httpApi,
     middleware: [{
       pre: (ctx: RequestContext) => { ctx.setSignal(signal); return new Observable(Promise.resolve(ctx)); },
       post: (rsp: ResponseContext) => new Observable(Promise.resolve(rsp)),
