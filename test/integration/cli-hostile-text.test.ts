@@ -3,6 +3,9 @@
 // CSI) must reach no terminal raw, through the real CLI bundle against kube-sim or a cluster.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bundledCli, clusterArgs, eventually, getTestCluster, kubeSimAvailable, runCli, usingRealCluster, type CliResult, type TestCluster } from './harness';
 import { CLAIMED_AT, CLAIMED_BY } from '../../src/core/devenv/claims';
 
@@ -75,5 +78,36 @@ describe('hostile claim annotations stay inert in the CLI', { timeout: 180_000, 
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, /was mallory\\x1b/);
     assertInert(forced, 'sandbox release --force');
+  });
+
+  test('canary: an agent command with keys in it never shows them in output, errors or the audit log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'terrarium-canary-'));
+    const auditLog = join(dir, 'audit.log');
+    // The cluster options go before "--": what follows is the agent's own argv.
+    const run = (...args: string[]) => {
+      const end = args.includes('--') ? args.indexOf('--') : args.length;
+      return runCli([...args.slice(0, end), ...clusterArgs(tc), ...args.slice(end)], { env: { TERRARIUM_AUDIT_LOG: auditLog } });
+    };
+    const keys = ['sk-ant-api03-C4N4RYc4n4ryC4N4RY', 'sk-proj-C4N4RYopenaiC4N4RY0123456789', 'C4N4RY-plain-pw'];
+    const agent = ['env', `ANTHROPIC_API_KEY=${keys[0]}`, `DB_PASSWORD=${keys[2]}`, 'sh', '-c', 'sleep 60', 'agent', '--openai-api-key', keys[1]!];
+    try {
+      await eventually(async () => (await run('tmux', 'ls', `${ENV}-0`)).code === 0, `tmux in ${ENV}-0`, 120_000, 500);
+      const outputs: CliResult[] = [];
+      outputs.push(await run('tmux', 'new', `${ENV}-0`, 'agent', '--audit', '--', ...agent));
+      assert.equal(outputs[0]!.code, 0, outputs[0]!.stderr);
+      // The same again fails (the session exists): the failure is reported and audited too.
+      outputs.push(await run('tmux', 'new', `${ENV}-0`, 'agent', '--audit', '--json', '--', ...agent));
+      assert.equal(outputs[1]!.code, 1, outputs[1]!.stderr);
+      outputs.push(await run('tmux', 'send', `${ENV}-0`, 'agent', '--audit', `export GITHUB_TOKEN=${keys[2]}; claude --api-key=${keys[1]}`));
+      assert.equal(outputs[2]!.code, 0, outputs[2]!.stderr);
+      const log = existsSync(auditLog) ? readFileSync(auditLog, 'utf8') : '';
+      assert.ok(log.split('\n').filter(Boolean).length >= 3, `audit records were written: ${log}`);
+      assert.match(log, /ANTHROPIC_API_KEY=\[redacted\]/, 'the command is audited, its keys redacted');
+      for (const text of [log, ...outputs.flatMap((r) => [r.stdout, r.stderr])]) {
+        for (const k of keys) assert.ok(!text.includes(k) && !text.includes('C4N4RY'), `a key leaked: ${text}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
