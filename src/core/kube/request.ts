@@ -38,9 +38,9 @@ export function responseTooLarge(url: string, limit: number): TerrariumError {
   const mib = Math.round(limit / (1024 * 1024));
   return new TerrariumError('ResponseTooLarge',
     `The API server at ${u.origin} sent more than ${mib} MiB for ${describeApiPath(u.pathname)}; Terrarium stopped reading it.`,
-    'Terrarium asks for lists in pages of 500 objects, so an answer this large means the server (or a proxy in front of it) '
-    + 'ignores paging or holds unusually large objects. Check what it sends with kubectl (e.g. `kubectl get --raw` on that path '
-    + 'with ?limit=1) and ask the cluster admin.');
+    'Terrarium asks for lists 500 objects at a time, so an answer this large means the server (or a proxy in front of it) '
+    + `ignores \`limit\`, or the objects are unusually large. See what it sends with \`kubectl get --raw '${u.pathname}?limit=1'\` `
+    + 'and ask the cluster admin.');
 }
 
 /**
