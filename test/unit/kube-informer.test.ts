@@ -26,6 +26,9 @@ class FakeStatefulSets {
   /** When set, lists answer at most this many objects per response, with continue tokens. */
   pageSize: number | undefined;
   listQueries: URLSearchParams[] = [];
+  /** When set, a watch streams one event line that never ends (up to 640 MiB); counts bytes written. */
+  endlessWatch = false;
+  endlessSent = 0;
   api!: TestApi;
 
   matches(obj: V1StatefulSet, selector: string | null): boolean {
@@ -71,6 +74,18 @@ class FakeStatefulSets {
     this.watchFrom.push(String(from));
     res.writeHead(200, { 'content-type': 'application/json' });
     res.flushHeaders(); // a real API server answers a watch at once, events follow
+    if (this.endlessWatch) {
+      const chunk = `{"type":"ADDED","object":{"metadata":{"name":"${'x'.repeat(64 * 1024)}`;
+      const pump = () => {
+        while (this.endlessSent < 640 * 1024 * 1024) {
+          this.endlessSent += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', pump); return; }
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
     if (from < this.compactedBelow) {
       // What a real API server does: 200, one ERROR event carrying a 410 Status, then close.
       res.end(`${JSON.stringify({ type: 'ERROR', object: JSON.parse(statusBody(410, 'Expired', `too old resource version: ${from} (${this.compactedBelow})`)) })}\n`);
@@ -85,8 +100,8 @@ class FakeStatefulSets {
   };
 }
 
-async function waitFor(what: string, pred: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+async function waitFor(what: string, pred: () => boolean, timeoutMs = 5000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
     if (pred()) return;
     await sleep(10);
   }
@@ -246,6 +261,19 @@ describe('watch cache (informer)', () => {
     // And it can start again.
     inf.start();
     await waitFor('restarted', () => inf.state === 'synced' && inf.get('after-stop') !== undefined);
+  });
+
+  test('a watch event that never ends is refused at the cap (ResponseTooLarge), not buffered', async () => {
+    const { fake, inf, changes } = await setup();
+    fake.endlessWatch = true;
+    inf.start();
+    await waitFor('error state', () => inf.state === 'error', 60_000);
+    const err = inf.error;
+    inf.stop();
+    assert.equal(err?.code, 'ResponseTooLarge', String(err?.message));
+    assert.match(err!.message, /more than 64 MiB for one event of the watch of statefulsets\.apps in namespace "devenv"/);
+    assert.ok(changes.some((c) => c.type === 'state' && c.state === 'error'));
+    assert.ok(fake.endlessSent < 64 * 1024 * 1024 + 32 * 1024 * 1024, `server wrote ${Math.round(fake.endlessSent / 2 ** 20)} MiB`);
   });
 
   test('stop() while the first list is in flight starts no watch afterwards', async () => {

@@ -2,6 +2,7 @@ import { ListWatch, Watch, type KubernetesListObject, type KubernetesObject } fr
 import type { Cluster } from './cluster';
 import type { KubeOp, TerrariumError } from './errors';
 import { listAllJson } from './list';
+import { CappedWatch } from './watch';
 import { backoffDelay, sleep } from './retry';
 import { translateKubeError } from './translate';
 
@@ -232,7 +233,8 @@ export function createInformer<T extends KubernetesObject>(
     namespace,
     labelSelector: spec.labelSelector,
     fieldSelector: spec.fieldSelector,
-    watch: new Watch(cluster.kc),
+    // client-node's Watch, but no event line may grow without bound (watch.ts).
+    watch: new CappedWatch(cluster.kc),
     // Paged and capped (list.ts); the watch then starts from the list's resourceVersion. No retries
     // inside: the informer's own backoff retries the whole list.
     list: async (signal) => {

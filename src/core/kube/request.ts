@@ -36,8 +36,11 @@ export function describeApiPath(apiPath: string): string {
 export function responseTooLarge(url: string, limit: number): TerrariumError {
   const u = new URL(url);
   const mib = Math.round(limit / (1024 * 1024));
+  const what = u.searchParams.get('watch') === 'true'
+    ? describeApiPath(u.pathname).replace(/^the list of/, 'one event of the watch of')
+    : describeApiPath(u.pathname);
   return new TerrariumError('ResponseTooLarge',
-    `The API server at ${u.origin} sent more than ${mib} MiB for ${describeApiPath(u.pathname)}; Terrarium stopped reading it.`,
+    `The API server at ${u.origin} sent more than ${mib} MiB for ${what}; Terrarium stopped reading it.`,
     'Terrarium asks for lists 500 objects at a time, so an answer this large means the server (or a proxy in front of it) '
     + `ignores \`limit\`, or the objects are unusually large. See what it sends with \`kubectl get --raw '${u.pathname}?limit=1'\` `
     + 'and ask the cluster admin.');
