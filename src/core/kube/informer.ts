@@ -14,7 +14,8 @@ import { translateKubeError } from './translate';
  * - a state (syncing / synced / error with the translated error) for the views;
  * - stop() that really stops: ListWatch starts a watch after a list that was in flight when
  *   stopped, and its watch can throw outside any promise chain; the guarded watch below prevents both;
- * - a fresh ListWatch per start(), so nothing from an earlier run can call into the current one.
+ * - a fresh ListWatch per start(), so nothing from an earlier run can call into the current one;
+ * - lists paged with limit + continue and capped (list.ts), watch event lines capped (watch.ts).
  */
 
 /** One resource collection: core ("" group) or a named group. */
