@@ -115,6 +115,12 @@ export async function runExtensionHostTests(testsDir: string, options: Extension
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(work, { recursive: true, force: true })];
   try {
     const extensionPath = resolve(options.extensionPath ?? process.env.TERRARIUM_E2E_EXTENSION_PATH ?? repoRoot);
+    // The bundle lives inside the extension's folder: VS Code hands `require('vscode')` the API object
+    // of the extension whose folder the caller is in, so the tests share the extension's vscode.window
+    // and can answer its quick picks and input boxes (a file elsewhere gets a separate default API).
+    mkdirSync(join(extensionPath, '.artifacts'), { recursive: true });
+    const bundleDir = mkdtempSync(join(extensionPath, '.artifacts', 'exthost-bundle-'));
+    cleanups.push(async () => rmSync(bundleDir, { recursive: true, force: true }));
     if (extensionPath === repoRoot) await packageExtension(); // builds dist/, which the extension runs from
     if (!existsSync(join(extensionPath, 'dist', 'extension.js'))) throw new Error(`${extensionPath}/dist/extension.js is missing`);
     let kubeconfig = options.kubeconfig;
@@ -124,8 +130,6 @@ export async function runExtensionHostTests(testsDir: string, options: Extension
       kubeconfig = cluster.kubeconfig;
     }
     const resultsFile = join(work, 'results.json');
-    const bundleDir = join(work, 'bundle');
-    mkdirSync(bundleDir);
     const testsPath = await bundleTests(files, {
       resultsFile, kubeconfig, repoRoot: extensionPath, timeoutMs: options.testTimeoutMs ?? 30_000, grep: options.grep,
     }, bundleDir);

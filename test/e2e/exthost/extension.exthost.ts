@@ -67,8 +67,11 @@ describe('Terrarium in the real extension host', () => {
     for (let i = 0; i < 300 && !controller.state?.secrets.length; i++) await new Promise((r) => setTimeout(r, 200));
     assert.equal(controller.state?.vso, 'installed', `panel state: ${JSON.stringify(controller.state)?.slice(0, 500)}`);
     assert.ok(controller.state?.secrets.some((x) => x.name === 'app-config' && x.state === 'synced'), JSON.stringify(controller.state?.secrets.map((x) => [x.name, x.state])));
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Secrets & Scaling: sample');
-    assert.equal(tabs.length, 1);
+    // The tab model reaches the extension host after the panel opens: wait for it (bounded).
+    const panelTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === 'Secrets & Scaling: sample');
+    for (let i = 0; i < 150 && panelTabs().length === 0; i++) await new Promise((r) => setTimeout(r, 200));
+    const tabs = panelTabs();
+    assert.equal(tabs.length, 1, `tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`);
     await vscode.window.tabGroups.close(tabs);
   });
 

@@ -21,6 +21,8 @@ export interface ExtensionHostTestResult {
   passed: string[];
   failed: { title: string; error: string }[];
   pending: string[];
+  /** How many tests mocha found (after grep): every one of them must pass. */
+  total?: number;
 }
 
 /** The parameters the harness baked into the bundle. */
@@ -49,6 +51,7 @@ export function runMocha(Mocha: any, loadTests: () => void): Promise<void> {
   }
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures: number) => {
+      result.total = runner.total;
       save();
       if (failures > 0) reject(new Error(`${failures} extension-host test(s) failed`));
       else resolve();
