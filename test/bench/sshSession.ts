@@ -83,7 +83,8 @@ export async function timeSession(req: SessionRequest): Promise<SessionTimes> {
   p.stdin.on('error', () => {}); // a dead session shows as the exit below, with ssh's message
   const inbox = new Inbox(p.stdout);
   const exited = once(p, 'close');
-  void exited.then(([code]) => inbox.fail(new Error(`ssh exited (${code}) mid-session: ${stderr.trim() || 'no message'}`)), () => {});
+  const died = exited.then(([code]) => { throw new Error(`ssh exited (${code}) mid-session: ${stderr.trim() || 'no message'}`); });
+  died.catch((e: Error) => inbox.fail(e));
   const expect = async (text: string) => {
     const got = (await inbox.take(text.length, true)).toString();
     if (got !== text) throw new Error(`expected ${JSON.stringify(text)} from the far side, got ${JSON.stringify(got)}: ${stderr.trim()}`);
@@ -95,7 +96,7 @@ export async function timeSession(req: SessionRequest): Promise<SessionTimes> {
     const block = Buffer.alloc(Math.min(1 << 20, Math.max(up, 1)));
     let t = process.hrtime.bigint();
     for (let left = up; left > 0; left -= block.length) {
-      if (!p.stdin.write(left >= block.length ? block : block.subarray(0, left))) await once(p.stdin, 'drain');
+      if (!p.stdin.write(left >= block.length ? block : block.subarray(0, left))) await Promise.race([once(p.stdin, 'drain'), died]);
     }
     await expect('done\n');
     const uploadMs = ms(t);
@@ -138,9 +139,11 @@ export class SessionDriver {
     this.lines = createInterface({ input: this.proc.stdout! })[Symbol.asyncIterator]();
   }
 
-  async run(req: SessionRequest): Promise<SessionTimes> {
+  /** Times one session; a session that takes longer than timeoutMs ends the driver (and the benchmark) with an error. */
+  async run(req: SessionRequest, timeoutMs = 10 * 60_000): Promise<SessionTimes> {
     this.proc.stdin!.write(`${JSON.stringify(req)}\n`);
-    const next = await this.lines.next();
+    const kill = setTimeout(() => { this.stderr += `no answer within ${timeoutMs} ms`; this.proc.kill('SIGKILL'); }, timeoutMs);
+    const next = await this.lines.next().finally(() => clearTimeout(kill));
     if (next.done) throw new Error(`the session driver exited (${this.proc.exitCode}): ${this.stderr.trim()}`);
     const answer = JSON.parse(next.value) as { times?: SessionTimes; error?: string };
     if (!answer.times) throw new Error(`session timing failed: ${answer.error}`);
