@@ -10,7 +10,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'out/**', '**/*.d.ts'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'out/**', '.artifacts/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
