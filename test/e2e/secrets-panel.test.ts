@@ -47,7 +47,10 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
     await workbench.openViewContainer('Terrarium');
     await row('sample-1').waitFor({ timeout: 60_000 });
     // The destination disappears after the operator synced it: only the metadata check can tell.
-    await new Promise((r) => setTimeout(r, 500));
+    const synced = async () => ((await Promise.resolve().then(() => sim.store.get(vss, 'devenv', 'vanished')).catch(() => undefined)) as any)
+      ?.status?.conditions?.some((c: any) => c.type === 'SecretSynced' && c.status === 'True');
+    for (const deadline = Date.now() + 60_000; !(await synced()) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(await synced(), 'the operator synced "vanished" into pre-made before pre-made goes away');
     sim.store.delete(secrets, 'devenv', 'pre-made');
     sim.vso.setDown(true);
     sim.vso.vault.write('secret/later', { B: 'c' });
