@@ -173,10 +173,17 @@ export interface CliOptions {
   input?: string;
 }
 
+let stateDir: string | undefined;
+function cliStateDir(): string {
+  stateDir ??= mkdtempSync(join(tmpdir(), 'terrarium-cli-state-'));
+  return stateDir;
+}
+
 /** Runs `node <cli> ...args` and collects its output. The environment has no KUBECONFIG unless given. */
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const cli = await bundledCli();
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env };
+  // The CLI audits to $XDG_STATE_HOME/terrarium/audit.log: keep test runs out of the real user's state.
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_STATE_HOME: cliStateDir(), ...opts.env };
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

@@ -34,7 +34,7 @@ test('each writer owns the data keys it set; a changed key moves to its writer; 
   assert.equal(s.metadata.managedFields, undefined);
   // The metadata-only form carries them too (that is how the panel reads them).
   await call('PATCH', `${path}/s?fieldManager=x`, { data: { D: 'ZA==' } }, 'application/merge-patch+json');
-  const meta = await (await fetch(`${base}${path}/s`, { headers: { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1' } })).json();
+  const meta = await (await fetch(`${base}${path}/s`, { headers: { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1' } })).json() as any;
   assert.equal(meta.kind, 'PartialObjectMetadata');
   assert.deepEqual(meta.metadata.managedFields.map((e: any) => [e.manager, dataKeys(e)]), [['x', ['f:D']]]);
 });

@@ -142,3 +142,21 @@ test('closing before the stream is attached closes it when it arrives and sends 
   assert.deepEqual(f.streams[0]!.written, []);
   assert.equal(f.streams[0]!.closed, true);
 });
+
+test('cluster text in a reconnect message stays inert (OSC 52 in the reason, a CR in the label)', async () => {
+  const f = fakeConnector();
+  const out: string[] = [];
+  const t = new ReconnectingTerminal(f.connect, ['tmux'], { output: (s) => out.push(s), closed: () => {} },
+    'dev-0\rpwned', { delaysMs: [1], sleep: async () => {} });
+  await t.open();
+  f.streams[0]!.handlers.onExit(undefined, new Error('pods "x" is forbidden: \x1b]52;c;ZWNobyBoaQ==\x07'));
+  await tick(); await tick();
+  const text = out.join('');
+  // Terrarium's own colour codes stay; the cluster's escape and CR are shown, not obeyed.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const withoutOurColours = text.replace(/\x1b\[(33|32|0)m/g, '').replace(/\r\n/g, '');
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  assert.ok(!/[\x00-\x1f\x7f]/.test(withoutOurColours), JSON.stringify(text));
+  assert.match(text, /dev-0\\rpwned/);
+  assert.match(text, /\\x1b\]52;c;ZWNobyBoaQ==\\x07/);
+});

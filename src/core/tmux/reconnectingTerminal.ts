@@ -4,6 +4,8 @@
  * session in the pod kept running meanwhile. A normal exit (the user detached or the shell ended)
  * closes the terminal. Editor-independent: the VS Code Pseudoterminal is a thin adapter.
  */
+import { terminalSafe } from '../text/terminalSafe';
+
 export interface TtySize { cols: number; rows: number }
 
 export interface TtyHandle {
@@ -95,15 +97,17 @@ export class ReconnectingTerminal {
 
   private async retry(attempt: number, why: string): Promise<void> {
     if (this.disposed) return;
-    const reason = why.replace(/\.+$/, '');
+    // The reason may quote the API server and the label names a pod: both are cluster text.
+    const reason = terminalSafe(why.replace(/\.+$/, ''));
+    const label = terminalSafe(this.label);
     const delay = this.delays[attempt];
     if (delay === undefined) {
       this.waitingForEnter = true;
-      this.events.output(`${CRLF}\x1b[33m[Terrarium] Could not reconnect to ${this.label}: ${reason}.${CRLF}` +
+      this.events.output(`${CRLF}\x1b[33m[Terrarium] Could not reconnect to ${label}: ${reason}.${CRLF}` +
         `The tmux session is still running in the sandbox. Press Enter to try again, or close this terminal.\x1b[0m${CRLF}`);
       return;
     }
-    this.events.output(`${CRLF}\x1b[33m[Terrarium] Connection to ${this.label} lost (${reason}); ` +
+    this.events.output(`${CRLF}\x1b[33m[Terrarium] Connection to ${label} lost (${reason}); ` +
       `reconnecting in ${Math.max(1, Math.round(delay / 1000))} s. Your tmux session keeps running.\x1b[0m${CRLF}`);
     await this.sleep(delay);
     if (this.disposed) return;

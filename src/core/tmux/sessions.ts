@@ -1,7 +1,7 @@
 import { TerrariumError } from '../kube/errors';
 import type { ExecRunner, ExecResult } from '../kube/exec';
-import { audited, type AuditScope, type AuditWhat } from '../audit/auditor';
 import { redact } from '../redact';
+import { audited, type AuditScope, type AuditWhat } from '../audit/auditor';
 
 /**
  * Agent sessions: named tmux sessions inside a sandbox, driven over exec. tmux keeps them alive
