@@ -1,7 +1,7 @@
 /** What a handler gets: the server's parts (scope) and the request being served (context). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { KubeObject } from '../machinery/types';
+import type { DeleteOptions, KubeObject } from '../machinery/types';
 import type { ResourceDef } from '../registry/types';
 import type { Store } from '../storage/store';
 import type { AdmissionChain } from './admission/chain';
@@ -14,7 +14,7 @@ export type StreamKind = 'exec' | 'attach' | 'portforward';
 /** What the API server delegates to the rest of kube-sim (wired in index.ts). */
 export interface ApiHooks {
   /** Deletes go through here so pods can terminate gracefully and owners cascade. */
-  onDelete?(r: ResourceDef, ns: string | undefined, name: string, opts: any): KubeObject | undefined;
+  onDelete?(r: ResourceDef, ns: string | undefined, name: string, opts: DeleteOptions): KubeObject | undefined;
   /** The StatefulSet scale subresource: reads, and writes when replicas is given. */
   scale?(ns: string, name: string, replicas?: number): object;
   podLog?(ns: string, name: string): string;

@@ -4,7 +4,7 @@
  * Deletes of pods, StatefulSets and namespaces come here from the API's delete handler, so that
  * graceful pod termination, garbage collection and namespace cleanup happen as part of the DELETE.
  */
-import type { KubeObject } from '../machinery/types';
+import type { DeleteOptions, KubeObject } from '../machinery/types';
 import { namespaces, pods, statefulsets } from '../registry';
 import type { ResourceDef } from '../registry/types';
 import type { PodRuntime } from '../runtime/types';
@@ -19,7 +19,6 @@ import { StatefulSetController } from './statefulset';
 
 export type { PodOverride } from './pods';
 
-export interface DeleteOptions { gracePeriodSeconds?: number; propagationPolicy?: string; [k: string]: unknown }
 
 export class ControllerManager {
   readonly config: ControllerConfig = { readyDelayMs: 0, graceMs: 150 };

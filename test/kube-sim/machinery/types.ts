@@ -43,6 +43,9 @@ export interface KubeObject {
 /** An object as a client sends it: metadata fields the server sets are optional. */
 export type ObjectInput = Omit<KubeObject, 'metadata'> & { metadata?: Partial<ObjectMeta> };
 
+/** DeleteOptions as kube-sim reads them (only propagationPolicy and gracePeriodSeconds so far). */
+export interface DeleteOptions { gracePeriodSeconds?: number; propagationPolicy?: string; [field: string]: unknown }
+
 export interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';

@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { events, findResource, secrets, statefulsets } from '../../registry';
+import type { KubeObject } from '../../machinery/types';
 import type { ResourceDef } from '../../registry/types';
 import type { Store, WatchEvent } from '../../storage/store';
 import { VSO_GROUP, VSO_KINDS as KINDS, VSO_VERSION, type VsoKind as Kind } from './crds';
@@ -185,7 +186,7 @@ export class VsoStandIn implements VsoControls {
     }
   }
 
-  private schedule(r: ResourceDef, o: any): void {
+  private schedule(r: ResourceDef, o: KubeObject): void {
     const { uid, namespace, name } = o.metadata;
     clearTimeout(this.timers.get(uid));
     this.timers.delete(uid);
@@ -201,7 +202,7 @@ export class VsoStandIn implements VsoControls {
     this.timers.set(uid, t);
   }
 
-  private reconcile(r: ResourceDef, o: any, trigger: Trigger): void {
+  private reconcile(r: ResourceDef, o: KubeObject, trigger: Trigger): void {
     const key = `${o.metadata.namespace}/${r.kind}/${o.metadata.name}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     this.seen.set(o.metadata.uid, signature(o));
@@ -221,10 +222,10 @@ export class VsoStandIn implements VsoControls {
     }
   }
 
-  private reconcileSecret(r: ResourceDef, o: any, trigger: Trigger): void {
+  private reconcileSecret(r: ResourceDef, o: KubeObject, trigger: Trigger): void {
     const spec = o.spec ?? {};
     const prev = o.status ?? {};
-    const ns: string = o.metadata.namespace;
+    const ns = o.metadata.namespace!;
     const destName: string = spec.destination?.name ?? '';
     const dest = this.store.get(secrets, ns, destName);
     if (!dest && spec.destination?.create !== true) {
@@ -273,7 +274,7 @@ export class VsoStandIn implements VsoControls {
     });
   }
 
-  private fail(r: ResourceDef, o: any, error: string): void {
+  private fail(r: ResourceDef, o: KubeObject, error: string): void {
     const prev = o.status ?? {};
     const message = `Failed to sync the secret, horizon=${horizonOf(o.spec).text}, err=${error}`;
     this.writeStatus(r, o, {
@@ -287,14 +288,14 @@ export class VsoStandIn implements VsoControls {
     this.event(o, 'Warning', 'VaultClientError', `Failed to read Vault secret: ${error}`);
   }
 
-  private authError(o: any): string | undefined {
+  private authError(o: KubeObject): string | undefined {
     const ref: string = o.spec?.vaultAuthRef || 'default';
     const [ns, name] = ref.includes('/') ? ref.split('/') : [o.metadata.namespace, ref];
     return this.authErrors.get(`${ns}/${name}`);
   }
 
   /** The Vault request this secret makes, and why it fails (denied, or nothing at a KV path). */
-  private vaultError(r: ResourceDef, o: any): string | undefined {
+  private vaultError(r: ResourceDef, o: KubeObject): string | undefined {
     const { mount, path, role } = o.spec ?? {};
     const address = this.store.get(VSO.VaultConnection, o.metadata.namespace, 'default')?.spec?.address ?? DEFAULT_ADDRESS;
     const [method, key, apiPath] = r === VSO.VaultPKISecret ? ['PUT', `${mount}/issue/${role}`, `${mount}/issue/${role}`]
@@ -309,7 +310,7 @@ export class VsoStandIn implements VsoControls {
   }
 
   /** Creates or updates the destination Secret; true when its contents changed. */
-  private writeDestination(o: any, dest: any, data: Record<string, string>): boolean {
+  private writeDestination(o: KubeObject, dest: KubeObject | undefined, data: Record<string, string>): boolean {
     const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)]));
     const labels = { 'app.kubernetes.io/managed-by': 'hashicorp-vso', 'secrets.hashicorp.com/vso-ownerRefUID': o.metadata.uid };
     if (!dest) {
@@ -317,7 +318,7 @@ export class VsoStandIn implements VsoControls {
         apiVersion: 'v1', kind: 'Secret', type: o.spec.destination.type ?? 'Opaque', data: encoded,
         metadata: {
           name: o.spec.destination.name, namespace: o.metadata.namespace, labels,
-          ownerReferences: [{ apiVersion: API_VERSION, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid }],
+          ownerReferences: [{ apiVersion: API_VERSION, kind: o.kind!, name: o.metadata.name, uid: o.metadata.uid }],
         },
       }, VSO_MANAGER);
       return true;
@@ -330,7 +331,7 @@ export class VsoStandIn implements VsoControls {
   }
 
   /** Restarts the StatefulSets in rolloutRestartTargets the way `kubectl rollout restart` does (pod template annotation). */
-  private rolloutRestart(o: any): void {
+  private rolloutRestart(o: KubeObject): void {
     for (const target of o.spec?.rolloutRestartTargets ?? []) {
       if (target.kind !== 'StatefulSet') continue;
       const sts = this.store.get(statefulsets, o.metadata.namespace, target.name);
@@ -345,13 +346,13 @@ export class VsoStandIn implements VsoControls {
     }
   }
 
-  private clientMeta(o: any): { cacheKey: string; id: string } {
+  private clientMeta(o: KubeObject): { cacheKey: string; id: string } {
     const auth = o.spec?.vaultAuthRef || 'default';
     const h = createHash('sha256').update(`${o.metadata.namespace}/${auth}`).digest('hex');
     return { cacheKey: `kubernetes-${h.slice(0, 22)}`, id: h.slice(22, 54) };
   }
 
-  private writeStatus(r: ResourceDef, o: any, status: Record<string, unknown>): void {
+  private writeStatus(r: ResourceDef, o: KubeObject, status: Record<string, unknown>): void {
     const cur = this.store.get(r, o.metadata.namespace, o.metadata.name);
     if (!cur || cur.metadata.uid !== o.metadata.uid) return;
     cur.status = status;
@@ -359,7 +360,7 @@ export class VsoStandIn implements VsoControls {
   }
 
   /** Events as the operator records them (source component = the controller's kind). */
-  private event(o: any, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  private event(o: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const ns = o.metadata.namespace;
     const t = nowIso();
     this.store.create(events, {
@@ -370,7 +371,7 @@ export class VsoStandIn implements VsoControls {
   }
 }
 
-const signature = (o: any) => JSON.stringify([o.metadata.generation, o.metadata.annotations ?? {}]);
+const signature = (o: KubeObject) => JSON.stringify([o.metadata.generation, o.metadata.annotations ?? {}]);
 
 /** `_raw` holds the whole Vault response unless transformation.excludeRaw. */
 function withRaw(spec: any, data: Record<string, string>): Record<string, string> {

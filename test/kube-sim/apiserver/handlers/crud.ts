@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { badRequest, methodNotAllowed, noSuchResource, notFound } from '../../machinery/errors';
 import { managerOf } from '../../machinery/managedFields';
 import { parseFieldSelector, parseLabelSelector } from '../../machinery/selectors';
-import type { KubeObject, ObjectInput } from '../../machinery/types';
+import type { DeleteOptions, KubeObject, ObjectInput } from '../../machinery/types';
 import { groupVersion } from '../../registry/types';
 import { validateObjectName } from '../../registry/validation';
 import type { AdmissionAttributes } from '../admission/chain';
@@ -114,7 +114,7 @@ function patch(scope: ApiScope, ctx: RequestContext): void {
   writeJson(ctx.res, 200, scope.store.update(r, next, { statusOnly, who: managerOf(ctx.query, userAgent(ctx), type === 'apply' ? 'Apply' : 'Update') }));
 }
 
-function remove(scope: ApiScope, ctx: RequestContext, name: string, opts: any): KubeObject | undefined {
+function remove(scope: ApiScope, ctx: RequestContext, name: string, opts: DeleteOptions): KubeObject | undefined {
   if (scope.hooks.onDelete) return scope.hooks.onDelete(ctx.resource, ctx.namespace, name, opts);
   return scope.store.delete(ctx.resource, ctx.namespace, name);
 }
