@@ -97,7 +97,8 @@ export class ApiServer implements ApiScope {
       const upgradable = info.isResourceRequest && info.apiPrefix === 'api' && info.apiVersion === 'v1' && info.resource === 'pods'
         && !!info.namespace && !!info.name && STREAM_SUBRESOURCES.has(info.subresource ?? '') && info.parts.length === 3 && !info.legacyVerbPrefix;
       if (!upgradable) throw noSuchResource();
-      const ctx = this.resolve(info, { req, query: url.searchParams, user, body: '' });
+      // No HTTP response here: errors are written to the socket, success hands it to the runtime.
+      const ctx = this.resolve(info, { req, res: undefined as unknown as ServerResponse, query: url.searchParams, user, body: '' });
       this.authorize(ctx);
       serveUpgrade(this, ctx, req, socket, head);
     } catch (e) {
@@ -113,13 +114,13 @@ export class ApiServer implements ApiScope {
   }
 
   /** The registry's kind for the request, and where its objects are stored; 404 for what kube-sim does not serve. */
-  private resolve(info: RequestInfo, base: Omit<RequestContext, 'info' | 'resource' | 'namespace' | 'name' | 'subresource' | 'res'> & { res?: ServerResponse }): RequestContext {
+  private resolve(info: RequestInfo, request: Pick<RequestContext, 'req' | 'res' | 'query' | 'user' | 'body'>): RequestContext {
     // Not served: the deprecated /watch/ and /proxy/ prefixes, empty segments, anything below a subresource.
     if (info.legacyVerbPrefix || info.parts.length > 3 || info.parts.some((p) => !p) || info.namespace === '') throw noSuchResource();
     const resource = registry.find(info.apiGroup, info.apiVersion, info.resource!);
     if (!resource) throw noSuchResource();
     return {
-      ...base, res: base.res!, info, resource,
+      ...request, info, resource,
       namespace: resource.namespaced ? info.namespace : undefined,
       name: info.name, subresource: info.subresource,
     };
