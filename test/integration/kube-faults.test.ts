@@ -55,13 +55,13 @@ describe('watch caches and retries under faults (kube-sim)', () => {
     assert.ok((await listEnvironments(tc.cluster)).some((e) => e.name === 'fw'));
     sim.faults.failNext(20, 500, { pathIncludes: '/statefulsets' });
     await assert.rejects(listEnvironments(tc.cluster), (e) => isTerrariumError(e, 'ServerError') && /500|failing|error/i.test(e.message));
-    sim.api.faults.length = 0;
+    sim.faults.clear();
   });
 
   test('a missing RBAC rule is named in the error', async (t) => {
     if (!tc.sim) return t.skip('needs kube-sim');
     sim.forbid({ verb: 'patch', resource: 'statefulsets/scale', group: 'apps' });
     await assert.rejects(scaleEnvironment(tc.cluster, 'fw', 2), (e) => isTerrariumError(e, 'Forbidden') && /patch/.test(e.message) && /statefulsets\/scale/.test(e.message));
-    sim.api.forbidden.length = 0;
+    sim.authorization.clear();
   });
 });

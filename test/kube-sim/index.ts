@@ -2,6 +2,17 @@
  * kube-sim: a Kubernetes API emulator for tests and the playground, spoken to only over the real
  * wire protocols (HTTP + watch + WebSocket exec/port-forward), so the integration suite runs
  * unchanged against a real cluster.
+ *
+ * This file is the facade: startKubeSim() wires storage, the API server, the controllers, the pod
+ * runtime and the VSO add-on, and returns what tests may use (KubeSim). Shaped like kube-apiserver:
+ *   apiserver/   request pipeline (requestInfo, filters, admission, handlers)
+ *   registry/    one definition per kind; CRD kinds from CRD objects
+ *   storage/     objects, resourceVersions, watch history
+ *   controllers/ manager + statefulset, pods, garbage collector, namespace, job
+ *   runtime/     pods backed by local processes
+ *   addons/vso/  the Vault Secrets Operator stand-in
+ *   machinery/   errors (Status), selectors, managedFields, object types
+ *   sample.ts    the playground's sample (the only importer of src/)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
@@ -10,15 +21,15 @@ import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
-import { Controllers, RES } from './controllers';
-import { findResource, type ResourceDef } from './resources';
-import { ApiServer, type Rule } from './server';
-import { Store } from './store';
-import { createVsoSample, VsoStandIn } from './vso';
+import { VsoStandIn } from './addons/vso';
+import { ApiServer, type Rule } from './apiserver/server';
+import { ControllerManager, type Controllers } from './controllers/manager';
+import type { KubeObject } from './machinery/types';
+import { findResource, pods, secrets, type ResourceDef } from './registry';
+import { statefulSetScale } from './registry/scale';
 import { createPodRuntime } from './runtime/index';
-import { openCluster } from '../../src/core/kube/kubeconfig';
-import { createEnvironment } from '../../src/core/devenv';
 import type { PodRuntime, PodRuntimeHost } from './runtime/types';
+import { Store } from './storage/store';
 
 export interface KubeSimOptions {
   port?: number;
@@ -51,19 +62,28 @@ export interface KubeSim {
   online(): Promise<void>;
   faults: {
     failNext(n: number, code: 429 | 500 | 503, match?: { method?: string; pathIncludes?: string }): void;
+    /** Drops every pending failNext fault. */
+    clear(): void;
     expireWatches(): void;
     compactHistory(): void;
     dropStreams(): void;
     restartPod(ns: string, name: string): void;
   };
+  /** Denies verb on resource[/subresource] in group to every user (403 with the real text). Same as authorization.forbid. */
   forbid(rule: Rule): void;
+  /** The authorizer's deny-list (everything else is allowed). */
+  authorization: { forbid(rule: Rule): void; clear(): void };
+  /** Users recognised by bearer token (authentication only, so far: everyone is allowed what the deny-list allows). */
+  users: { add(name: string, opts?: { token?: string; groups?: string[] }): string };
+  /** A copy of the object (kind: pod, pvc, secret, namespace, statefulset, service, event, job, networkpolicy), or undefined. */
   get(kind: string, ns: string | undefined, name: string): any;
   markPodPending(ns: string, name: string, reason: 'Unschedulable' | 'ImagePullBackOff' | 'CrashLoopBackOff' | 'ErrImagePull', message: string): void;
-  emitEvent(ns: string, involved: any, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  emitEvent(ns: string, involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Waits until a pod is Ready (Running with Ready=True). */
   waitPodReady(ns: string, name: string, timeoutMs?: number): Promise<void>;
 }
 
+/** Kinds by the short names the facade's get() accepts. */
 function resourceByName(kind: string): ResourceDef {
   const map: Record<string, [string, string, string]> = {
     pod: ['', 'v1', 'pods'], pvc: ['', 'v1', 'persistentvolumeclaims'], secret: ['', 'v1', 'secrets'], namespace: ['', 'v1', 'namespaces'],
@@ -85,10 +105,6 @@ function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
-async function loadRuntime(host: PodRuntimeHost, dataDir: string): Promise<PodRuntime | undefined> {
-  return createPodRuntime(host, { dataDir });
-}
-
 export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kube-sim-'));
   const ownsData = !opts.dataDir;
@@ -96,38 +112,19 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const store = new Store();
   const host: PodRuntimeHost = {
     pvcDir: (ns, claim) => { const d = join(dataDir, 'pvcs', ns, claim); mkdirSync(d, { recursive: true }); return d; },
-    secretData: (ns, name) => store.get(RES.secrets, ns, name)?.data ?? (() => {
-      const s = store.get(RES.secrets, ns, name);
+    secretData: (ns, name) => store.get(secrets, ns, name)?.data ?? (() => {
+      const s = store.get(secrets, ns, name);
       if (!s?.stringData) return undefined;
       return Object.fromEntries(Object.entries(s.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
     })(),
-    getPod: (ns, name) => { const o = store.get(RES.pods, ns, name); return o && { namespace: ns, name, uid: o.metadata.uid, object: o }; },
+    getPod: (ns, name) => { const o = store.get(pods, ns, name); return o && { namespace: ns, name, uid: o.metadata.uid, object: o }; },
   };
-  const runtime = opts.runtime === false ? undefined : opts.runtime ?? await loadRuntime(host, dataDir);
-  const controllers = new Controllers(store, runtime);
+  const runtime = opts.runtime === false ? undefined : opts.runtime ?? await createPodRuntime(host, { dataDir });
+  const controllers = new ControllerManager(store, runtime);
   controllers.readyDelayMs = opts.readyDelayMs ?? 0;
   const api = new ApiServer(store, {
-    beforeWrite: (r, obj, old) => {
-      if (r === RES.secrets && obj.stringData) {
-        obj.data = { ...(obj.data ?? {}), ...Object.fromEntries(Object.entries(obj.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(String(v)).toString('base64')])) };
-        delete obj.stringData;
-      }
-      controllers.beforeWrite(r, obj);
-      void old;
-    },
     onDelete: (r, ns, name, o) => controllers.delete(r, ns, name, o),
-    scale: (ns, name, replicas) => {
-      let sts = store.mustGet(RES.sts, ns, name);
-      if (replicas !== undefined && replicas !== sts.spec.replicas) {
-        sts.spec.replicas = replicas;
-        sts = store.update(RES.sts, sts, { checkVersion: false });
-      }
-      return {
-        kind: 'Scale', apiVersion: 'autoscaling/v1',
-        metadata: { name, namespace: ns, uid: sts.metadata.uid, resourceVersion: sts.metadata.resourceVersion, creationTimestamp: sts.metadata.creationTimestamp },
-        spec: { replicas: sts.spec.replicas }, status: { replicas: sts.status?.replicas ?? 0, selector: Object.entries(sts.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') },
-      };
-    },
+    scale: (ns, name, replicas) => statefulSetScale(store, ns, name, replicas),
     podLog: (ns, name) => `kube-sim: logs of ${ns}/${name}\nServer listening on 0.0.0.0 port 2222.\n`,
     upgrade: (kind, req, socket, head, ns, name, query) => {
       if (!runtime) throw new Error('this kube-sim has no pod runtime');
@@ -136,7 +133,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     },
   });
   api.token = opts.token;
-  store.subscribe((e) => controllers.onChange(e.res, e.type, e.object));
+  // Controllers first: they see every change before the VSO add-on and before any watch.
+  store.subscribe((e) => controllers.onChange(e));
   const vso = new VsoStandIn(store, api);
 
   const tls = opts.tls ? selfSignedCert(dataDir) : undefined;
@@ -145,6 +143,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const listen = (port: number) => new Promise<number>((resolve, reject) => {
     server = tls ? createHttps({ key: tls.key, cert: tls.cert }) : createHttp();
     server.keepAliveTimeout = 5000;
+    // Looked up per request: tests may wrap api.handle to observe requests.
     server.on('request', (req, res) => void api.handle(req, res));
     server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
     server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -189,16 +188,19 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     offline: () => closeServer(),
     async online() { await listen(port); },
     faults: {
-      failNext: (n, code, match) => api.faults.push({ remaining: n, code, ...match }),
+      failNext: (n, code, match) => api.faultInjector.add({ remaining: n, code, ...match }),
+      clear: () => api.faultInjector.clear(),
       expireWatches: () => { store.compact(); api.endWatches(); },
       compactHistory: () => store.compact(),
       dropStreams: () => runtime?.dropStreams(),
-      restartPod: (ns, name) => { controllers.delete(RES.pods, ns, name, {}); },
+      restartPod: (ns, name) => { controllers.delete(pods, ns, name, {}); },
     },
-    forbid: (rule) => api.forbidden.push(rule),
+    forbid: (rule) => api.authorizer.forbid(rule),
+    authorization: { forbid: (rule) => api.authorizer.forbid(rule), clear: () => api.authorizer.clear() },
+    users: { add: (name, o) => api.addUser(name, o) },
     get: (kind, ns, name) => store.get(resourceByName(kind), ns, name),
     markPodPending(ns, name, reason, message) {
-      const o = { phase: reason === 'Unschedulable' ? 'Pending' as const : 'Pending' as const, reason, message, waiting: true };
+      const o = { phase: 'Pending' as const, reason, message, waiting: true };
       controllers.overrides.set(`${ns}/${name}`, o);
       controllers.applyOverride(ns, name, o);
     },
@@ -206,22 +208,13 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     async waitPodReady(ns, name, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const p = store.get(RES.pods, ns, name);
+        const p = store.get(pods, ns, name);
         if (p?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && !p.metadata.deletionTimestamp) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`kube-sim: pod ${ns}/${name} not ready within ${timeoutMs} ms`);
     },
   };
-  if (opts.sample) await createSample(sim);
+  if (opts.sample) await (await import('./sample')).createSample(sim);
   return sim;
-}
-
-/** The playground's sample: namespace devenv (Pod Security restricted), environment "sample" with 2 sandboxes, and VSO secrets. */
-async function createSample(sim: KubeSim): Promise<void> {
-  const file = join(sim.dataDir, 'sample-kubeconfig');
-  sim.writeKubeconfig(file, { namespace: 'devenv' });
-  const cluster = openCluster({ kubeconfigPath: file, namespace: 'devenv', env: {} });
-  await createEnvironment(cluster, { name: 'sample', replicas: 2, image: 'terrarium/devenv:dev' });
-  await createVsoSample(sim, 'devenv', 'sample');
 }

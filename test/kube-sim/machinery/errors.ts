@@ -1,4 +1,4 @@
-/** Status objects shaped like the real API server's, and the error type the router throws. */
+/** Status objects shaped like the real API server's (k8s.io/apimachinery/pkg/api/errors), and the error type handlers throw. */
 export class ApiError extends Error {
   constructor(readonly code: number, readonly reason: string, message: string, readonly details?: Record<string, unknown>) {
     super(message);
@@ -27,16 +27,6 @@ export const forbidden = (user: string, verb: string, plural: string, group: str
     { kind: plural, group });
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** The name rules the real API enforces (labels for namespaces, services, pods of StatefulSets). */
-export function validateObjectName(kind: string, group: string, name: unknown, label: boolean): void {
-  if (typeof name !== 'string' || !name) {
-    throw invalid(kind, group, String(name ?? ''), [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
-  }
-  const ok = label ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
-  if (!ok) {
-    throw invalid(kind, group, name, [{ field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 ${label ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` }]);
-  }
-}
+/** 404 for a path no resource serves (what the real server answers for unknown URLs). */
+export const noSuchResource = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+export const methodNotAllowed = () => new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

@@ -1,17 +1,22 @@
-/** Objects by resource, namespace and name, with a global resourceVersion and a bounded watch history. */
+/**
+ * Storage (what etcd is to kube-apiserver): objects by resource, namespace and name, with a global
+ * resourceVersion, uid/generation/creationTimestamp stamping, no-op write detection, managedFields,
+ * and a bounded watch history (older events are compacted away: watching from before is 410).
+ */
 import { randomUUID } from 'node:crypto';
-import { recordManagedFields, type WriteManager } from './managedFields';
-import { groupVersion, type ResourceDef } from './resources';
-import { alreadyExists, conflict, gone, notFound } from './status';
+import { alreadyExists, conflict, gone, notFound } from '../machinery/errors';
+import { recordManagedFields, type WriteManager } from '../machinery/managedFields';
+import { nowRfc3339, type KubeObject, type ObjectInput } from '../machinery/types';
+import { groupVersion, hasStatusSubresource, type ResourceDef } from '../registry/types';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
-export interface WatchEvent { rv: number; type: WatchType; res: ResourceDef; object: any }
+export interface WatchEvent { rv: number; type: WatchType; res: ResourceDef; object: KubeObject }
 type Listener = (e: WatchEvent) => void;
 
 const keyOf = (r: ResourceDef, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${ns ?? ''}/${name}`;
 
 export class Store {
-  private objects = new Map<string, any>();
+  private objects = new Map<string, KubeObject>();
   private history: WatchEvent[] = [];
   private listeners = new Set<Listener>();
   rv = 1;
@@ -19,20 +24,25 @@ export class Store {
   compactedBefore = 0;
   constructor(private readonly historyLimit = 5000) {}
 
-  get(r: ResourceDef, ns: string | undefined, name: string): any | undefined {
+  /** A copy of the object, or undefined. Typed `any` on purpose: tests reach into what they read (use find() for a typed read). */
+  get(r: ResourceDef, ns: string | undefined, name: string): any {
+    return this.find(r, ns, name);
+  }
+
+  find(r: ResourceDef, ns: string | undefined, name: string): KubeObject | undefined {
     const o = this.objects.get(keyOf(r, ns, name));
     return o && structuredClone(o);
   }
 
-  mustGet(r: ResourceDef, ns: string | undefined, name: string): any {
-    const o = this.get(r, ns, name);
+  mustGet(r: ResourceDef, ns: string | undefined, name: string): KubeObject {
+    const o = this.find(r, ns, name);
     if (!o) throw notFound(r.plural, r.group, name);
     return o;
   }
 
-  list(r: ResourceDef, ns?: string): any[] {
+  list(r: ResourceDef, ns?: string): KubeObject[] {
     const prefix = `${r.group}/${r.plural}/`;
-    const out: any[] = [];
+    const out: KubeObject[] = [];
     for (const [k, o] of this.objects) {
       if (!k.startsWith(prefix)) continue;
       if (ns !== undefined && r.namespaced && o.metadata.namespace !== ns) continue;
@@ -42,13 +52,14 @@ export class Store {
   }
 
   /** `who` records the writer in managedFields (tracked kinds); without it they stay as they were. */
-  create(r: ResourceDef, obj: any, who?: WriteManager): any {
-    const ns = r.namespaced ? obj.metadata.namespace : undefined;
-    const key = keyOf(r, ns, obj.metadata.name);
-    if (this.objects.has(key)) throw alreadyExists(r.plural, r.group, obj.metadata.name);
-    const o = structuredClone(obj);
+  create(r: ResourceDef, obj: ObjectInput, who?: WriteManager): KubeObject {
+    const meta = obj.metadata ?? {};
+    const ns = r.namespaced ? meta.namespace : undefined;
+    const key = keyOf(r, ns, meta.name!);
+    if (this.objects.has(key)) throw alreadyExists(r.plural, r.group, meta.name!);
+    const o = structuredClone(obj) as KubeObject;
     o.metadata = {
-      ...o.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      ...o.metadata, uid: randomUUID(), creationTimestamp: nowRfc3339(),
       resourceVersion: String(++this.rv), generation: 1,
     };
     if (!r.namespaced) delete o.metadata.namespace;
@@ -59,7 +70,7 @@ export class Store {
   }
 
   /** Replaces an object. With a resourceVersion in `obj`, it must match (optimistic concurrency). */
-  update(r: ResourceDef, obj: any, opts: { statusOnly?: boolean; checkVersion?: boolean; who?: WriteManager } = {}): any {
+  update(r: ResourceDef, obj: KubeObject, opts: { statusOnly?: boolean; checkVersion?: boolean; who?: WriteManager } = {}): KubeObject {
     const ns = r.namespaced ? obj.metadata.namespace : undefined;
     const key = keyOf(r, ns, obj.metadata.name);
     const cur = this.objects.get(key);
@@ -73,7 +84,7 @@ export class Store {
       return this.put(r, key, keep, cur);
     }
     // status is written through /status only (as for resources with a status subresource)
-    if (r.subresources?.includes('status') && cur.status !== undefined) next.status = cur.status;
+    if (hasStatusSubresource(r) && cur.status !== undefined) next.status = cur.status;
     next.metadata = {
       ...next.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp,
       generation: cur.metadata.generation, ...(cur.metadata.deletionTimestamp ? { deletionTimestamp: cur.metadata.deletionTimestamp } : {}),
@@ -83,7 +94,7 @@ export class Store {
     return this.put(r, key, next, cur);
   }
 
-  private setManagedFields(r: ResourceDef, cur: any, next: any, who: WriteManager | undefined): void {
+  private setManagedFields(r: ResourceDef, cur: KubeObject | undefined, next: KubeObject, who: WriteManager | undefined): void {
     const sent = next.metadata.managedFields;
     const keep = cur?.metadata?.managedFields;
     const strip = Array.isArray(sent) && sent.length === 1 && sent[0] && !Object.keys(sent[0]).length;
@@ -92,7 +103,7 @@ export class Store {
     else delete next.metadata.managedFields;
   }
 
-  private put(r: ResourceDef, key: string, next: any, cur: any): any {
+  private put(r: ResourceDef, key: string, next: KubeObject, cur: KubeObject): KubeObject {
     const same = JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } })
       === JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: '' } });
     if (same) return structuredClone(cur); // no-op writes do not bump resourceVersion, like the real API
@@ -102,7 +113,7 @@ export class Store {
     return structuredClone(next);
   }
 
-  delete(r: ResourceDef, ns: string | undefined, name: string): any {
+  delete(r: ResourceDef, ns: string | undefined, name: string): KubeObject {
     const key = keyOf(r, r.namespaced ? ns : undefined, name);
     const cur = this.objects.get(key);
     if (!cur) throw notFound(r.plural, r.group, name);
@@ -112,7 +123,7 @@ export class Store {
     return structuredClone(cur);
   }
 
-  private emit(type: WatchType, res: ResourceDef, object: any): void {
+  private emit(type: WatchType, res: ResourceDef, object: KubeObject): void {
     const e: WatchEvent = { rv: this.rv, type, res, object: structuredClone(object) };
     this.history.push(e);
     if (this.history.length > this.historyLimit) this.compactedBefore = this.history.shift()!.rv;

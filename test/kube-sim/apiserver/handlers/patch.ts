@@ -1,5 +1,5 @@
 /** The patch types the product and kubectl send: JSON Patch, JSON Merge Patch, strategic merge and apply. */
-import { badRequest } from './status';
+import { badRequest } from '../../machinery/errors';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

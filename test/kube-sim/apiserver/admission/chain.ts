@@ -1,0 +1,43 @@
+/**
+ * Admission, as kube-apiserver runs it: mutating plugins in order (they may change the object or
+ * reject), then the registry strategy (defaults, validation), then validating plugins in order
+ * (reject only), then storage. Status writes skip admission today (a real server admits them
+ * with subresource "status"). Later plugins (Pod Security, ValidatingAdmissionPolicy) go here.
+ */
+import type { KubeObject, ObjectInput } from '../../machinery/types';
+import type { ResourceDef } from '../../registry/types';
+import type { UserInfo } from '../filters/authentication';
+
+export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+/** What plugins see (k8s.io/apiserver admission.Attributes). */
+export interface AdmissionAttributes {
+  operation: Operation;
+  resource: ResourceDef;
+  subresource?: string;
+  /** The request's namespace (from the URL). */
+  namespace?: string;
+  name: string;
+  object: ObjectInput;
+  oldObject?: KubeObject;
+  user: UserInfo;
+  dryRun: boolean;
+  /** The write is a server-side apply (PATCH application/apply-patch+yaml) that creates the object. */
+  applyCreate?: boolean;
+}
+
+export interface MutatingPlugin { readonly name: string; admit(a: AdmissionAttributes): void }
+export interface ValidatingPlugin { readonly name: string; validate(a: AdmissionAttributes): void }
+
+export class AdmissionChain {
+  constructor(readonly mutating: MutatingPlugin[] = [], readonly validating: ValidatingPlugin[] = []) {}
+
+  /** Runs a write through mutating plugins, the kind's strategy and validating plugins; throws the first rejection. */
+  run(a: AdmissionAttributes): void {
+    for (const p of this.mutating) p.admit(a);
+    const strategy = a.resource.strategy;
+    strategy?.defaults?.(a.object, a.oldObject);
+    strategy?.validate?.(a.object, a.oldObject);
+    for (const p of this.validating) p.validate(a);
+  }
+}

@@ -1,0 +1,25 @@
+/** Fault injection, the first filter: the next n matching requests fail with 429, 500 or 503 before anything else runs. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface Fault { remaining: number; code: number; method?: string; pathIncludes?: string }
+
+export class FaultInjector {
+  /** Pending faults, oldest first (ApiServer.faults is this array). */
+  readonly pending: Fault[] = [];
+
+  add(f: Fault): void { this.pending.push(f); }
+
+  clear(): void { this.pending.length = 0; }
+
+  /** Answers the request with a fault and returns true, or returns false to let it through. */
+  intercept(req: IncomingMessage, res: ServerResponse): boolean {
+    const f = this.pending.find((x) => x.remaining > 0 && (!x.method || x.method === req.method) && (!x.pathIncludes || (req.url ?? '').includes(x.pathIncludes)));
+    if (!f) return false;
+    f.remaining--;
+    const reason = f.code === 429 ? 'TooManyRequests' : f.code === 503 ? 'ServiceUnavailable' : 'InternalError';
+    const message = f.code === 429 ? 'Too many requests, please try again later.' : 'Internal error occurred: injected fault';
+    res.writeHead(f.code, { 'content-type': 'application/json', ...(f.code === 429 ? { 'retry-after': '1' } : {}) });
+    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code: f.code }));
+    return true;
+  }
+}

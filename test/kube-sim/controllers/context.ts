@@ -1,0 +1,32 @@
+/** What every controller shares: storage, the pod runtime, timers that stop with the sim, an event recorder. */
+import type { KubeObject } from '../machinery/types';
+import type { ResourceDef } from '../registry/types';
+import type { PodRuntime } from '../runtime/types';
+import type { Store } from '../storage/store';
+
+export interface ControllerConfig {
+  /** Delay between a pod's processes being up and the pod becoming Ready. */
+  readyDelayMs: number;
+  /** How long a terminating pod stays (deletionTimestamp set) before it is removed. */
+  graceMs: number;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface ControllerContext {
+  readonly store: Store;
+  readonly config: ControllerConfig;
+  /** The pod runtime, if any (it can be swapped: setRuntime). */
+  runtime(): PodRuntime | undefined;
+  /** Runs fn after ms unless the controllers stopped meanwhile; failures are swallowed. */
+  later(ms: number, fn: () => void | Promise<void>): void;
+  stopped(): boolean;
+  /** Records a core/v1 Event about `involved` (source component kube-sim). */
+  event(ns: string, involved: KubeObject, type: EventType, reason: string, message: string): void;
+}
+
+/** A controller that reacts to store changes of the kinds it watches. */
+export interface Controller {
+  readonly name: string;
+  onChange(e: { res: ResourceDef; type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }): void;
+}
