@@ -22,14 +22,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { VsoStandIn } from './addons/vso';
+import { DEFAULT_TOKEN } from './apiserver/filters/authentication';
 import { ApiServer, type Rule } from './apiserver/server';
 import { ControllerManager, type Controllers } from './controllers/manager';
+import { normalizeImage } from './controllers/pods';
+import { badRequest } from './machinery/errors';
 import type { KubeObject } from './machinery/types';
 import { findResource, pods, secrets, type ResourceDef } from './registry';
 import { statefulSetScale } from './registry/scale';
 import { createPodRuntime } from './runtime/index';
 import type { PodRuntime, PodRuntimeHost } from './runtime/types';
 import { Store } from './storage/store';
+// Static, not import(): the playground loads kube-sim through tsx's CommonJS loader, where a
+// dynamic import of an extensionless path is not resolved.
+import { createSample } from './sample';
 
 export interface KubeSimOptions {
   port?: number;
@@ -42,6 +48,14 @@ export interface KubeSimOptions {
   token?: string;
   /** Create namespace devenv (Pod Security restricted) with a sample environment. */
   sample?: boolean;
+  /** Images the node "has" besides DEFAULT_IMAGES (controllers/manager.ts); any other image fails to pull (ErrImagePull, ImagePullBackOff). */
+  images?: string[];
+  /** The node's allocatable cpu and memory (quantities, e.g. '2', '4Gi') and pod count; default 64 cpu, 256Gi, 110 pods. */
+  node?: { cpu?: string; memory?: string; pods?: number };
+  /** The kubelet's first restart/pull back-off in ms (10 s on a real node; default 1000), doubling up to 8 times it. */
+  backoffMs?: number;
+  /** The sshd binary pods run (default /usr/sbin/sshd); a missing one makes pods fail to start, not the sim. */
+  sshd?: string;
 }
 
 export interface KubeSim {
@@ -53,7 +67,11 @@ export interface KubeSim {
   controllers: Controllers;
   /** The Vault Secrets Operator stand-in and its in-memory Vault. */
   vso: VsoStandIn;
-  writeKubeconfig(file: string, opts?: { context?: string; namespace?: string; user?: string; token?: string }): void;
+  /**
+   * Writes a kubeconfig: the admin context (current; `system:masters`), and with `users` one context
+   * per user, named after the user, with that user's bearer token (users not added yet are added).
+   */
+  writeKubeconfig(file: string, opts?: { context?: string; namespace?: string; user?: string; token?: string; users?: string[] }): void;
   stop(): Promise<void>;
   close(): Promise<void>;
   restart(): Promise<void>;
@@ -73,8 +91,11 @@ export interface KubeSim {
   forbid(rule: Rule): void;
   /** The authorizer's deny-list (everything else is allowed). */
   authorization: { forbid(rule: Rule): void; clear(): void };
-  /** Users recognised by bearer token (authentication only, so far: everyone is allowed what the deny-list allows). */
-  users: { add(name: string, opts?: { token?: string; groups?: string[] }): string };
+  /**
+   * Users recognised by bearer token, each in `system:authenticated` (plus the groups given); RBAC
+   * decides what they may do. add() returns the token; token() the token of an added user.
+   */
+  users: { add(name: string, groupsOrOpts?: string[] | { token?: string; groups?: string[] }): string; token(name: string): string | undefined };
   /** A copy of the object (kind: pod, pvc, secret, namespace, statefulset, service, event, job, networkpolicy), or undefined. */
   get(kind: string, ns: string | undefined, name: string): any;
   markPodPending(ns: string, name: string, reason: 'Unschedulable' | 'ImagePullBackOff' | 'CrashLoopBackOff' | 'ErrImagePull', message: string): void;
@@ -119,13 +140,27 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     })(),
     getPod: (ns, name) => { const o = store.get(pods, ns, name); return o && { namespace: ns, name, uid: o.metadata.uid, object: o }; },
   };
-  const runtime = opts.runtime === false ? undefined : opts.runtime ?? await createPodRuntime(host, { dataDir });
+  const runtime = opts.runtime === false ? undefined : opts.runtime ?? await createPodRuntime(host, { dataDir, sshd: opts.sshd });
   const controllers = new ControllerManager(store, runtime);
   controllers.readyDelayMs = opts.readyDelayMs ?? 0;
+  for (const image of opts.images ?? []) controllers.config.images.add(normalizeImage(image));
+  Object.assign(controllers.config.node, opts.node ?? {});
+  if (opts.backoffMs !== undefined) controllers.config.backoffMs = opts.backoffMs;
   const api = new ApiServer(store, {
     onDelete: (r, ns, name, o) => controllers.delete(r, ns, name, o),
     scale: (ns, name, replicas) => statefulSetScale(store, ns, name, replicas),
-    podLog: (ns, name) => `kube-sim: logs of ${ns}/${name}\nServer listening on 0.0.0.0 port 2222.\n`,
+    podLog: (ns, name, o = {}) => {
+      const pod = store.get(pods, ns, name);
+      const container: string = o.container ?? pod?.spec?.containers?.[0]?.name ?? '';
+      const fromRuntime = runtime?.logs?.(ns, name, container, !!o.previous);
+      if (o.previous) {
+        // The kubelet serves the last terminated run, and 400 when the container never terminated.
+        const terminated = pod?.status?.containerStatuses?.find((c: any) => c.name === container)?.lastState?.terminated;
+        if (fromRuntime === undefined && !terminated) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+        return fromRuntime ?? '';
+      }
+      return fromRuntime ?? `kube-sim: logs of ${ns}/${name}\nServer listening on 0.0.0.0 port 2222.\n`;
+    },
     upgrade: (kind, req, socket, head, ns, name, query) => {
       if (!runtime) throw new Error('this kube-sim has no pod runtime');
       const view = host.getPod(ns, name)!;
@@ -163,13 +198,16 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     writeKubeconfig(file, o = {}) {
       const ctx = o.context ?? 'kube-sim';
       const user = o.user ?? 'kube-sim-user';
-      const token = o.token ?? opts.token ?? 'kube-sim-token';
+      const token = o.token ?? opts.token ?? DEFAULT_TOKEN;
+      const others = (o.users ?? []).map((name) => ({ name, token: api.authenticator.tokenOf(name) ?? api.addUser(name) }));
+      const context = (name: string, u: string) => ['- name: ' + name, '  context:', `    cluster: ${ctx}`, `    user: ${u}`, ...(o.namespace ? [`    namespace: ${o.namespace}`] : [])];
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, [
         'apiVersion: v1', 'kind: Config', `current-context: ${ctx}`,
         'clusters:', `- name: ${ctx}`, '  cluster:', `    server: ${url}`, ...(tls || url.startsWith('http:') ? ['    insecure-skip-tls-verify: true'] : []),
         'users:', `- name: ${user}`, '  user:', `    token: ${token}`,
-        'contexts:', `- name: ${ctx}`, '  context:', `    cluster: ${ctx}`, `    user: ${user}`, ...(o.namespace ? [`    namespace: ${o.namespace}`] : []),
+        ...others.flatMap((u) => [`- name: ${u.name}`, '  user:', `    token: ${u.token}`]),
+        'contexts:', ...context(ctx, user), ...others.flatMap((u) => context(u.name, u.name)),
         '',
       ].join('\n'), { mode: 0o600 });
     },
@@ -197,7 +235,10 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     },
     forbid: (rule) => api.authorizer.forbid(rule),
     authorization: { forbid: (rule) => api.authorizer.forbid(rule), clear: () => api.authorizer.clear() },
-    users: { add: (name, o) => api.addUser(name, o) },
+    users: {
+      add: (name, o) => api.addUser(name, Array.isArray(o) ? { groups: o } : o),
+      token: (name) => api.authenticator.tokenOf(name),
+    },
     get: (kind, ns, name) => store.get(resourceByName(kind), ns, name),
     markPodPending(ns, name, reason, message) {
       const o = { phase: 'Pending' as const, reason, message, waiting: true };
@@ -215,6 +256,6 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       throw new Error(`kube-sim: pod ${ns}/${name} not ready within ${timeoutMs} ms`);
     },
   };
-  if (opts.sample) await (await import('./sample')).createSample(sim);
+  if (opts.sample) await createSample(sim);
   return sim;
 }
