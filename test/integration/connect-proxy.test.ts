@@ -14,20 +14,11 @@ import { startFakeApi, type FakeApi } from '../unit/tunnel-fakeApi';
 import { startLocalSshd, type LocalSshd } from '../bench/localSshd';
 import { buildCli } from '../bench/buildCli';
 import { LocalForward } from '../../src/core/tunnel/localForward';
+import { runProcess } from '../unit/testIo';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-function sshRun(args: string[], timeoutMs = 30_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d; });
-    p.stderr.on('data', (d: Buffer) => { stderr += d; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${args[0]} timed out: ${stderr}`)); }, timeoutMs);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? 255, stdout, stderr }); });
-  });
-}
+const sshRun = (args: string[], timeoutMs = 30_000) => runProcess(args, timeoutMs);
 
 describe('ssh through terrarium ssh-proxy (real OpenSSH)', () => {
   let dir: string;

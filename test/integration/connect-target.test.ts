@@ -16,18 +16,9 @@ import { buildCli } from '../bench/buildCli';
 import { proxyLauncher } from '../../src/extension/proxyLauncher';
 import { pinHostKey } from '../../src/core/ssh/knownhosts';
 import { ensureInclude, hostAlias, hostKeyAlias, sshPaths, writeEnvironmentConfig } from '../../src/core/ssh/sshconfig';
+import { runProcess } from '../unit/testIo';
 
-function run(args: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d; });
-    p.stderr.on('data', (d: Buffer) => { stderr += d; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${args[0]} timed out: ${stderr}`)); }, timeoutMs);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? 255, stdout, stderr }); });
-  });
-}
+const run = (args: string[], timeoutMs = 60_000) => runProcess(args, timeoutMs);
 
 describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy --target (real OpenSSH)', () => {
   let dir: string;

@@ -3,12 +3,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { run, type RunIo } from '../../src/cli/run';
 import { openCluster } from '../../src/core/kube/kubeconfig';
 import { isTerrariumError } from '../../src/core/kube/errors';
 import { waitUntilReady } from '../../src/cli/wait';
 import { sendJson, sendStatus, startApi, tempDir, writeKubeconfig, type TestApi } from './kube-testkit';
+import { capturedStreams } from './testIo';
 
 const NOW = new Date('2026-01-10T12:00:00Z');
 const labels = { 'app.kubernetes.io/managed-by': 'terrarium', 'app.kubernetes.io/name': 'terrarium', 'terrarium.dev/environment': 'web' };
@@ -34,13 +34,8 @@ function list(kind: string, items: unknown[]) {
 }
 
 function io(extra: Partial<RunIo> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  return { io: { stdout, stderr, env: {}, now: () => NOW, signal: new AbortController().signal, ...extra } as RunIo, out: () => out, err: () => err };
+  const { stdout, stderr, out: outText, err: errText } = capturedStreams();
+  return { io: { stdout, stderr, env: {}, now: () => NOW, signal: new AbortController().signal, ...extra } as RunIo, out: outText, err: errText };
 }
 
 describe('terrarium commands against an API stand-in', () => {

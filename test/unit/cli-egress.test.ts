@@ -7,23 +7,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run, type RunIo } from '../../src/cli/run';
+import { capturedStreams } from './testIo';
 
 /** No kubeconfig anywhere: a command that gets as far as the cluster fails with "No kubeconfig found". */
 function io(stdin?: { tty: boolean; answer?: string }) {
   const home = mkdtempSync(join(tmpdir(), 'terrarium-egress-'));
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
+  const { stdout, stderr, out: outText, err: errText } = capturedStreams();
   const input = Object.assign(new PassThrough(), { isTTY: stdin?.tty ?? false });
   if (stdin?.answer !== undefined) {
     // Answer once the question is on stderr, as a person would.
-    stderr.on('data', () => { if (/\[y\/N\]/.test(err) && !input.writableEnded) input.end(`${stdin.answer}\n`); });
+    stderr.on('data', () => { if (/\[y\/N\]/.test(errText()) && !input.writableEnded) input.end(`${stdin.answer}\n`); });
   } else input.end();
   const value = { stdout, stderr, stdin: input, env: { HOME: home }, homeDir: home, signal: new AbortController().signal } as RunIo;
-  return { io: value, out: () => out, err: () => err, done: () => rmSync(home, { recursive: true, force: true }) };
+  return { io: value, out: outText, err: errText, done: () => rmSync(home, { recursive: true, force: true }) };
 }
 
 const NO_CLUSTER = /No kubeconfig found/;

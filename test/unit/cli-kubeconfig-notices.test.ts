@@ -10,15 +10,11 @@ import type { AnyCommand } from '../../src/cli/commandTable';
 import { clusterFor } from '../../src/cli/cluster';
 import { sshProxyCommand } from '../../src/cli/commands/ssh-proxy';
 import { sendJson, startApi, tempDir } from './kube-testkit';
+import { capturedStreams } from './testIo';
 
 function io(env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
-  return { io: { stdout, stderr, env, signal: new AbortController().signal } as RunIo, out: () => out, err: () => err };
+  const { stdout, stderr, out: outText, err: errText } = capturedStreams();
+  return { io: { stdout, stderr, env, signal: new AbortController().signal } as RunIo, out: outText, err: errText };
 }
 
 /** A command that only opens the cluster, as every cluster command does first. */

@@ -6,18 +6,14 @@ import { join } from 'node:path';
 import { run, VERSION, type RunIo } from '../../src/cli/run';
 import type { AnyCommand, CommandHandler } from '../../src/cli/commandTable';
 import { TerrariumError } from '../../src/core/kube/errors';
+import { capturedStreams } from './testIo';
 
 function io(extra: Partial<RunIo> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => { out += d; });
-  stderr.on('data', (d) => { err += d; });
+  const { stdout, stderr, out: outText, err: errText } = capturedStreams();
   return {
     io: { stdout, stderr, env: {}, signal: new AbortController().signal, ...extra } as RunIo,
-    out: () => out,
-    err: () => err,
+    out: outText,
+    err: errText,
   };
 }
 
