@@ -70,11 +70,13 @@ test('admission: mutating plugins, then the strategy, then validating plugins', 
     [{ name: 'm', admit: (a) => { seen.push(`mutate replicas=${a.object.spec.replicas}`); } }],
     [{ name: 'v', validate: (a) => { seen.push(`validate replicas=${a.object.spec.replicas}`); } }],
   );
-  const a: AdmissionAttributes = { operation: 'CREATE', resource: sts, namespace: 'a', name: 's', object: { metadata: { name: 's' }, spec: {} }, user: { name: 'u', groups: [] }, dryRun: false };
+  // A valid StatefulSet but for the defaulted fields (validation now requires a selector and a template).
+  const valid = { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } };
+  const a: AdmissionAttributes = { operation: 'CREATE', resource: sts, namespace: 'a', name: 's', object: { metadata: { name: 's' }, spec: { ...valid } }, user: { name: 'u', groups: [] }, dryRun: false };
   chain.run(a);
   assert.deepEqual(seen, ['mutate replicas=undefined', 'validate replicas=1']);
   assert.deepEqual(a.object.spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: 'Retain', whenScaled: 'Retain' });
-  assert.throws(() => chain.run({ ...a, object: { metadata: { name: 's' }, spec: { replicas: -1 } } }), /spec.replicas: Invalid value: -1/);
+  assert.throws(() => chain.run({ ...a, object: { metadata: { name: 's' }, spec: { ...valid, replicas: -1 } } }), /spec.replicas: Invalid value: -1/);
 });
 
 test('kube-sim: only sample.ts imports src/ (the emulator never depends on what it tests)', () => {

@@ -22,6 +22,8 @@ import { registry } from '../registry';
 import type { Store } from '../storage/store';
 import { AdmissionChain } from './admission/chain';
 import { NamespaceLifecycle } from './admission/plugins/namespaceLifecycle';
+import { PodSecurity } from './admission/plugins/podSecurity';
+import { ValidatingAdmissionPolicyPlugin } from './admission/plugins/validatingAdmissionPolicy';
 import { Authenticator, type UserInfo } from './filters/authentication';
 import { DenyListAuthorizer, type Rule } from './filters/authorization';
 import { FaultInjector, type Fault } from './filters/faults';
@@ -53,7 +55,7 @@ export class ApiServer implements ApiScope {
   readonly watches = new Set<() => void>();
 
   constructor(readonly store: Store, readonly hooks: ApiHooks = {}) {
-    this.admission = new AdmissionChain([new NamespaceLifecycle(store)], []);
+    this.admission = new AdmissionChain([new NamespaceLifecycle(store)], [new PodSecurity(store), new ValidatingAdmissionPolicyPlugin(store)]);
   }
 
   /** Pending injected faults (the fault filter's list). */

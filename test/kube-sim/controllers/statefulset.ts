@@ -4,6 +4,7 @@
  * highest ordinals, persistentVolumeClaimRetentionPolicy, and status (replicas, readyReplicas, ...).
  * Not yet: revisions and rolling updates (issue 10, section 1).
  */
+import { podSecurityDenial } from '../apiserver/admission/plugins/podSecurity';
 import { nowRfc3339, type KubeObject, type OwnerReference } from '../machinery/types';
 import { persistentvolumeclaims as pvcs, pods, statefulsets as sts } from '../registry';
 import type { ResourceDef } from '../registry/types';
@@ -76,6 +77,9 @@ export class StatefulSetController implements Controller {
     for (const t of set.spec.volumeClaimTemplates ?? []) {
       volumes.push({ name: t.metadata.name, persistentVolumeClaim: { claimName: `${t.metadata.name}-${set.metadata.name}-${i}` } });
     }
+    // Pod creates go through PodSecurity admission as the real controller's do: a refusal is a FailedCreate event.
+    const refused = podSecurityDenial(this.ctx.store, ns!, { metadata: { ...tpl.metadata, name: podName }, spec: { ...(tpl.spec ?? {}), volumes } });
+    if (refused) return this.ctx.event(ns!, set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${refused.message}`);
     this.ctx.store.create(pods, {
       apiVersion: 'v1', kind: 'Pod',
       metadata: {

@@ -17,9 +17,17 @@ export const alreadyExists = (plural: string, group: string, name: string) =>
   new ApiError(409, 'AlreadyExists', `${qualified(plural, group)} "${name}" already exists`, { name, group, kind: plural });
 export const conflict = (plural: string, group: string, name: string) =>
   new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(plural, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: plural });
-export const invalid = (kind: string, group: string, name: string, causes: { field: string; message: string; reason?: string }[]) =>
-  new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+/** A field error as field.Error renders it: "field: body" (body e.g. "Required value", "Invalid value: 1: why"). */
+export interface FieldError { field: string; message: string; reason?: string }
+/**
+ * 422 Invalid as errors.NewInvalid builds it: the kind qualified by its group ("StatefulSet.apps",
+ * plain "Pod" for the core group), one error as is, several as an aggregate "[a, b]"; one cause each.
+ */
+export const invalid = (kind: string, group: string, name: string, causes: FieldError[]) => {
+  const texts = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
+  return new ApiError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`}`,
     { name, group, kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) });
+};
 export const gone = (message = 'too old resource version') => new ApiError(410, 'Expired', message);
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 export const forbidden = (user: string, verb: string, plural: string, group: string, namespace?: string) =>

@@ -1,16 +1,19 @@
 /** The core (legacy, group "") kinds kube-sim serves at /api/v1, with their strategies. */
 import { defineKind, type ResourceDef } from './types';
+import { validatePod } from './validation';
 
 const core = (plural: string, kind: string, extra: Partial<ResourceDef> = {}): ResourceDef =>
   defineKind({ group: '', version: 'v1', plural, kind, namespaced: true, ...extra });
 
 export const namespaces = core('namespaces', 'Namespace', { namespaced: false, shortNames: ['ns'], subresources: ['status'], nameIsLabel: true });
 
+// Pod names are DNS-1123 subdomains (ValidatePodName); containers need a name and an image (registry/validation.ts).
 export const pods = core('pods', 'Pod', {
-  shortNames: ['po'], subresources: ['status', 'log', 'exec', 'attach', 'portforward'], nameIsLabel: true,
+  shortNames: ['po'], subresources: ['status', 'log', 'exec', 'attach', 'portforward'],
   strategy: {
     // A new pod starts Pending (the scheduler and kubelet move it on); status is kept on updates.
     defaults(obj) { obj.status ??= { phase: 'Pending' }; },
+    validate: validatePod,
   },
 });
 

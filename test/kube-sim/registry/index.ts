@@ -3,6 +3,7 @@
  * router read it; nothing else lists kinds. Definitions are compared by identity, so a kind is
  * defined once and looked up everywhere else.
  */
+import { ADMISSIONREGISTRATION_KINDS } from './admissionregistration';
 import { APPS_KINDS } from './apps';
 import { CORE_KINDS } from './core';
 import { INSTALLED_CRDS } from './crds';
@@ -47,7 +48,7 @@ export class Registry {
 
 /** The one registry (kinds are process-wide: tests look them up with findResource before a sim starts). */
 export const registry = new Registry();
-registry.add(...CORE_KINDS, ...APPS_KINDS, ...OTHER_KINDS);
+registry.add(...CORE_KINDS, ...APPS_KINDS, ...OTHER_KINDS, ...ADMISSIONREGISTRATION_KINDS);
 for (const crd of INSTALLED_CRDS) registry.registerCrd(crd);
 
 /** Every kind, in discovery order (a live view: later registrations show up). */

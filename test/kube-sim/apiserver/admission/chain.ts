@@ -1,8 +1,8 @@
 /**
  * Admission, as kube-apiserver runs it: mutating plugins in order (they may change the object or
  * reject), then the registry strategy (defaults, validation), then validating plugins in order
- * (reject only), then storage. Status writes skip admission today (a real server admits them
- * with subresource "status"). Later plugins (Pod Security, ValidatingAdmissionPolicy) go here.
+ * (reject only, or add warnings), then storage. Status writes skip admission today (a real server
+ * admits them with subresource "status").
  */
 import type { KubeObject, ObjectInput } from '../../machinery/types';
 import type { ResourceDef } from '../../registry/types';
@@ -24,7 +24,14 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** The write is a server-side apply (PATCH application/apply-patch+yaml) that creates the object. */
   applyCreate?: boolean;
+  /** Warnings for the client (sent as `Warning: 299 - "..."` headers); plugins push onto it. */
+  warnings?: string[];
+  /** The request's fieldValidation (Strict, Warn, Ignore; '' or absent: the server's default). */
+  fieldValidation?: string;
 }
+
+/** A Warning header value as kube-apiserver writes it (k8s.io/apiserver/pkg/warning: code 299, agent "-", quoted text). */
+export const warningHeader = (text: string) => `299 - "${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
 export interface MutatingPlugin { readonly name: string; admit(a: AdmissionAttributes): void }
 export interface ValidatingPlugin { readonly name: string; validate(a: AdmissionAttributes): void }

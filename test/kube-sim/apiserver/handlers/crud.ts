@@ -10,7 +10,7 @@ import { parseFieldSelector, parseLabelSelector } from '../../machinery/selector
 import type { DeleteOptions, KubeObject, ObjectInput } from '../../machinery/types';
 import { groupVersion } from '../../registry/types';
 import { validateObjectName } from '../../registry/validation';
-import type { AdmissionAttributes } from '../admission/chain';
+import { warningHeader, type AdmissionAttributes } from '../admission/chain';
 import { decodeBody, writeJson } from '../http';
 import type { ApiScope, RequestContext } from '../scope';
 import { applyPatch, patchTypeOf } from './patch';
@@ -48,7 +48,10 @@ function list(scope: ApiScope, ctx: RequestContext): void {
 }
 
 function admit(scope: ApiScope, ctx: RequestContext, a: Omit<AdmissionAttributes, 'resource' | 'namespace' | 'user' | 'dryRun'>): void {
-  scope.admission.run({ ...a, resource: ctx.resource, namespace: ctx.namespace, user: ctx.user, dryRun: ctx.query.get('dryRun') === 'All' });
+  const warnings: string[] = [];
+  scope.admission.run({ ...a, resource: ctx.resource, namespace: ctx.namespace, user: ctx.user, dryRun: ctx.query.get('dryRun') === 'All',
+    warnings, fieldValidation: ctx.query.get('fieldValidation') ?? undefined });
+  for (const w of warnings) ctx.res.appendHeader('Warning', warningHeader(w));
 }
 
 function create(scope: ApiScope, ctx: RequestContext): void {
