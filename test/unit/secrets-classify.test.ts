@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifySecret, parseDuration, type VsoSecretLike } from '../../src/core/secrets/classify';
+import { classifySecret, parseDuration, rotationMarkOf, type VsoSecretLike } from '../../src/core/secrets/classify';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
@@ -69,4 +69,45 @@ test('missing: the destination Secret is gone (the operator reports nothing abou
 test('rotated: secretMAC changed since the last look', () => {
   assert.equal(classifySecret({ secret: vss({}, healthy), previousMAC: 'mac0', now }).rotated, true);
   assert.equal(classifySecret({ secret: vss({}, healthy), previousMAC: 'mac1', now }).rotated, false);
+});
+
+test('a Warning event newer than the last status write is the current truth (VaultDynamicSecret without a Vault client writes no status)', () => {
+  const vds = (status: VsoSecretLike['status']): VsoSecretLike => ({ kind: 'VaultDynamicSecret', metadata: { name: 'db', generation: 1 }, spec: { destination: { name: 'db' } }, status });
+  const msg = 'Failed to get Vault client: vaultauths.secrets.hashicorp.com "nope" not found';
+  // Never synced: failed with the event's message, not "pending".
+  const none = classifySecret({ secret: vds({}), latestWarning: msg, latestWarningTime: ago(3), now });
+  assert.equal(none.state, 'failed');
+  assert.equal(none.detail, msg);
+  // Synced before, Healthy still True from then: the newer warning wins.
+  const conds = [{ type: 'SecretSynced', status: 'True', lastTransitionTime: ago(60) }, { type: 'Healthy', status: 'True', lastTransitionTime: ago(60) }, { type: 'Ready', status: 'True', lastTransitionTime: ago(60) }];
+  const lease = { id: 'database/creds/dev/abc', duration: 3600 };
+  assert.equal(classifySecret({ secret: vds({ lastGeneration: 1, secretLease: lease, conditions: conds }), latestWarning: msg, latestWarningTime: ago(3), now }).state, 'failed');
+  // A warning from before the last write is history, not the state.
+  assert.equal(classifySecret({ secret: vds({ lastGeneration: 1, secretLease: lease, conditions: conds }), latestWarning: msg, latestWarningTime: ago(61), now }).state, 'synced');
+  assert.equal(classifySecret({ secret: vds({ lastGeneration: 1, secretLease: lease, conditions: conds }), latestWarning: msg, latestWarningTime: ago(60), now }).state, 'synced', 'same second as the write');
+});
+
+test('freshness per kind: a dynamic secret is checked at its lease renewal, a certificate only when due; neither is stale after 60 s', () => {
+  const c = (kind: string, secondsAgo: number, status: object, spec: object = {}): VsoSecretLike => ({
+    kind, metadata: { name: 'x', generation: 1 }, spec: { destination: { name: 'x' }, ...spec },
+    status: { lastGeneration: 1, ...status, conditions: ['SecretSynced', 'Healthy', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: ago(secondsAgo) })) },
+  });
+  // Lease 1 h, renewalPercent 67: renewed after about 40-44 min; stale only past twice that.
+  const lease = { secretLease: { id: 'l', duration: 3600 } };
+  assert.equal(classifySecret({ secret: c('VaultDynamicSecret', 3000, lease), now }).state, 'synced');
+  assert.equal(classifySecret({ secret: c('VaultDynamicSecret', 6000, lease), now }).state, 'stale');
+  assert.equal(classifySecret({ secret: c('VaultDynamicSecret', 6000, lease, { renewalPercent: 90 }), now }).state, 'synced');
+  // A 24 h certificate issued 2 h ago is fine; one past its expiry (minus expiryOffset) is stale.
+  const exp = (fromNow: number) => ({ serialNumber: 's', expiration: Math.floor(now.getTime() / 1000) + fromNow });
+  assert.equal(classifySecret({ secret: c('VaultPKISecret', 7200, exp(22 * 3600)), now }).state, 'synced');
+  assert.equal(classifySecret({ secret: c('VaultPKISecret', 7200, exp(-120)), now }).state, 'stale');
+  assert.equal(classifySecret({ secret: c('VaultPKISecret', 7200, exp(100), { expiryOffset: '5m' }), now }).state, 'stale');
+});
+
+test('rotation marks: secretMAC for static secrets, the lease id for dynamic credentials, the serial for certificates', () => {
+  assert.equal(rotationMarkOf({ kind: 'VaultStaticSecret', metadata: { name: 'a' }, status: { secretMAC: 'm' } }), 'm');
+  assert.equal(rotationMarkOf({ kind: 'VaultDynamicSecret', metadata: { name: 'a' }, status: { secretLease: { id: 'lease-1' } } }), 'lease-1');
+  assert.equal(rotationMarkOf({ kind: 'VaultPKISecret', metadata: { name: 'a' }, status: { serialNumber: '0a:0b', secretMAC: 'm' } }), '0a:0b');
+  const vds: VsoSecretLike = { kind: 'VaultDynamicSecret', metadata: { name: 'db', generation: 1 }, status: { lastGeneration: 1, secretLease: { id: 'lease-2', duration: 3600 }, conditions: [{ type: 'Healthy', status: 'True', lastTransitionTime: ago(1) }, { type: 'Ready', status: 'True', lastTransitionTime: ago(1) }] } };
+  assert.equal(classifySecret({ secret: vds, previousMAC: 'lease-1', now }).rotated, true);
 });

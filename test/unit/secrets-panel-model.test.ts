@@ -164,3 +164,37 @@ test('resync is rate limited per secret, with how long to wait', () => {
   now = 30_000;
   limiter.take('VaultStaticSecret a');
 });
+
+test('vaultAuthRef "namespace/name" (allowed by the CRD) finds that namespace\'s VaultAuth instead of reporting it missing', () => {
+  const shared: VsoObject = { kind: 'VaultAuth', metadata: { name: 'shared', namespace: 'ops' }, spec: { vaultConnectionRef: 'shared', allowedNamespaces: ['devenv'] }, status: { valid: true } };
+  const base = input();
+  const st = buildPanelState(input({ vso: { ...base.vso, auths: [...base.vso.auths, shared], secrets: [vss('x', { spec: { ...vss('x').spec, vaultAuthRef: 'ops/shared' } })] } }));
+  assert.equal(st.secrets[0]!.state, 'synced');
+  assert.deepEqual(st.secrets[0]!.dependencies, [{ kind: 'VaultAuth', name: 'ops/shared', valid: true, problem: undefined }, { kind: 'VaultConnection', name: 'ops/shared' }]);
+  // Qualified with this namespace: the local one.
+  const local = buildPanelState(input({ vso: { ...base.vso, secrets: [vss('y', { spec: { ...vss('y').spec, vaultAuthRef: 'devenv/default' } })] } }));
+  assert.deepEqual(local.secrets[0]!.dependencies.map((d) => [d.kind, d.name, d.valid]), [['VaultAuth', 'default', true], ['VaultConnection', 'default', true]]);
+  // Another namespace's VaultAuth that does not allow this one is the root cause the operator will hit.
+  const closed = buildPanelState(input({ vso: { ...base.vso, auths: [{ ...shared, spec: { vaultConnectionRef: 'shared' } }], secrets: [vss('z', { spec: { ...vss('z').spec, vaultAuthRef: 'ops/shared' } }, false, 'Failed to sync the secret, horizon=4s, err=target namespace "devenv" is not allowed')] } }));
+  assert.match(closed.secrets[0]!.detail, /root cause: VaultAuth "ops\/shared": it does not allow namespace "devenv"/);
+  // Unreadable (forbidden) and absent ones.
+  const unreadable = buildPanelState(input({ vso: { ...base.vso, unreadableAuths: ['ops/shared'], secrets: [vss('u', { spec: { ...vss('u').spec, vaultAuthRef: 'ops/shared' } })] } }));
+  assert.deepEqual(unreadable.secrets[0]!.dependencies, [{ kind: 'VaultAuth', name: 'ops/shared' }]);
+  const absent = buildPanelState(input({ vso: { ...base.vso, secrets: [vss('v', { spec: { ...vss('v').spec, vaultAuthRef: 'ops/gone' } })] } }));
+  assert.deepEqual(absent.secrets[0]!.dependencies, [{ kind: 'VaultAuth', name: 'ops/gone', valid: false, problem: 'VaultAuth "ops/gone" does not exist.' }]);
+});
+
+test('no vaultAuthRef means the operator namespace\'s "default", not this namespace\'s', () => {
+  const st = buildPanelState(input({ vso: { ...input().vso, secrets: [vss('x', { spec: { ...vss('x').spec, vaultAuthRef: undefined } })] } }));
+  assert.deepEqual(st.secrets[0]!.dependencies, [{ kind: 'VaultAuth', name: "(the operator's namespace)/default" }]);
+});
+
+test('a dynamic secret that cannot get a Vault client (only a Warning event, status untouched) shows as failed with the event', () => {
+  const vds: VsoObject = { kind: 'VaultDynamicSecret', metadata: { name: 'db', generation: 1 }, spec: { mount: 'database', path: 'creds/dev', destination: { name: 'db', create: true }, vaultAuthRef: 'default' } };
+  const st = buildPanelState(input({
+    vso: { ...input().vso, secrets: [vds] },
+    warnings: [{ kind: 'VaultDynamicSecret', name: 'db', reason: 'VaultClientConfigError', message: 'Failed to get Vault client: vaultauths.secrets.hashicorp.com "default" not found', time: at(2), count: 7 }],
+  }));
+  assert.equal(st.secrets[0]!.state, 'failed');
+  assert.match(st.secrets[0]!.detail, /^Failed to get Vault client: vaultauths/);
+});

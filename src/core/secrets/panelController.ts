@@ -7,6 +7,7 @@ import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
 import { parseWebviewMessage, type PanelState, type PanelToWebview, type PlainSecretView, type SecretKind, type WebviewToPanel } from '../../shared/protocol';
 import { SecretShapes, shapesOf } from './destinations';
+import { rotationMarkOf, type VsoSecretLike } from './classify';
 import { buildPanelState, referencedSecretNames, sandboxesStoppedBy, secretKey } from './panelModel';
 import { isTerrariumManagedSecret, refuseManagedSecret } from './managed';
 import { readSecretValue } from './reveal';
@@ -123,7 +124,8 @@ export class SecretsPanelController {
       // The MAC first seen by this panel: "rotated" then means "since you opened it", which stays true.
       for (const s of vso.secrets) {
         const k = secretKey(s.kind, s.metadata.name);
-        if (s.status?.secretMAC && !this.previousMACs.has(k)) this.previousMACs.set(k, String(s.status.secretMAC));
+        const mark = rotationMarkOf(s as VsoSecretLike);
+        if (mark && !this.previousMACs.has(k)) this.previousMACs.set(k, mark);
       }
       this.forgetFinishedResyncs(vso);
       this.last = { state, vso, env, sandboxes };

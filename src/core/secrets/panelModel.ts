@@ -19,7 +19,7 @@ export interface PanelModelInput {
   vso: VsoSnapshot;
   destinations: ReadonlyMap<string, SecretShape>;
   warnings: WarningEvent[];
-  /** secretMAC per "<kind>/<name>" at the previous refresh, to tell a rotation. */
+  /** Rotation mark (rotationMarkOf: secretMAC, lease id or serial) per "<kind>/<name>" when first seen, to tell a rotation. */
   previousMACs: ReadonlyMap<string, string>;
   resyncs: ReadonlyMap<string, ResyncRequest>;
   plainSecrets: PlainSecretView[];
@@ -43,20 +43,47 @@ function restartsEnvironment(s: VsoObject, environment: string): boolean {
   return targets.some((t) => t.kind === 'StatefulSet' && t.name === environment);
 }
 
-function dependencies(s: VsoObject, snap: VsoSnapshot): DependencyView[] {
+/**
+ * A reference as the operator reads it (vso common/common.go ParseResourceRef): "name" in the
+ * referring object's namespace, "namespace/name", or empty for "default" in the operator's own
+ * namespace (which the panel does not know, so undefined). Undefined altogether when unreadable.
+ */
+export function parseVsoRef(ref: unknown, namespace: string): { namespace?: string; name: string } | undefined {
+  if (ref === undefined || ref === null || ref === '') return { name: 'default' };
+  const parts = String(ref).split('/');
+  if (parts.length > 2 || parts.some((p) => !p)) return undefined;
+  return parts.length === 2 ? { namespace: parts[0]!, name: parts[1]! } : { namespace, name: parts[0]! };
+}
+
+const OPERATOR_DEFAULT = "(the operator's namespace)/default";
+
+function dependencies(s: VsoObject, snap: VsoSnapshot, namespace: string): DependencyView[] {
   const out: DependencyView[] = [];
-  const authName = String(s.spec?.vaultAuthRef || 'default');
-  const auth = snap.auths.find((a) => a.metadata.name === authName);
+  const ref = parseVsoRef(s.spec?.vaultAuthRef, namespace);
+  if (!ref) return [{ kind: 'VaultAuth', name: String(s.spec?.vaultAuthRef), valid: false, problem: 'vaultAuthRef must be a name or namespace/name.' }];
+  // No vaultAuthRef: the operator uses the "default" VaultAuth of its own namespace, never this one's.
+  if (ref.namespace === undefined) return [{ kind: 'VaultAuth', name: OPERATOR_DEFAULT }];
+  const here = ref.namespace === namespace;
+  const shown = here ? ref.name : `${ref.namespace}/${ref.name}`;
+  const auth = snap.auths.find((a) => (a.metadata.namespace ?? namespace) === ref.namespace && a.metadata.name === ref.name);
   if (!auth) {
-    // Without a "default" VaultAuth the operator falls back to its own default in its namespace.
-    if (s.spec?.vaultAuthRef) out.push({ kind: 'VaultAuth', name: authName, valid: false, problem: `VaultAuth "${authName}" does not exist in this namespace.` });
-    return out;
+    if (!here && snap.unreadableAuths?.includes(shown)) return [{ kind: 'VaultAuth', name: shown }];
+    return [{ kind: 'VaultAuth', name: shown, valid: false, problem: here ? `VaultAuth "${shown}" does not exist in this namespace.` : `VaultAuth "${shown}" does not exist.` }];
   }
-  out.push({ kind: 'VaultAuth', name: authName, valid: auth.status?.valid, problem: auth.status?.valid === false ? String(auth.status?.error || 'invalid') : undefined });
-  const connName = String(auth.spec?.vaultConnectionRef || 'default');
-  const conn = snap.connections.find((c) => c.metadata.name === connName);
-  if (conn) out.push({ kind: 'VaultConnection', name: connName, valid: conn.status?.valid, problem: conn.status?.valid === false ? 'the connection to Vault is invalid' : undefined });
-  else if (auth.spec?.vaultConnectionRef) out.push({ kind: 'VaultConnection', name: connName, valid: false, problem: `VaultConnection "${connName}" does not exist in this namespace.` });
+  // Another namespace's VaultAuth serves this one only if it says so (vso isAllowedNamespace).
+  const allowed: unknown[] = Array.isArray(auth.spec?.allowedNamespaces) ? auth.spec!.allowedNamespaces : [];
+  const denied = !here && !(allowed.length === 1 && allowed[0] === '*') && !allowed.includes(namespace);
+  out.push({ kind: 'VaultAuth', name: shown, valid: denied ? false : auth.status?.valid,
+    problem: denied ? `it does not allow namespace "${namespace}" (spec.allowedNamespaces)` : auth.status?.valid === false ? String(auth.status?.error || 'invalid') : undefined });
+  const connRef = parseVsoRef(auth.spec?.vaultConnectionRef, ref.namespace);
+  if (!connRef) return out;
+  if (connRef.namespace === undefined) { out.push({ kind: 'VaultConnection', name: OPERATOR_DEFAULT }); return out; }
+  const connShown = connRef.namespace === namespace ? connRef.name : `${connRef.namespace}/${connRef.name}`;
+  // Only this namespace's connections are read.
+  if (connRef.namespace !== namespace) { out.push({ kind: 'VaultConnection', name: connShown }); return out; }
+  const conn = snap.connections.find((c) => (c.metadata.namespace ?? namespace) === connRef.namespace && c.metadata.name === connRef.name);
+  if (conn) out.push({ kind: 'VaultConnection', name: connShown, valid: conn.status?.valid, problem: conn.status?.valid === false ? 'the connection to Vault is invalid' : undefined });
+  else out.push({ kind: 'VaultConnection', name: connShown, valid: false, problem: `VaultConnection "${connShown}" does not exist in this namespace.` });
   return out;
 }
 
@@ -66,9 +93,10 @@ function secretView(s: VsoObject, input: PanelModelInput): SecretView {
   const shape = input.destinations.get(destination);
   const warnings = input.warnings.filter((w) => w.kind === s.kind && w.name === s.metadata.name).slice(0, 5)
     .map(({ reason, message, time, count }) => ({ reason, message, time, count }));
-  const deps = dependencies(s, input.vso);
+  const deps = dependencies(s, input.vso, input.namespace);
   const c = classifySecret({
-    secret: s as any, destinationExists: shape?.exists, latestWarning: warnings[0]?.message, previousMAC: input.previousMACs.get(key), now: input.now,
+    secret: s as any, destinationExists: shape?.exists, latestWarning: warnings[0]?.message, latestWarningTime: warnings[0]?.time,
+    previousMAC: input.previousMACs.get(key), now: input.now,
   });
   const brokenDep = deps.find((d) => d.valid === false);
   const detail = c.state === 'failed' && brokenDep ? `${c.detail} (root cause: ${brokenDep.kind} "${brokenDep.name}": ${brokenDep.problem})` : c.detail;

@@ -1,6 +1,7 @@
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
 import { listAllJson } from '../kube/list';
+import { getJson } from '../kube/request';
 import type { VsoStatus } from '../../shared/protocol';
 import { shapesOf, type SecretShape, type SecretShapes } from './destinations';
 
@@ -35,8 +36,11 @@ export interface VsoSnapshot {
   /** Why VSO is not readable: not installed, or the RBAC rule that is missing. */
   message?: string;
   secrets: VsoObject[];
+  /** This namespace's VaultAuths, plus those of other namespaces that secrets name ("ns/name"). */
   auths: VsoObject[];
   connections: VsoObject[];
+  /** "ns/name" of other namespaces' VaultAuths that could not be read (forbidden or failing). */
+  unreadableAuths?: string[];
 }
 
 /** The Kubernetes Secret a VSO secret writes (its own name when destination.name is unset). */
@@ -61,7 +65,8 @@ export async function readVso(cluster: Cluster, signal?: AbortSignal): Promise<V
     const [statics, dynamics, pkis, auths, connections] = await Promise.all(
       (['VaultStaticSecret', 'VaultDynamicSecret', 'VaultPKISecret', 'VaultAuth', 'VaultConnection'] as const).map((k) => list(cluster, k, signal)));
     const secrets = [...statics!, ...dynamics!, ...pkis!].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name) || a.kind.localeCompare(b.kind));
-    return { status: 'installed', secrets, auths: auths!, connections: connections! };
+    const foreign = await readForeignAuths(cluster, secrets, signal);
+    return { status: 'installed', secrets, auths: [...auths!, ...foreign.auths], connections: connections!, ...(foreign.unreadable.length ? { unreadableAuths: foreign.unreadable } : {}) };
   } catch (e) {
     // A namespaced list answers 404 only when the API server does not serve the resource: no CRDs.
     if (isTerrariumError(e, 'NotFound')) {
@@ -71,6 +76,32 @@ export async function readVso(cluster: Cluster, signal?: AbortSignal): Promise<V
     if (isTerrariumError(e, 'Cancelled')) throw e;
     return { status: 'error', message: isTerrariumError(e) ? e.text : String(e), ...empty };
   }
+}
+
+/**
+ * The VaultAuths of other namespaces that secrets name as "namespace/name" (the CRD allows it):
+ * one GET each; a missing one is simply absent, one that cannot be read is listed as unreadable.
+ */
+async function readForeignAuths(cluster: Cluster, secrets: VsoObject[], signal?: AbortSignal): Promise<{ auths: VsoObject[]; unreadable: string[] }> {
+  const refs = new Set<string>();
+  for (const s of secrets) {
+    const parts = String(s.spec?.vaultAuthRef ?? '').split('/');
+    if (parts.length === 2 && parts[0] && parts[1] && parts[0] !== cluster.namespace) refs.add(`${parts[0]}/${parts[1]}`);
+  }
+  const auths: VsoObject[] = [];
+  const unreadable: string[] = [];
+  await Promise.all([...refs].map(async (ref) => {
+    const [ns, name] = ref.split('/') as [string, string];
+    try {
+      const o = await cluster.call({ verb: 'get', resource: `${VSO_PLURALS.VaultAuth}.${VSO_GROUP}`, name },
+        () => getJson<any>(cluster.kc, vsoPath(ns, 'VaultAuth', name), {}, signal), { signal });
+      auths.push({ ...o, kind: 'VaultAuth' });
+    } catch (e) {
+      if (isTerrariumError(e, 'Cancelled')) throw e;
+      if (!isTerrariumError(e, 'NotFound')) unreadable.push(ref);
+    }
+  }));
+  return { auths, unreadable: unreadable.sort() };
 }
 
 /** A Warning event about a VSO object, the fields the panel shows. */

@@ -6,6 +6,7 @@ import type { VsoKind as Kind } from './crds';
 /**
  * The playground's VSO objects: vault data, a connection and auth, and one secret of each kind
  * plus one whose Vault path is denied (so the panel has a failed row). Writes through the store.
+ * Every secret names its VaultAuth: an empty vaultAuthRef means "default" in the operator's namespace.
  */
 export async function createVsoSample(sim: { store: Store; vso: VsoControls & { settle?(): Promise<void> } }, namespace: string, environment: string): Promise<void> {
   sim.vso.vault.write('secret/app/config', { API_URL: 'https://api.internal.example', FEATURE_FLAGS: 'agents,tmux' });
@@ -18,10 +19,10 @@ export async function createVsoSample(sim: { store: Store; vso: VsoControls & { 
     mount: 'secret', type: 'kv-v2', path: 'app/config', refreshAfter: '30s', destination: { name: 'app-config', create: true }, vaultAuthRef: 'default',
   });
   make('VaultDynamicSecret', 'db-creds', {
-    mount: 'database', path: 'creds/devenv', refreshAfter: '1h', destination: { name: 'db-creds', create: true },
+    mount: 'database', path: 'creds/devenv', refreshAfter: '1h', destination: { name: 'db-creds', create: true }, vaultAuthRef: 'default',
     rolloutRestartTargets: [{ kind: 'StatefulSet', name: environment }],
   });
-  make('VaultPKISecret', 'sample-tls', { mount: 'pki', role: 'devenv', commonName: 'sample.devenv.svc', ttl: '24h', destination: { name: 'sample-tls', create: true } });
+  make('VaultPKISecret', 'sample-tls', { mount: 'pki', role: 'devenv', commonName: 'sample.devenv.svc', ttl: '24h', destination: { name: 'sample-tls', create: true }, vaultAuthRef: 'default' });
   make('VaultStaticSecret', 'legacy-token', { mount: 'secret', type: 'kv-v2', path: 'legacy/token', destination: { name: 'legacy-token', create: true }, vaultAuthRef: 'default' });
   await sim.vso.settle?.();
 }
