@@ -58,8 +58,8 @@ describe('terrarium CLI audit log', { timeout: 240_000, skip: noCluster }, () =>
     const r = one({ action: 'scale', target: ENV, result: 'ok' });
     assert.equal(r.detail?.to, 2);
     if (process.platform !== 'win32') assert.equal(statSync(log).mode & 0o777, 0o600);
-    // kube-sim has no SelfSubjectReview: the kubeconfig user, labelled as such. A real cluster >= 1.28 answers itself.
-    if (!usingRealCluster()) assert.deepEqual(r.who, { user: 'kube-sim-user', source: 'kubeconfig' });
+    // The API server's own answer (SelfSubjectReview), not the kubeconfig's user entry name (kube-sim-user).
+    if (!usingRealCluster()) assert.deepEqual(r.who, { user: 'terrarium-test', source: 'api-server' });
   });
 
   test('a failed operation is audited too: scale of a missing environment', async () => {

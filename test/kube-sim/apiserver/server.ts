@@ -19,18 +19,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, noSuchResource } from '../machinery/errors';
 import { registry } from '../registry';
+import { isSelfReview } from '../registry/rbac';
 import type { Store } from '../storage/store';
 import { AdmissionChain } from './admission/chain';
 import { NamespaceLifecycle } from './admission/plugins/namespaceLifecycle';
 import { PodSecurity } from './admission/plugins/podSecurity';
 import { ValidatingAdmissionPolicyPlugin } from './admission/plugins/validatingAdmissionPolicy';
+import { RbacEscalation } from './admission/plugins/rbacEscalation';
 import { Authenticator, type UserInfo } from './filters/authentication';
 import { DenyListAuthorizer, type Rule } from './filters/authorization';
 import { FaultInjector, type Fault } from './filters/faults';
+import { impersonate } from './filters/impersonation';
+import { RbacAuthorizer } from './filters/rbac';
 import { serveCollection, serveObject } from './handlers/crud';
 import { serveNonResource } from './handlers/discovery';
 import { serveLog } from './handlers/log';
 import { serveScale } from './handlers/scale';
+import { serveSelfReview } from './handlers/selfSubjectReviews';
 import { serveStreamWithoutUpgrade, serveUpgrade, STREAM_SUBRESOURCES } from './handlers/upgrade';
 import { serveWatch } from './handlers/watch';
 import { readBody, writeError, writeText } from './http';
@@ -55,7 +60,8 @@ export class ApiServer implements ApiScope {
   readonly watches = new Set<() => void>();
 
   constructor(readonly store: Store, readonly hooks: ApiHooks = {}) {
-    this.admission = new AdmissionChain([new NamespaceLifecycle(store)], [new PodSecurity(store), new ValidatingAdmissionPolicyPlugin(store)]);
+    this.authorizer.rbac = new RbacAuthorizer(store);
+    this.admission = new AdmissionChain([new NamespaceLifecycle(store)], [new RbacEscalation(this.authorizer, this.authorizer.rbac), new PodSecurity(store), new ValidatingAdmissionPolicyPlugin(store)]);
   }
 
   /** Pending injected faults (the fault filter's list). */
@@ -77,11 +83,14 @@ export class ApiServer implements ApiScope {
       if (this.faultInjector.intercept(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://sim');
       if (HEALTH.has(url.pathname)) return writeText(res, 200, 'ok');
-      const user = this.authenticator.authenticate(req);
+      const user = impersonate(req, this.authenticator.authenticate(req), this.authorizer);
       const body = ['POST', 'PUT', 'PATCH'].includes(req.method ?? '') ? await readBody(req) : '';
       const info = newRequestInfo(req.method ?? 'GET', url);
       this.checkGroupInstalled(info);
-      if (!info.isResourceRequest) return serveNonResource(res, info, this.disabledGroups);
+      if (!info.isResourceRequest) {
+        this.authorizer.authorize({ user, verb: info.verb, apiGroup: '', resource: '', path: info.path || '/' });
+        return serveNonResource(res, info, this.disabledGroups);
+      }
       const ctx = this.resolve(info, { req, res, query: url.searchParams, user, body });
       this.authorize(ctx);
       this.serve(ctx);
@@ -93,7 +102,7 @@ export class ApiServer implements ApiScope {
   /** WebSocket upgrades for pods/exec, attach and portforward. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
-      const user = this.authenticator.authenticate(req);
+      const user = impersonate(req, this.authenticator.authenticate(req), this.authorizer);
       const url = new URL(req.url ?? '/', 'http://sim');
       const info = newRequestInfo(req.method ?? 'GET', url, { upgrade: true });
       const upgradable = info.isResourceRequest && info.apiPrefix === 'api' && info.apiVersion === 'v1' && info.resource === 'pods'
@@ -101,6 +110,9 @@ export class ApiServer implements ApiScope {
       if (!upgradable) throw noSuchResource();
       // No HTTP response here: errors are written to the socket, success hands it to the runtime.
       const ctx = this.resolve(info, { req, res: undefined as unknown as ServerResponse, query: url.searchParams, user, body: '' });
+      // The upgrade is a GET, authorized as get; then the compound check for create on the
+      // subresource (KEP-4006, AuthorizePodWebsocketUpgradeCreatePermission, on by default in 1.35).
+      this.authorize(ctx, 'get');
       this.authorize(ctx);
       serveUpgrade(this, ctx, req, socket, head);
     } catch (e) {
@@ -128,15 +140,17 @@ export class ApiServer implements ApiScope {
     };
   }
 
-  private authorize(ctx: RequestContext): void {
+  private authorize(ctx: RequestContext, verb = ctx.info.verb): void {
+    // The request's namespace: a Namespace's own requests are "in the namespace" it names, as on a real server.
     this.authorizer.authorize({
-      user: ctx.user, verb: ctx.info.verb, apiGroup: ctx.resource.group, resource: ctx.resource.plural,
-      subresource: ctx.subresource, namespace: ctx.namespace, name: ctx.name,
+      user: ctx.user, verb, apiGroup: ctx.resource.group, resource: ctx.resource.plural,
+      subresource: ctx.subresource, namespace: ctx.info.namespace, name: ctx.name,
     });
   }
 
   private serve(ctx: RequestContext): void {
     const sub = ctx.subresource;
+    if (isSelfReview(ctx.resource.plural, ctx.resource.group)) return serveSelfReview(this.authorizer, ctx);
     if (sub && STREAM_SUBRESOURCES.has(sub)) return serveStreamWithoutUpgrade();
     if (sub === 'log') return serveLog(this, ctx);
     if (sub === 'scale') return serveScale(this, ctx);
@@ -144,7 +158,7 @@ export class ApiServer implements ApiScope {
     return serveObject(this, ctx);
   }
 
-  /** Adds a user recognised by a bearer token (authentication only: authorization still allows all). */
+  /** Adds a user recognised by a bearer token; RBAC decides what they may do (nothing, until bound). */
   addUser(name: string, opts?: { token?: string; groups?: string[] }): string {
     return this.authenticator.addUser(name, opts);
   }

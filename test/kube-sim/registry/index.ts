@@ -9,6 +9,7 @@ import { CORE_KINDS } from './core';
 import { INSTALLED_CRDS } from './crds';
 import { kindsOfCrd, type CustomResourceDefinition } from './crd';
 import { OTHER_KINDS } from './others';
+import { RBAC_KINDS } from './rbac';
 import { groupVersion, type ResourceDef } from './types';
 
 export { groupVersion, hasStatusSubresource, STANDARD_VERBS, type ResourceDef, type Strategy } from './types';
@@ -48,7 +49,7 @@ export class Registry {
 
 /** The one registry (kinds are process-wide: tests look them up with findResource before a sim starts). */
 export const registry = new Registry();
-registry.add(...CORE_KINDS, ...APPS_KINDS, ...OTHER_KINDS, ...ADMISSIONREGISTRATION_KINDS);
+registry.add(...CORE_KINDS, ...APPS_KINDS, ...OTHER_KINDS, ...RBAC_KINDS, ...ADMISSIONREGISTRATION_KINDS);
 for (const crd of INSTALLED_CRDS) registry.registerCrd(crd);
 
 /** Every kind, in discovery order (a live view: later registrations show up). */
