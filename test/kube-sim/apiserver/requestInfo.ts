@@ -37,8 +37,11 @@ export interface RequestInfo {
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
-/** kube-sim starts a watch for watch=true and watch=1 only (the real server parses a Go bool: also True, t, T, TRUE; issue 10). */
-export const isWatchParam = (value: string | null): boolean => value === '1' || value === 'true';
+/**
+ * The watch parameter as runtime.Convert_Slice_string_To_bool decodes it (k8s.io/apimachinery/pkg/runtime/conversion.go):
+ * absent, "0" or "false" (any case) is false; anything else, including "True" (the Python client) and "", starts a watch.
+ */
+export const isWatchParam = (value: string | null): boolean => value !== null && value !== '0' && value.toLowerCase() !== 'false';
 
 function verbOf(method: string): string {
   switch (method) {

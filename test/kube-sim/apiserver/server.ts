@@ -84,7 +84,8 @@ export class ApiServer implements ApiScope {
       const url = new URL(req.url ?? '/', 'http://sim');
       if (HEALTH.has(url.pathname)) return writeText(res, 200, 'ok');
       const user = impersonate(req, this.authenticator.authenticate(req), this.authorizer);
-      const body = ['POST', 'PUT', 'PATCH'].includes(req.method ?? '') ? await readBody(req) : '';
+      // DELETE may carry DeleteOptions (kubectl and client libraries send them in the body).
+      const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') ? await readBody(req) : '';
       const info = newRequestInfo(req.method ?? 'GET', url);
       this.checkGroupInstalled(info);
       if (!info.isResourceRequest) {

@@ -10,7 +10,7 @@ import { nowRfc3339, type KubeObject, type ObjectInput } from '../machinery/type
 import { groupVersion, hasStatusSubresource, type ResourceDef } from '../registry/types';
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
-export interface WatchEvent { rv: number; type: WatchType; res: ResourceDef; object: KubeObject }
+export interface WatchEvent { rv: number; type: WatchType; res: ResourceDef; object: KubeObject; /** The object before a MODIFIED or DELETED event (to list at an older resourceVersion). */ prev?: KubeObject }
 type Listener = (e: WatchEvent) => void;
 
 const keyOf = (r: ResourceDef, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${ns ?? ''}/${name}`;
@@ -22,7 +22,12 @@ export class Store {
   rv = 1;
   /** Events older than this resourceVersion have been compacted away (watching from before is 410). */
   compactedBefore = 0;
-  constructor(private readonly historyLimit = 5000) {}
+  /**
+   * How many events the watch history keeps (etcd compaction, in events rather than minutes; tests
+   * lower it to reach 410 Expired). Lists at an older resourceVersion and continue tokens use it too.
+   */
+  historyLimit: number;
+  constructor(historyLimit = 5000) { this.historyLimit = historyLimit; }
 
   /** A copy of the object, or undefined. Typed `any` on purpose: tests reach into what they read (use find() for a typed read). */
   get(r: ResourceDef, ns: string | undefined, name: string): any {
@@ -51,8 +56,11 @@ export class Store {
     return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
 
-  /** `who` records the writer in managedFields (tracked kinds); without it they stay as they were. */
-  create(r: ResourceDef, obj: ObjectInput, who?: WriteManager): KubeObject {
+  /**
+   * `who` records the writer in managedFields; without it they stay as they were. `managed`: the
+   * entries server-side apply computed (stored as given).
+   */
+  create(r: ResourceDef, obj: ObjectInput, who?: WriteManager, managed?: { managedFields: unknown[] | undefined }): KubeObject {
     const meta = obj.metadata ?? {};
     const ns = r.namespaced ? meta.namespace : undefined;
     const key = keyOf(r, ns, meta.name!);
@@ -63,14 +71,15 @@ export class Store {
       resourceVersion: String(++this.rv), generation: 1,
     };
     if (!r.namespaced) delete o.metadata.namespace;
-    this.setManagedFields(r, undefined, o, who);
+    if (managed) this.setEntries(o, managed.managedFields);
+    else this.setManagedFields(r, undefined, o, who);
     this.objects.set(key, o);
     this.emit('ADDED', r, o);
     return structuredClone(o);
   }
 
   /** Replaces an object. With a resourceVersion in `obj`, it must match (optimistic concurrency). */
-  update(r: ResourceDef, obj: KubeObject, opts: { statusOnly?: boolean; checkVersion?: boolean; who?: WriteManager } = {}): KubeObject {
+  update(r: ResourceDef, obj: KubeObject, opts: { statusOnly?: boolean; checkVersion?: boolean; who?: WriteManager; managed?: { managedFields: unknown[] | undefined } } = {}): KubeObject {
     const ns = r.namespaced ? obj.metadata.namespace : undefined;
     const key = keyOf(r, ns, obj.metadata.name);
     const cur = this.objects.get(key);
@@ -81,6 +90,8 @@ export class Store {
     if (opts.statusOnly) {
       const keep = structuredClone(cur);
       keep.status = next.status;
+      if (opts.managed) this.setEntries(keep, opts.managed.managedFields);
+      else if (opts.who) this.setEntries(keep, recordManagedFields(groupVersion(r), cur, keep, { ...opts.who, subresource: 'status' }, next.metadata.managedFields));
       return this.put(r, key, keep, cur);
     }
     // status is written through /status only (as for resources with a status subresource)
@@ -90,7 +101,8 @@ export class Store {
       generation: cur.metadata.generation, ...(cur.metadata.deletionTimestamp ? { deletionTimestamp: cur.metadata.deletionTimestamp } : {}),
     };
     if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec) && next.spec !== undefined) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
-    this.setManagedFields(r, cur, next, opts.who);
+    if (opts.managed) this.setEntries(next, opts.managed.managedFields);
+    else this.setManagedFields(r, cur, next, opts.who);
     return this.put(r, key, next, cur);
   }
 
@@ -98,9 +110,14 @@ export class Store {
     const sent = next.metadata.managedFields;
     const keep = cur?.metadata?.managedFields;
     const strip = Array.isArray(sent) && sent.length === 1 && sent[0] && !Object.keys(sent[0]).length;
-    const entries = who || strip ? recordManagedFields(r.kind, groupVersion(r), cur, next, who, sent) : keep;
-    if (entries) next.metadata.managedFields = entries;
-    else delete next.metadata.managedFields;
+    // Status belongs to the status subresource: writes to the main resource never own it.
+    const entries = who || strip ? recordManagedFields(groupVersion(r), cur, next, who, sent, { skipStatus: hasStatusSubresource(r) }) : keep;
+    this.setEntries(next, entries);
+  }
+
+  private setEntries(o: KubeObject, entries: unknown[] | undefined): void {
+    if (entries?.length) o.metadata.managedFields = entries;
+    else delete o.metadata.managedFields;
   }
 
   private put(r: ResourceDef, key: string, next: KubeObject, cur: KubeObject): KubeObject {
@@ -109,7 +126,7 @@ export class Store {
     if (same) return structuredClone(cur); // no-op writes do not bump resourceVersion, like the real API
     next.metadata.resourceVersion = String(++this.rv);
     this.objects.set(key, next);
-    this.emit('MODIFIED', r, next);
+    this.emit('MODIFIED', r, next, cur);
     return structuredClone(next);
   }
 
@@ -118,22 +135,43 @@ export class Store {
     const cur = this.objects.get(key);
     if (!cur) throw notFound(r.plural, r.group, name);
     this.objects.delete(key);
+    const prev = structuredClone(cur);
     cur.metadata.resourceVersion = String(++this.rv);
-    this.emit('DELETED', r, cur);
+    this.emit('DELETED', r, cur, prev);
     return structuredClone(cur);
   }
 
-  private emit(type: WatchType, res: ResourceDef, object: KubeObject): void {
-    const e: WatchEvent = { rv: this.rv, type, res, object: structuredClone(object) };
+  private emit(type: WatchType, res: ResourceDef, object: KubeObject, prev?: KubeObject): void {
+    const e: WatchEvent = { rv: this.rv, type, res, object: structuredClone(object), ...(prev ? { prev: structuredClone(prev) } : {}) };
     this.history.push(e);
-    if (this.history.length > this.historyLimit) this.compactedBefore = this.history.shift()!.rv;
-    for (const l of [...this.listeners]) l(e);
+    while (this.history.length > Math.max(0, this.historyLimit)) this.compactedBefore = this.history.shift()!.rv;
+    const listeners = [...this.listeners];
+    for (const l of listeners) l({ rv: e.rv, type, res, object: e.object });
   }
 
   /** Events after `rv` (exclusive); 410 when they were compacted away. */
   since(rv: number): WatchEvent[] {
     if (rv < this.compactedBefore) throw gone(`too old resource version: ${rv} (${this.compactedBefore})`);
     return this.history.filter((e) => e.rv > rv);
+  }
+
+  /**
+   * The objects of a kind as they were at resourceVersion `rv` (a consistent snapshot, as etcd
+   * serves a list at a revision): the current objects with newer events undone. 410 Expired
+   * ("The resourceVersion for the provided list is too old.", storage/etcd3/errors.go) when the
+   * events were compacted away.
+   */
+  listAt(r: ResourceDef, ns: string | undefined, rv: number): KubeObject[] {
+    if (rv < this.compactedBefore) throw gone('The resourceVersion for the provided list is too old.');
+    const byKey = new Map(this.list(r, ns).map((o) => [keyOf(r, r.namespaced ? o.metadata.namespace : undefined, o.metadata.name), o]));
+    for (let i = this.history.length - 1; i >= 0 && this.history[i]!.rv > rv; i--) {
+      const e = this.history[i]!;
+      if (e.res !== r || (ns !== undefined && r.namespaced && e.object.metadata.namespace !== ns)) continue;
+      const key = keyOf(r, r.namespaced ? e.object.metadata.namespace : undefined, e.object.metadata.name);
+      if (e.type === 'ADDED') byKey.delete(key);
+      else byKey.set(key, structuredClone(e.prev!));
+    }
+    return [...byKey.values()].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
 
   compact(): void {

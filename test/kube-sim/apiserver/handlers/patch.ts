@@ -1,5 +1,5 @@
-/** The patch types the product and kubectl send: JSON Patch, JSON Merge Patch, strategic merge and apply. */
-import { badRequest } from '../../machinery/errors';
+/** The patch types the product and kubectl send: JSON Patch, JSON Merge Patch, strategic merge and apply (server-side apply itself is machinery/managedFields). */
+import { ApiError, badRequest } from '../../machinery/errors';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -13,36 +13,69 @@ export function mergePatch(target: any, patch: any): any {
   return out;
 }
 
-/** Lists that strategic merge merges by a key instead of replacing (the ones in pod specs). */
-const MERGE_KEYS: Record<string, string> = {
-  containers: 'name', initContainers: 'name', volumes: 'name', volumeMounts: 'mountPath', env: 'name',
-  ports: 'containerPort', imagePullSecrets: 'name', volumeClaimTemplates: 'name', conditions: 'type',
-};
+/**
+ * Strategic merge patch (https://kubernetes.io/docs/tasks/manage-kubernetes-objects/update-api-object-kubectl-patch/
+ * and k8s.io/apimachinery/pkg/util/strategicpatch): lists with patchStrategy=merge merge by their
+ * patchMergeKey as the Go types declare it (containers, initContainers, env, volumes,
+ * imagePullSecrets by name; volumeMounts by mountPath; container ports by containerPort; Service
+ * ports by port; conditions by type; ownerReferences by uid; finalizers as a set); other lists
+ * are replaced. Directives: `$patch: replace|delete|merge` in maps and list items,
+ * `{$patch: replace}` as a list's first item, `$retainKeys`; `$setElementOrder/…` and
+ * `$deleteFromPrimitiveList/…` are accepted and ignored (order is not kept).
+ */
+function mergeKeyOf(parents: string[], name: string): string | 'set' | undefined {
+  if (name === 'finalizers' && parents.length === 1 && parents[0] === 'metadata') return 'set';
+  if (name === 'ports') {
+    const parent = parents[parents.length - 1];
+    if (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers') return 'containerPort';
+    if (parents.length === 1 && parent === 'spec') return 'port';
+    return undefined;
+  }
+  return ({
+    containers: 'name', initContainers: 'name', ephemeralContainers: 'name', volumes: 'name', volumeMounts: 'mountPath', env: 'name',
+    imagePullSecrets: 'name', conditions: 'type', ownerReferences: 'uid', hostAliases: 'ip',
+  } as Record<string, string>)[name];
+}
 
-export function strategicMerge(target: any, patch: any, key?: string): any {
-  if (Array.isArray(patch) && key && MERGE_KEYS[key] && Array.isArray(target)) {
-    const mk = MERGE_KEYS[key]!;
+export function strategicMerge(target: any, patch: any, parents: string[] = [], name?: string): any {
+  if (Array.isArray(patch) && name !== undefined) {
+    const mk = mergeKeyOf(parents, name);
+    if (patch.some((x) => isObj(x) && x.$patch === 'replace')) return patch.filter((x) => !(isObj(x) && x.$patch === 'replace')).map((x) => structuredClone(x));
+    if (mk === 'set' && Array.isArray(target)) return [...target, ...patch.filter((v) => !target.includes(v))];
+    if (!mk || mk === 'set' || !Array.isArray(target)) return patch.filter((x) => !(isObj(x) && x.$patch === 'delete')).map((x) => stripDirectives(x));
     const out = target.map((x) => structuredClone(x));
+    const itemParents = [...parents, name];
     for (const item of patch) {
-      if (isObj(item) && item.$patch === 'delete') {
-        const i = out.findIndex((x) => isObj(x) && x[mk] === item[mk]);
-        if (i >= 0) out.splice(i, 1);
-        continue;
-      }
       const i = isObj(item) ? out.findIndex((x) => isObj(x) && x[mk] === item[mk]) : -1;
-      if (i >= 0) out[i] = strategicMerge(out[i], item);
-      else out.push(structuredClone(item));
+      if (isObj(item) && item.$patch === 'delete') { if (i >= 0) out.splice(i, 1); continue; }
+      if (isObj(item) && item.$patch === 'replace') { const { $patch: _p, ...rest } = item; if (i >= 0) out[i] = rest; else out.push(rest); continue; }
+      if (i >= 0) out[i] = strategicMerge(out[i], item, itemParents);
+      else out.push(stripDirectives(item));
     }
     return out;
   }
   if (!isObj(patch)) return structuredClone(patch);
-  const out: Record<string, any> = isObj(target) ? { ...target } : {};
+  if (patch.$patch === 'delete') return undefined;
+  const replace = patch.$patch === 'replace';
+  let out: Record<string, any> = isObj(target) && !replace ? { ...target } : {};
+  const here = name === undefined ? parents : [...parents, name];
+  if (Array.isArray(patch.$retainKeys)) {
+    const keep = new Set<string>(patch.$retainKeys);
+    out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
+  }
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$')) continue;
-    if (v === null) delete out[k];
-    else out[k] = strategicMerge(out[k], v, k);
+    if (v === null) { delete out[k]; continue; }
+    const merged = strategicMerge(out[k], v, here, k);
+    if (merged === undefined) delete out[k]; else out[k] = merged;
   }
   return out;
+}
+
+function stripDirectives(v: any): any {
+  if (Array.isArray(v)) return v.map(stripDirectives);
+  if (!isObj(v)) return structuredClone(v);
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('$')).map(([k, x]) => [k, stripDirectives(x)]));
 }
 
 const unescape = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -95,13 +128,24 @@ export function jsonPatch(doc: any, ops: any[]): any {
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
-export function patchTypeOf(contentType: string | undefined): PatchType {
-  const ct = (contentType ?? '').split(';')[0]!.trim();
+const BUILT_IN_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+/** Custom resources have no Go types to take merge keys from: no strategic merge (apiextensions customresource_handler). */
+const CUSTOM_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+
+/** Built-in groups are "" or unqualified (apps, batch) or *.k8s.io; CRD groups must contain a dot and cannot be k8s.io. */
+export const isCustomGroup = (group: string) => group.includes('.') && !group.endsWith('.k8s.io') && group !== 'k8s.io';
+
+/** The patch type of a Content-Type; 415 UnsupportedMediaType with negotiation's text for anything else. */
+export function patchTypeOf(contentType: string | undefined, opts: { custom?: boolean } = {}): PatchType {
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  const accepted = opts.custom ? CUSTOM_PATCH_TYPES : BUILT_IN_PATCH_TYPES;
+  if (!accepted.includes(ct) && ct !== 'application/apply-patch+json') {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+  }
   if (ct === 'application/json-patch+json') return 'json';
   if (ct === 'application/merge-patch+json') return 'merge';
   if (ct === 'application/strategic-merge-patch+json') return 'strategic';
-  if (ct === 'application/apply-patch+yaml' || ct === 'application/apply-patch+json') return 'apply';
-  throw Object.assign(badRequest(`the server does not support patches of type "${ct}"`), { code: 415 });
+  return 'apply';
 }
 
 export function applyPatch(type: PatchType, doc: any, patch: any): any {
