@@ -152,3 +152,83 @@ describe('validation', () => {
     assert.equal(noImage.body.message, 'Pod "p" is invalid: spec.containers[0].image: Required value');
   });
 });
+
+describe('custom resources: structural schema, status subresource; finalizers; fieldValidation', () => {
+  const V = '/apis/secrets.hashicorp.com/v1beta1/namespaces/crd/vaultstaticsecrets';
+  const vss = (name: string, spec: any = {}) => ({ apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name },
+    spec: { mount: 'secret', type: 'kv-v2', path: 'p', destination: { name }, ...spec } });
+  before(async () => {
+    sim.vso.setDown(true); // the operator would write status and finalizers: these tests watch the API alone
+    await namespace('crd');
+  });
+  after(() => sim.vso.setDown(false));
+
+  test('defaults from the schema are applied; unknown fields are pruned (Warn by default, Strict is 400, Ignore silent)', async () => {
+    const r = await call('POST', V, { ...vss('a'), extra: 1, spec: { ...vss('a').spec, bogus: true } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.spec.hmacSecretData, true);
+    assert.deepEqual(r.body.spec.destination, { name: 'a', create: false, overwrite: false });
+    assert.equal(r.body.extra, undefined);
+    assert.equal(r.body.spec.bogus, undefined);
+    assert.deepEqual(r.warnings, ['unknown field "spec.bogus"', 'unknown field "extra"']); // in the body's order
+    const strict = await call('POST', `${V}?fieldValidation=Strict`, { ...vss('b'), spec: { ...vss('b').spec, bogus: true } });
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body.reason, 'BadRequest');
+    assert.equal(strict.body.message, 'VaultStaticSecret in version "v1beta1" cannot be handled as a VaultStaticSecret: strict decoding error: unknown field "spec.bogus"');
+    const ignore = await call('POST', `${V}?fieldValidation=Ignore`, { ...vss('c'), spec: { ...vss('c').spec, bogus: true } });
+    assert.equal(ignore.status, 201);
+    assert.deepEqual(ignore.warnings, []);
+    // Built-in kinds too (kube-sim's per-kind field lists).
+    const sts = await call('POST', '/apis/apps/v1/namespaces/crd/statefulsets?fieldValidation=Strict',
+      { metadata: { name: 's' }, spec: { replica: 2, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+    assert.equal(sts.status, 400);
+    assert.equal(sts.body.message, 'StatefulSet in version "v1" cannot be handled as a StatefulSet: strict decoding error: unknown field "spec.replica"');
+  });
+
+  test('schema violations are 422 with the apiextensions texts', async () => {
+    const r = await call('POST', V, { metadata: { name: 'bad' }, spec: { mount: 1, type: 'kv-v3', refreshAfter: 'soon', destination: {} } });
+    assert.equal(r.status, 422);
+    assert.equal(r.body.message, 'VaultStaticSecret.secrets.hashicorp.com "bad" is invalid: ['
+      + 'spec.path: Required value, spec.mount: Invalid value: "integer": spec.mount in body must be of type string: "integer", '
+      + 'spec.type: Unsupported value: "kv-v3": supported values: "kv-v1", "kv-v2", '
+      + 'spec.refreshAfter: Invalid value: "soon": spec.refreshAfter in body should match \'^([0-9]+(\\.[0-9]+)?(s|m|h))$\', '
+      + 'spec.destination.name: Required value]');
+    assert.equal(r.body.details.causes.length, 5);
+  });
+
+  test('status subresource: a create drops status, a main write keeps the stored status, a /status write changes only status', async () => {
+    const created = await call('POST', V, { ...vss('st'), status: { secretMAC: 'forged' } });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.status, undefined);
+    const viaStatus = await call('PUT', `${V}/st/status`, { ...created.body, spec: { ...created.body.spec, path: 'changed' }, status: { secretMAC: 'real' } });
+    assert.equal(viaStatus.status, 200, JSON.stringify(viaStatus.body));
+    assert.equal(viaStatus.body.status.secretMAC, 'real');
+    assert.equal(viaStatus.body.spec.path, 'p');
+    const main = await call('PUT', `${V}/st`, { ...viaStatus.body, spec: { ...viaStatus.body.spec, path: 'q' }, status: { secretMAC: 'forged' } });
+    assert.equal(main.status, 200);
+    assert.equal(main.body.spec.path, 'q');
+    assert.equal(main.body.status.secretMAC, 'real');
+  });
+
+  test('finalizers block deletion until removed (any kind): deletionTimestamp set, the object stays, then goes', async () => {
+    const cm = '/api/v1/namespaces/crd/configmaps';
+    assert.equal((await call('POST', cm, { metadata: { name: 'held', finalizers: ['example.com/hold'] }, data: { k: 'v' } })).status, 201);
+    const del = await call('DELETE', `${cm}/held`);
+    assert.equal(del.status, 200);
+    assert.ok(del.body.metadata.deletionTimestamp, 'DELETE answers the object with its deletionTimestamp');
+    const still = await call('GET', `${cm}/held`);
+    assert.equal(still.status, 200);
+    assert.deepEqual(still.body.metadata.finalizers, ['example.com/hold']);
+    // A second DELETE changes nothing; removing the finalizer deletes it.
+    assert.equal((await call('DELETE', `${cm}/held`)).body.metadata.deletionTimestamp, still.body.metadata.deletionTimestamp);
+    const patched = await call('PATCH', `${cm}/held`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    assert.equal(patched.status, 200);
+    assert.equal((await call('GET', `${cm}/held`)).status, 404);
+    // A custom resource with a finalizer likewise.
+    assert.equal((await call('POST', V, { ...vss('fin'), metadata: { name: 'fin', finalizers: ['example.com/x'] } })).status, 201);
+    await call('DELETE', `${V}/fin`);
+    assert.equal((await call('GET', `${V}/fin`)).status, 200);
+    await call('PATCH', `${V}/fin`, [{ op: 'remove', path: '/metadata/finalizers' }], 'application/json-patch+json');
+    assert.equal((await call('GET', `${V}/fin`)).status, 404);
+  });
+});

@@ -1,9 +1,13 @@
 /**
  * CustomResourceDefinitions (apiextensions.k8s.io/v1) turned into registry kinds, as the
- * apiextensions-apiserver does for each served version. Only names, scope and subresources are
- * read so far: schemas (defaults, validation, pruning) are not applied yet (issue 10, section 2).
+ * apiextensions-apiserver does for each served version: names, scope, subresources, and the
+ * version's structural schema as the kind's strategy (pruning, defaults, validation:
+ * registry/structuralSchema.ts). With the status subresource, a create drops status and a write
+ * to the main resource keeps the stored status (customResourceStrategy PrepareForCreate/Update).
  */
-import { defineKind, type ResourceDef } from './types';
+import { invalid } from '../machinery/errors';
+import { applyDefaults, prune, validateSchema, type Schema } from './structuralSchema';
+import { defineKind, type ResourceDef, type Strategy } from './types';
 
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
@@ -31,5 +35,23 @@ export function kindsOfCrd(crd: CustomResourceDefinition): ResourceDef[] {
     group, version: v.name, plural: names.plural, singular: names.singular ?? names.kind.toLowerCase(), kind: names.kind,
     namespaced: scope === 'Namespaced', shortNames: names.shortNames,
     subresources: [...(v.subresources?.status ? ['status'] : []), ...(v.subresources?.scale ? ['scale'] : [])],
+    strategy: schemaStrategy(group, names.kind, v.schema?.openAPIV3Schema as Schema | undefined, !!v.subresources?.status),
   }));
+}
+
+function schemaStrategy(group: string, kind: string, schema: Schema | undefined, statusSubresource: boolean): Strategy {
+  return {
+    prune: (obj) => prune(obj, schema),
+    defaults(obj, old) {
+      if (statusSubresource) {
+        if (old?.status !== undefined) obj.status = structuredClone(old.status);
+        else delete obj.status;
+      }
+      applyDefaults(obj, schema);
+    },
+    validate(obj) {
+      const errs = validateSchema(obj, schema);
+      if (errs.length) throw invalid(kind, group, obj.metadata?.name ?? '', errs);
+    },
+  };
 }

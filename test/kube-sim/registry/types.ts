@@ -13,6 +13,8 @@ export interface Strategy {
   defaults?(obj: ObjectInput, old: KubeObject | undefined): void;
   /** Validates a create or update; throws a 422 Invalid (the strategy's Validate/ValidateUpdate). */
   validate?(obj: ObjectInput, old: KubeObject | undefined): void;
+  /** Drops the fields the kind does not know (decoding, or a CRD's structural pruning); returns their paths for fieldValidation. */
+  prune?(obj: ObjectInput): string[];
 }
 
 export interface ResourceDef {

@@ -112,3 +112,42 @@ export function validatePod(obj: ObjectInput, old: KubeObject | undefined): void
   const errs = podSpecErrors(obj.spec, 'spec', { restartPolicies: ['Always', 'OnFailure', 'Never'] });
   if (errs.length) throw invalid('Pod', '', obj.metadata?.name ?? '', errs);
 }
+
+/**
+ * Built-in kinds: the fields kube-sim knows per kind (top level, and spec for the kinds Terrarium
+ * writes), standing in for the full Go types when fieldValidation looks for unknown fields. Deeper
+ * levels (containers, volumes, ...) are not checked. Unknown fields are dropped, as decoding does.
+ */
+const KNOWN_FIELDS: Record<string, { top: string[]; spec?: string[] }> = {
+  'Pod': { top: ['spec', 'status'], spec: ['volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds',
+    'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'nodeName', 'hostNetwork',
+    'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations',
+    'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead',
+    'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources'] },
+  'apps/StatefulSet': { top: ['spec', 'status'], spec: ['replicas', 'selector', 'template', 'volumeClaimTemplates', 'serviceName', 'podManagementPolicy',
+    'updateStrategy', 'revisionHistoryLimit', 'minReadySeconds', 'persistentVolumeClaimRetentionPolicy', 'ordinals'] },
+  'Service': { top: ['spec', 'status'], spec: ['ports', 'selector', 'clusterIP', 'clusterIPs', 'type', 'externalIPs', 'sessionAffinity', 'loadBalancerIP',
+    'loadBalancerSourceRanges', 'externalName', 'externalTrafficPolicy', 'healthCheckNodePort', 'publishNotReadyAddresses', 'sessionAffinityConfig',
+    'ipFamilies', 'ipFamilyPolicy', 'allocateLoadBalancerNodePorts', 'loadBalancerClass', 'internalTrafficPolicy', 'trafficDistribution'] },
+  'Secret': { top: ['data', 'stringData', 'type', 'immutable'] },
+  'ConfigMap': { top: ['data', 'binaryData', 'immutable'] },
+  'Namespace': { top: ['spec', 'status'] },
+  'PersistentVolumeClaim': { top: ['spec', 'status'] },
+  'ServiceAccount': { top: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'] },
+};
+
+/** Drops the fields a built-in kind does not have; returns their paths (undefined: kube-sim has no field list for the kind). */
+export function pruneBuiltin(group: string, kind: string, obj: ObjectInput): string[] | undefined {
+  const known = KNOWN_FIELDS[group ? `${group}/${kind}` : kind];
+  if (!known) return undefined;
+  const out: string[] = [];
+  const o = obj as Record<string, any>;
+  for (const k of Object.keys(o)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'metadata' || known.top.includes(k)) continue;
+    delete o[k]; out.push(k);
+  }
+  if (known.spec && o.spec && typeof o.spec === 'object') {
+    for (const k of Object.keys(o.spec)) if (!known.spec.includes(k)) { delete o.spec[k]; out.push(`spec.${k}`); }
+  }
+  return out;
+}

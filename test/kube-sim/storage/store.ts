@@ -103,7 +103,12 @@ export class Store {
     if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec) && next.spec !== undefined) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     if (opts.managed) this.setEntries(next, opts.managed.managedFields);
     else this.setManagedFields(r, cur, next, opts.who);
-    return this.put(r, key, next, cur);
+    const written = this.put(r, key, next, cur);
+    // The last finalizer of an object being deleted is gone: it is deleted now (genericregistry Store.Update).
+    if (written.metadata.deletionTimestamp && !written.metadata.finalizers?.length && r.kind !== 'Pod' && !(r.kind === 'Namespace' && !r.group)) {
+      return this.delete(r, ns, written.metadata.name);
+    }
+    return written;
   }
 
   private setManagedFields(r: ResourceDef, cur: KubeObject | undefined, next: KubeObject, who: WriteManager | undefined): void {

@@ -4,7 +4,9 @@
  * (reject only, or add warnings), then storage. Status writes skip admission today (a real server
  * admits them with subresource "status").
  */
+import { badRequest } from '../../machinery/errors';
 import type { KubeObject, ObjectInput } from '../../machinery/types';
+import { pruneBuiltin } from '../../registry/validation';
 import type { ResourceDef } from '../../registry/types';
 import type { UserInfo } from '../filters/authentication';
 
@@ -41,10 +43,28 @@ export class AdmissionChain {
 
   /** Runs a write through mutating plugins, the kind's strategy and validating plugins; throws the first rejection. */
   run(a: AdmissionAttributes): void {
+    this.decodeFields(a);
     for (const p of this.mutating) p.admit(a);
     const strategy = a.resource.strategy;
     strategy?.defaults?.(a.object, a.oldObject);
     strategy?.validate?.(a.object, a.oldObject);
     for (const p of this.validating) p.validate(a);
+  }
+
+  /**
+   * Unknown fields, as decoding meets them before admission (docs: API concepts, "Field validation"):
+   * dropped; with fieldValidation=Strict a 400 naming them; Warn (the server's default) a warning
+   * each; Ignore nothing. Built-in kinds use kube-sim's field lists (registry/validation.ts).
+   */
+  private decodeFields(a: AdmissionAttributes): void {
+    const mode = a.fieldValidation || 'Warn';
+    if (!['Strict', 'Warn', 'Ignore'].includes(mode)) throw badRequest(`fieldValidation: Invalid value: "${mode}": fieldValidation must be one of "Ignore", "Warn", or "Strict"`);
+    const dropped = a.resource.strategy?.prune?.(a.object) ?? pruneBuiltin(a.resource.group, a.resource.kind, a.object) ?? [];
+    if (!dropped.length || mode === 'Ignore') return;
+    const texts = dropped.map((f) => `unknown field "${f}"`);
+    // The handlers' transformDecodeError wording (endpoints/handlers/create.go).
+    const { kind, version } = a.resource;
+    if (mode === 'Strict') throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${texts.join(', ')}`);
+    a.warnings?.push(...texts);
   }
 }

@@ -7,7 +7,7 @@ import yaml from 'js-yaml';
 import { ApiError, badRequest, methodNotAllowed, noSuchResource, notFound } from '../../machinery/errors';
 import { managerOf, serverSideApply } from '../../machinery/managedFields';
 import { parseFieldSelector, parseLabelSelector } from '../../machinery/selectors';
-import type { DeleteOptions, KubeObject, ObjectInput } from '../../machinery/types';
+import { nowRfc3339, type DeleteOptions, type KubeObject, type ObjectInput } from '../../machinery/types';
 import { groupVersion, hasStatusSubresource } from '../../registry/types';
 import { validateObjectName } from '../../registry/validation';
 import { warningHeader, type AdmissionAttributes } from '../admission/chain';
@@ -190,6 +190,16 @@ function patch(scope: ApiScope, ctx: RequestContext): void {
 }
 
 function remove(scope: ApiScope, ctx: RequestContext, name: string, opts: DeleteOptions): KubeObject | undefined {
+  // Finalizers block deletion (genericregistry Store.Delete): the object gets a deletionTimestamp and
+  // stays until an update removes the last finalizer (storage/store.ts then deletes it). Pods and
+  // namespaces keep their own graceful paths (controllers).
+  const cur = scope.store.find(ctx.resource, ctx.namespace, name);
+  if (cur?.metadata.finalizers?.length && ctx.resource.kind !== 'Pod' && !(ctx.resource.kind === 'Namespace' && !ctx.resource.group)) {
+    if (cur.metadata.deletionTimestamp) return cur;
+    cur.metadata.deletionTimestamp = nowRfc3339();
+    cur.metadata.deletionGracePeriodSeconds = 0;
+    return scope.store.update(ctx.resource, cur, { checkVersion: false });
+  }
   if (scope.hooks.onDelete) return scope.hooks.onDelete(ctx.resource, ctx.namespace, name, opts);
   return scope.store.delete(ctx.resource, ctx.namespace, name);
 }
