@@ -84,3 +84,50 @@ describe('kubectl sees kube-sim admission as on a real cluster', { skip: kubectl
     assert.equal(denied.stderr.trim(), 'error: failed to create configmap: configmaps "two" is forbidden: ValidatingAdmissionPolicy \'small\' with binding \'small-binding\' denied request: at most one key');
   });
 });
+
+function pythonSkip(): string | false {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore', timeout: 30_000 });
+    return false;
+  } catch {
+    return 'python3-kubernetes is not installed (scripts/setup.sh installs it)';
+  }
+}
+
+test('python3-kubernetes: a restricted namespace refuses a plain pod with ApiException 403 and the PodSecurity text; a StatefulSet without spec is a 422', { skip: pythonSkip() }, async () => {
+  const sim = await startKubeSim({ runtime: false });
+  const dir = mkdtempSync(join(tmpdir(), 'kube-sim-admission-py-'));
+  try {
+    const kc = join(dir, 'kubeconfig');
+    sim.writeKubeconfig(kc);
+    const script = [
+      'import json, sys',
+      'from kubernetes import client, config',
+      'from kubernetes.client.rest import ApiException',
+      'api = config.new_client_from_config(config_file=sys.argv[1])',
+      'core, apps, out = client.CoreV1Api(api), client.AppsV1Api(api), {}',
+      'core.create_namespace({"metadata": {"name": "r", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}})',
+      'try:',
+      '    core.create_namespaced_pod("r", {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox", "securityContext": {"privileged": True}}]}})',
+      'except ApiException as e:',
+      '    out["pod"] = {"status": e.status, "message": json.loads(e.body)["message"]}',
+      'try:',
+      '    apps.create_namespaced_stateful_set("r", {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "s"}})',
+      'except ApiException as e:',
+      '    out["sts"] = {"status": e.status, "message": json.loads(e.body)["message"]}',
+      'print(json.dumps(out))',
+    ].join('\n');
+    const stdout = await new Promise<string>((resolve, reject) => execFile('/usr/bin/python3', ['-c', script, kc], { timeout: 60_000, env: { ...process.env, PYTHONWARNINGS: 'ignore' } },
+      (err, out, errText) => (err ? reject(new Error(`${err.message}\n${errText}`)) : resolve(out))));
+    const out = JSON.parse(stdout);
+    assert.equal(out.pod.status, 403);
+    // The evaluator's order: baseline checks (privileged) before the restricted ones.
+    assert.equal(out.pod.message, 'pods "p" is forbidden: violates PodSecurity "restricted:latest": privileged (container "c" must not set securityContext.privileged=true), '
+      + 'allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), '
+      + 'runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")');
+    assert.deepEqual(out.sts, { status: 422, message: 'StatefulSet.apps "s" is invalid: [spec.selector: Required value, spec.template.spec.containers: Required value]' });
+  } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -63,9 +63,9 @@ describe('Pod Security admission', () => {
     });
     assert.equal(r.status, 403);
     assert.equal(r.body.message, 'pods "bad" is forbidden: violates PodSecurity "baseline:v1.32": '
-      + 'non-default capabilities (container "a" must not include "SYS_ADMIN" in securityContext.capabilities.add), '
-      + 'host namespaces (hostNetwork=true, hostPID=true), hostPath volumes (volume "root"), hostPort (container "a" uses hostPort 80), '
-      + 'privileged (container "a" must not set securityContext.privileged=true), forbidden sysctls (kernel.msgmax)');
+      + 'host namespaces (hostNetwork=true, hostPID=true), hostPort (container "a" uses hostPort 80), '
+      + 'privileged (container "a" must not set securityContext.privileged=true), forbidden sysctls (kernel.msgmax), '
+      + 'non-default capabilities (container "a" must not include "SYS_ADMIN" in securityContext.capabilities.add), hostPath volumes (volume "root")');
     const plain = await call('POST', '/api/v1/namespaces/psa-b/pods', { metadata: { name: 'plain' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     assert.equal(plain.status, 201);
   });

@@ -8,8 +8,8 @@
  * the enforce and warn levels and gives warnings (admission.go ValidatePodController); the
  * controller's pod creates are then enforced (FailedCreate events).
  * `-version` labels are echoed in messages but every version is evaluated with the latest checks.
- * Checks follow staging/src/k8s.io/pod-security-admission/policy/check_*.go, ordered by check ID,
- * with the restricted checks overriding their baseline counterparts as the registry does.
+ * Checks follow staging/src/k8s.io/pod-security-admission/policy/check_*.go, in the evaluator's order
+ * (policy/registry.go). Not implemented: hostProbesAndHostLifecycle (probe/lifecycle `host` fields).
  */
 import { ApiError } from '../../../machinery/errors';
 import type { KubeObject, ObjectInput } from '../../../machinery/types';
@@ -22,7 +22,7 @@ export type Level = 'privileged' | 'baseline' | 'restricted';
 const LEVELS: Level[] = ['privileged', 'baseline', 'restricted'];
 const PREFIX = 'pod-security.kubernetes.io/';
 
-interface Check { id: string; level: 'baseline' | 'restricted'; overrides?: string; run(meta: Obj, spec: Obj): [reason: string, detail: string] | undefined }
+interface Check { id: string; level: 'baseline' | 'restricted'; /** A baseline check a restricted one replaces: run at baseline only. */ overlap?: boolean; run(meta: Obj, spec: Obj): [reason: string, detail: string] | undefined }
 
 const plural = (one: string, many: string, n: number) => (n === 1 ? one : many);
 const quote = (xs: string[]) => xs.map((x) => `"${x}"`).join(', ');
@@ -72,7 +72,7 @@ const CHECKS: Check[] = [
     if (ann.length) bad.push(ann.map(([k, v]) => `${k}="${v}"`).join(', '));
     return bad.length ? ['forbidden AppArmor profile', bad.join('; ')] : undefined;
   } },
-  { id: 'capabilities_baseline', level: 'baseline', run(_m, spec) {
+  { id: 'capabilities_baseline', level: 'baseline', overlap: true, run(_m, spec) {
     const caps: string[] = [];
     const bad = names(spec, (c) => {
       const extra = (c.securityContext?.capabilities?.add ?? []).filter((x: string) => !BASELINE_CAPS.has(x));
@@ -81,7 +81,7 @@ const CHECKS: Check[] = [
     });
     return bad.length ? ['non-default capabilities', `${who(bad)} must not include ${quote(uniqSorted(caps))} in securityContext.capabilities.add`] : undefined;
   } },
-  { id: 'capabilities_restricted', level: 'restricted', overrides: 'capabilities_baseline', run(_m, spec) {
+  { id: 'capabilities_restricted', level: 'restricted', run(_m, spec) {
     const missingDrop = names(spec, (c) => !(c.securityContext?.capabilities?.drop ?? []).includes('ALL'));
     const caps: string[] = [];
     const adding = names(spec, (c) => {
@@ -99,7 +99,7 @@ const CHECKS: Check[] = [
     const set = ['hostNetwork', 'hostPID', 'hostIPC'].filter((k) => spec[k] === true).map((k) => `${k}=true`);
     return set.length ? ['host namespaces', set.join(', ')] : undefined;
   } },
-  { id: 'hostPathVolumes', level: 'baseline', run(_m, spec) {
+  { id: 'hostPathVolumes', level: 'baseline', overlap: true, run(_m, spec) {
     const bad = (spec.volumes ?? []).filter((v: Obj) => v.hostPath).map((v: Obj) => String(v.name));
     return bad.length ? ['hostPath volumes', `${plural('volume', 'volumes', bad.length)} ${quote(bad)}`] : undefined;
   } },
@@ -127,7 +127,7 @@ const CHECKS: Check[] = [
     });
     return bad.length ? ['procMount', `${who(bad)} must not set securityContext.procMount to ${quote(uniqSorted(vals))}`] : undefined;
   } },
-  { id: 'restrictedVolumes', level: 'restricted', overrides: 'hostPathVolumes', run(_m, spec) {
+  { id: 'restrictedVolumes', level: 'restricted', run(_m, spec) {
     const types: string[] = [];
     const bad = (spec.volumes ?? []).filter((v: Obj) => {
       const t = Object.keys(v).filter((k) => k !== 'name' && !RESTRICTED_VOLUME_OK.has(k));
@@ -169,13 +169,13 @@ const CHECKS: Check[] = [
     const parts = [...(types.length ? [`${plural('type', 'types', new Set(types).size)} ${quote(uniqSorted(types))}`] : []), ...(user ? ['user may not be set'] : []), ...(role ? ['role may not be set'] : [])];
     return ['seLinuxOptions', `${setters.join(' and ')} set forbidden securityContext.seLinuxOptions: ${parts.join('; ')}`];
   } },
-  { id: 'seccompProfile_baseline', level: 'baseline', run(_m, spec) {
+  { id: 'seccompProfile_baseline', level: 'baseline', overlap: true, run(_m, spec) {
     const setters = [...(spec.securityContext?.seccompProfile?.type === 'Unconfined' ? ['pod'] : [])];
     const bad = names(spec, (c) => c.securityContext?.seccompProfile?.type === 'Unconfined');
     if (bad.length) setters.push(who(bad));
     return setters.length ? ['seccompProfile', `${setters.join(' and ')} must not set securityContext.seccompProfile.type to "Unconfined"`] : undefined;
   } },
-  { id: 'seccompProfile_restricted', level: 'restricted', overrides: 'seccompProfile_baseline', run(_m, spec) {
+  { id: 'seccompProfile_restricted', level: 'restricted', run(_m, spec) {
     const r = podOrContainer(spec, 'seccompProfile', (v) => validSeccomp((v as Obj).type));
     const setters = [...(r.podBad ? ['pod'] : []), ...(r.explicitBad.length ? [who(r.explicitBad)] : [])];
     if (setters.length) return ['seccompProfile', `${setters.join(' and ')} must not set securityContext.seccompProfile.type to ${quote(uniqSorted(r.badValues))}`];
@@ -194,12 +194,18 @@ const CHECKS: Check[] = [
   } },
 ];
 
-/** The violations of `level` in a pod's metadata and spec, as "reason (detail)" texts in check order. */
+/**
+ * The violations of `level` in a pod's metadata and spec, as "reason (detail)" texts in the
+ * evaluator's order (policy/registry.go EvaluatePod): the baseline checks, then the restricted ones
+ * (restricted) or the overlapping baseline ones (baseline: those a restricted check replaces), each
+ * group in registration order, which is the check files' name order.
+ */
 export function podSecurityViolations(level: Level, meta: Obj, spec: Obj): string[] {
   if (level === 'privileged') return [];
-  const checks = CHECKS.filter((c) => level === 'restricted' || c.level === 'baseline');
-  const overridden = new Set(level === 'restricted' ? checks.map((c) => c.overrides).filter(Boolean) : []);
-  return checks.filter((c) => !overridden.has(c.id)).map((c) => c.run(meta ?? {}, spec ?? {})).filter((r) => !!r).map(([reason, detail]) => `${reason} (${detail})`);
+  const byFile = (a: Check, b: Check) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const baseline = CHECKS.filter((c) => c.level === 'baseline' && !c.overlap).sort(byFile);
+  const second = CHECKS.filter((c) => (level === 'restricted' ? c.level === 'restricted' : !!c.overlap)).sort(byFile);
+  return [...baseline, ...second].map((c) => c.run(meta ?? {}, spec ?? {})).filter((r) => !!r).map(([reason, detail]) => `${reason} (${detail})`);
 }
 
 interface ModePolicy { level: Level; version: string }
