@@ -1,7 +1,8 @@
 /**
  * Real clients against kube-sim's apply, list and watch semantics (issue 10, sections 3-5):
  * kubectl 1.32 (server-side apply with a dropped field, conflicts and --force-conflicts,
- * client-side apply dropping a field, `kubectl get` tables, `kubectl get -w` ended by compaction)
+ * client-side apply dropping a field, `kubectl get` tables, `kubectl explain` from /openapi/v3,
+ * `kubectl get -w` ended by compaction)
  * and Debian's python3-kubernetes (a watch with watch=True, list paging with _continue).
  */
 import { after, before, describe, test } from 'node:test';
@@ -100,6 +101,16 @@ describe('kubectl', { skip: kubectlSkipReason() }, () => {
     await kubectl('create', 'cm', 'tablecm');
     assert.match((await kubectl('get', 'sts', 'web')).split('\n')[0]!, /^NAME\s+READY\s+AGE$/);
     assert.match((await kubectl('get', 'cm')).split('\n')[0]!, /^NAME\s+AGE$/);
+  });
+
+  test('kubectl explain reads /openapi/v3; kubectl apply validates without --validate=false (server-side, fieldValidation)', async () => {
+    const out = await kubectl('explain', 'statefulset.spec.replicas');
+    assert.match(out, /KIND:\s+StatefulSet/);
+    assert.match(out, /FIELD: replicas <integer>/);
+    assert.match(out, /replicas is the desired number of replicas of the given Template/);
+    const r = await run('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', write('v.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: validated\ndata:\n  a: "1"\n')], { timeout: 60_000 });
+    assert.match(r.stdout, /configmap\/validated created/);
+    assert.doesNotMatch(r.stderr, /openapi|validat/i, r.stderr);
   });
 
   test('kubectl get -w whose resourceVersion was compacted shows the 410 Expired Status and ends', async () => {

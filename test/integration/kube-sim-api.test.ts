@@ -389,3 +389,20 @@ describe('patches and deletes', () => {
     assert.equal(svc.kind, 'Service');
   });
 });
+
+describe('openapi v3', () => {
+  test('/openapi/v3 indexes each group-version; a document describes its kinds with GVK, paths and fieldValidation', async () => {
+    const index = await ok(call('GET', '/openapi/v3'));
+    assert.match(index.paths['apis/apps/v1'].serverRelativeURL, /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]+$/);
+    assert.ok(index.paths['api/v1']);
+    const doc = await ok(call('GET', '/openapi/v3/apis/apps/v1'));
+    assert.equal(doc.openapi, '3.0.0');
+    const sts = doc.components.schemas['io.k8s.api.apps.v1.StatefulSet'];
+    assert.deepEqual(sts['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'StatefulSet', version: 'v1' }]);
+    assert.equal(doc.components.schemas['io.k8s.api.apps.v1.StatefulSetSpec'].properties.replicas.type, 'integer');
+    const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}'].patch;
+    assert.deepEqual(patch['x-kubernetes-group-version-kind'], { group: 'apps', kind: 'StatefulSet', version: 'v1' });
+    assert.ok(patch.parameters.some((p: any) => p.name === 'fieldValidation' && p.in === 'query'));
+    assert.equal((await call('GET', '/openapi/v3/apis/nope/v1')).status, 404);
+  });
+});

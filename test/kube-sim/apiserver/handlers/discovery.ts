@@ -1,12 +1,13 @@
 /**
  * Non-resource endpoints: /version and legacy discovery (/api, /apis, /api/v1, /apis/{group}/{version})
- * as kubectl reads them. /openapi is not served (404), nor /apis/{group}, nor the aggregated
+ * as kubectl reads them, and /openapi/v3 (handlers/openapi.ts). /openapi/v2 is not served (404), nor /apis/{group}, nor the aggregated
  * discovery formats; disabled groups (an operator uninstalled) are left out.
  */
 import { noSuchResource, notFound } from '../../machinery/errors';
 import { registry, type Registry } from '../../registry';
 import type { ResourceDef } from '../../registry/types';
 import { writeJson } from '../http';
+import { serveOpenApi } from './openapi';
 import type { RequestInfo } from '../requestInfo';
 import type { ServerResponse } from 'node:http';
 
@@ -40,6 +41,7 @@ export function apiGroupList(hidden: ReadonlySet<string> = new Set(), reg: Regis
 export function serveNonResource(res: ServerResponse, info: RequestInfo, disabledGroups: ReadonlySet<string>): void {
   const p = info.path;
   if (p === '/version') return writeJson(res, 200, VERSION);
+  if (p === '/openapi/v3' || p.startsWith('/openapi/v3/')) return serveOpenApi(res, p, disabledGroups);
   if (p === '/api') return writeJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
   if (p === '/apis') return writeJson(res, 200, apiGroupList(disabledGroups));
   if (p === '/api/v1') return writeJson(res, 200, apiResourceList('', 'v1'));
