@@ -61,7 +61,8 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     const file = join(dir, 'kubeconfig');
     sim.writeKubeconfig(file, { namespace: 'devenv' });
     cluster = openCluster({ kubeconfigPath: file, namespace: 'devenv', env: {} });
-    await sim.waitPodReady('devenv', 'sample-1');
+    // The sample's VaultDynamicSecret restarts the environment after its first sync (VSO 1.4), a rolling update: wait for it.
+    await sim.waitRolledOut('devenv', 'sample');
   });
   after(async () => { await sim.stop(); rmSync(dir, { recursive: true, force: true }); });
 

@@ -28,7 +28,7 @@ import { ControllerManager, type Controllers } from './controllers/manager';
 import { normalizeImage } from './controllers/pods';
 import { badRequest } from './machinery/errors';
 import type { KubeObject } from './machinery/types';
-import { findResource, pods, secrets, type ResourceDef } from './registry';
+import { findResource, pods, secrets, statefulsets, type ResourceDef } from './registry';
 import { statefulSetScale } from './registry/scale';
 import { createPodRuntime } from './runtime/index';
 import type { PodRuntime, PodRuntimeHost } from './runtime/types';
@@ -102,6 +102,8 @@ export interface KubeSim {
   emitEvent(ns: string, involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Waits until a pod is Ready (Running with Ready=True). */
   waitPodReady(ns: string, name: string, timeoutMs?: number): Promise<void>;
+  /** Waits until a StatefulSet's rollout is complete (what `kubectl rollout status` waits for): every replica Ready at the update revision. */
+  waitRolledOut(ns: string, name: string, timeoutMs?: number): Promise<void>;
 }
 
 /** Kinds by the short names the facade's get() accepts. */
@@ -254,6 +256,18 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`kube-sim: pod ${ns}/${name} not ready within ${timeoutMs} ms`);
+    },
+    async waitRolledOut(ns, name, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const set = store.get(statefulsets, ns, name);
+        const st = set?.status ?? {};
+        const want = set?.spec?.replicas ?? 1;
+        if (set && st.observedGeneration === set.metadata.generation && st.updatedReplicas === want && st.readyReplicas === want
+          && st.replicas === want && st.currentRevision === st.updateRevision) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`kube-sim: statefulset ${ns}/${name} not rolled out within ${timeoutMs} ms`);
     },
   };
   if (opts.sample) await createSample(sim);

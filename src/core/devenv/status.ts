@@ -7,6 +7,17 @@ const PROGRESS = new Set(['ContainerCreating', 'PodInitializing']);
 /** Events that explain a pod stuck before its containers start. */
 const BLOCKING_EVENTS = new Set(['FailedMount', 'FailedAttachVolume', 'FailedScheduling', 'FailedCreatePodSandBox']);
 
+/**
+ * The scheduler's reason without its preemption note: kube-scheduler's FitError reads
+ * "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption
+ * victims found for incoming pod.." — the part after "preemption:" only says evicting others would not help.
+ */
+export function schedulerReason(message: string | undefined): string | undefined {
+  if (!message) return message;
+  const trimmed = message.replace(/\s*preemption: [\s\S]*$/, '').trim();
+  return trimmed || message;
+}
+
 function time(v: unknown): number {
   if (v instanceof Date) return v.getTime();
   if (typeof v === 'string') { const t = Date.parse(v); return Number.isNaN(t) ? 0 : t; }
@@ -82,10 +93,10 @@ export function describeSandboxStatus(pod: V1Pod | undefined, pvc?: V1Persistent
       message: pvcEvent?.message ?? `The workspace ${pvc.metadata?.name} is ${pvc.status?.phase ?? 'Pending'}${cls ? ` (storage class ${cls})` : ''}: waiting for a volume to be provisioned.` };
   }
   if (unscheduled) {
-    return { phase: 'Pending', reason: scheduled?.reason ?? 'Unschedulable', message: scheduled?.message ?? podEvent?.message };
+    return { phase: 'Pending', reason: scheduled?.reason ?? 'Unschedulable', message: schedulerReason(scheduled?.message ?? podEvent?.message) };
   }
   if (phase !== 'Running' && podEvent && BLOCKING_EVENTS.has(podEvent.reason ?? '')) {
-    return { phase: 'Pending', reason: podEvent.reason, message: podEvent.message };
+    return { phase: 'Pending', reason: podEvent.reason, message: podEvent.reason === 'FailedScheduling' ? schedulerReason(podEvent.message) : podEvent.message };
   }
   if (phase === 'Running') {
     const probe = podEvent?.reason === 'Unhealthy' ? podEvent.message : undefined;

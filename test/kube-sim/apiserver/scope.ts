@@ -17,7 +17,8 @@ export interface ApiHooks {
   onDelete?(r: ResourceDef, ns: string | undefined, name: string, opts: DeleteOptions): KubeObject | undefined;
   /** The StatefulSet scale subresource: reads, and writes when replicas is given. */
   scale?(ns: string, name: string, replicas?: number): object;
-  podLog?(ns: string, name: string): string;
+  /** pods/log: the container's output (`previous`: its last terminated run); throws an ApiError (400) when there is none. */
+  podLog?(ns: string, name: string, opts?: { container?: string; previous?: boolean }): string;
   upgrade?(kind: StreamKind, req: IncomingMessage, socket: Duplex, head: Buffer, ns: string, name: string, query: URLSearchParams): void;
 }
 

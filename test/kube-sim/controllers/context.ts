@@ -9,6 +9,12 @@ export interface ControllerConfig {
   readyDelayMs: number;
   /** How long a terminating pod stays (deletionTimestamp set) before it is removed. */
   graceMs: number;
+  /** The one node's allocatable resources (quantities as in Node.status.allocatable) and pod limit. */
+  node: { cpu: string; memory: string; pods: number };
+  /** Images the node "has" (normalised references, see normalizeImage); others fail to pull. */
+  images: Set<string>;
+  /** The kubelet's first back-off (10 s on a real node), doubling per restart up to 8 times it. */
+  backoffMs: number;
 }
 
 export type EventType = 'Normal' | 'Warning';

@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../machinery/types';
 import { pods } from '../registry';
+import { controllerrevisions } from '../registry/apps';
 import type { ControllerContext } from './context';
 import type { PodController } from './pods';
 
@@ -19,6 +20,10 @@ export class GarbageCollector {
     const ns = owner.metadata.namespace!;
     for (const p of this.ctx.store.list(pods, ns)) {
       if (p.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid)) this.podsCtl.terminatePod(ns, p.metadata.name);
+    }
+    // A StatefulSet's ControllerRevisions are owned by it and go with it.
+    for (const r of this.ctx.store.list(controllerrevisions, ns)) {
+      if (r.metadata.ownerReferences?.some((o) => o.uid === owner.metadata.uid)) { try { this.ctx.store.delete(controllerrevisions, ns, r.metadata.name); } catch {} }
     }
   }
 }

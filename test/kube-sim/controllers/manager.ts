@@ -14,19 +14,32 @@ import { recordEvent } from './events';
 import { GarbageCollector } from './garbagecollector';
 import { JobController } from './job';
 import { NamespaceController } from './namespace';
-import { PodController, type PodOverride } from './pods';
+import { normalizeImage, PodController, type PodOverride } from './pods';
+import { ensureDefaultStorageClass, VolumeBinder } from './volumes';
 import { StatefulSetController } from './statefulset';
 
 export type { PodOverride } from './pods';
 
+/**
+ * Images kube-sim's node has by default: the devenv image Terrarium defaults to, the one the tests
+ * and the playground build (terrarium/devenv:dev), and small ones tests use for plain pods.
+ * startKubeSim({ images }) adds more.
+ */
+export const DEFAULT_IMAGES = ['ghcr.io/terrarium-dev/devenv:latest', 'terrarium/devenv:dev', 'busybox', 'busybox:1.36', 'alpine', 'nginx', 'registry.k8s.io/pause:3.10'];
+
 
 export class ControllerManager {
-  readonly config: ControllerConfig = { readyDelayMs: 0, graceMs: 150 };
+  readonly config: ControllerConfig = {
+    readyDelayMs: 0, graceMs: 150, backoffMs: 1000,
+    node: { cpu: '64', memory: '256Gi', pods: 110 },
+    images: new Set(DEFAULT_IMAGES.map(normalizeImage)),
+  };
   readonly pods: PodController;
   readonly statefulsets: StatefulSetController;
   readonly jobs: JobController;
   readonly gc: GarbageCollector;
   readonly namespaces: NamespaceController;
+  readonly volumes: VolumeBinder;
   /** Run on every store change, in this order. */
   private readonly controllers: Controller[];
   private timers = new Set<NodeJS.Timeout>();
@@ -45,7 +58,10 @@ export class ControllerManager {
     this.jobs = new JobController(ctx);
     this.gc = new GarbageCollector(ctx, this.pods);
     this.namespaces = new NamespaceController(ctx);
-    this.controllers = [this.pods, this.statefulsets, this.jobs];
+    this.volumes = new VolumeBinder(ctx);
+    this.pods.volumes = this.volumes;
+    this.controllers = [this.volumes, this.pods, this.statefulsets, this.jobs];
+    ensureDefaultStorageClass(store);
   }
 
   get readyDelayMs(): number { return this.config.readyDelayMs; }

@@ -7,15 +7,29 @@ export const statefulsets = defineKind({
   subresources: ['status', 'scale'], nameIsLabel: true,
   strategy: {
     // Defaults as in k8s.io/kubernetes/pkg/apis/apps/v1/defaults.go (replicas 1, PVC retention Retain/Retain).
-    // Only these two so far: updateStrategy, podManagementPolicy, revisionHistoryLimit are not filled (issue 10).
+    // and podManagementPolicy OrderedReady, updateStrategy RollingUpdate with partition 0, revisionHistoryLimit 10.
     defaults(obj) {
       obj.spec ??= {}; // a StatefulSet without spec is a 422 from validation, not a crash here
       obj.spec.replicas = obj.spec?.replicas ?? 1;
       obj.spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
+      obj.spec.podManagementPolicy ??= 'OrderedReady';
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.updateStrategy ??= {};
+      obj.spec.updateStrategy.type ??= 'RollingUpdate';
+      if (obj.spec.updateStrategy.type === 'RollingUpdate') {
+        obj.spec.updateStrategy.rollingUpdate ??= {};
+        obj.spec.updateStrategy.rollingUpdate.partition ??= 0;
+      }
     },
     // ValidateStatefulSet/ValidateStatefulSetUpdate (registry/validation.ts): selector, template, immutable spec fields.
     validate: validateStatefulSet,
   },
 });
 
-export const APPS_KINDS = [statefulsets];
+/**
+ * apps/v1 ControllerRevision: an immutable snapshot of a StatefulSet's pod template (`data`) with
+ * its `revision` number; written by the StatefulSet controller, read by `kubectl rollout history|undo`.
+ */
+export const controllerrevisions = defineKind({ group: 'apps', version: 'v1', plural: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true });
+
+export const APPS_KINDS = [statefulsets, controllerrevisions];

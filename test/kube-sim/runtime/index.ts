@@ -11,10 +11,12 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { PodRuntime, PodRuntimeHost, PodView } from './types';
+import type { ContainerExit, PodRuntime, PodRuntimeHost, PodView } from './types';
 import { podUser } from './users';
 
 const SSHD = '/usr/sbin/sshd';
+/** Output kept per container run (the kubelet keeps the current and the previous run's log). */
+const LOG_CAP = 1 << 20;
 const PTY_HELPER = join(__dirname, 'ttyexec.py'); // not pty.py: that name would shadow Python's own pty module
 const IMAGE_SSHD_CONFIG = join(__dirname, '..', '..', '..', 'manifests', 'image', 'sshd_config');
 const HOSTKEY_MOUNT = '/etc/terrarium/hostkey';
@@ -28,6 +30,8 @@ interface PodState {
   sshPort?: number;
   streams: Set<WebSocket>;
   procs: Set<ChildProcess>;
+  /** Container output by container name: the current run and the last terminated one. */
+  logs: Map<string, { current: string; previous?: string }>;
 }
 
 function freePort(): Promise<number> {
@@ -38,10 +42,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function waitForPort(port: number, timeoutMs: number, proc?: ChildProcess): Promise<void> {
+function waitForPort(port: number, timeoutMs: number, proc?: ChildProcess, failed?: () => Error | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
+      const err = failed?.();
+      if (err) return reject(err);
       if (proc && proc.exitCode !== null) return reject(new Error(`sshd exited with code ${proc.exitCode}`));
       const c = connect(port, '127.0.0.1');
       c.once('connect', () => { c.destroy(); resolve(); });
@@ -75,7 +81,8 @@ function hostKeySecret(pod: any): string | undefined {
   return v?.secret?.secretName;
 }
 
-export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }): PodRuntime {
+export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; /** the sshd binary (tests point it at a missing one) */ sshd?: string }): PodRuntime {
+  const sshdPath = opts.sshd ?? SSHD;
   const pods = new Map<string, PodState>();
   const user = podUser();
   const wss = new WebSocketServer({
@@ -112,7 +119,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
       chownTree(d, user.uid, user.gid);
     }
     chmodSync(tmp, 0o700);
-    s = { view, dir, home, tmp, streams: new Set(), procs: new Set() };
+    s = { view, dir, home, tmp, streams: new Set(), procs: new Set(), logs: new Map() };
     pods.set(k, s);
     return s;
   }
@@ -159,14 +166,20 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
     config += `\nStrictModes no\nSetEnv HOME=${s.home} TMUX_TMPDIR=${s.tmp} TERRARIUM_SANDBOX=${s.view.name}\nForceCommand ${session}\n`;
     const cfgFile = join(s.dir, 'sshd_config');
     writeFileSync(cfgFile, config);
-    const sshd = spawn(SSHD, ['-D', '-e', '-f', cfgFile], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { PATH: '/usr/bin:/bin' } });
+    killGroup(s.sshd); // a retry after a failed start
+    // A missing binary is an 'error' event, not a throw: without a listener it would take the
+    // whole process (the API server) down. It becomes the pod's start failure instead.
+    let spawnError: Error | undefined;
+    const sshd = spawn(sshdPath, ['-D', '-e', '-f', cfgFile], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { PATH: '/usr/bin:/bin' } });
+    sshd.on('error', (e) => { spawnError = e; });
     let log = '';
-    sshd.stderr!.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
+    sshd.stderr?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
     s.sshd = sshd;
     s.sshPort = port;
     try {
-      await waitForPort(port, 10_000, sshd);
+      await waitForPort(port, 10_000, sshd, () => spawnError);
     } catch (e) {
+      if (spawnError) throw new Error(`exec: "${sshdPath}": stat ${sshdPath}: no such file or directory`, { cause: e });
       throw new Error(`sshd did not start: ${(e as Error).message}. ${log.trim()}`, { cause: e });
     }
   }
@@ -194,10 +207,18 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
       return;
     }
     const [cmd, args] = tty ? ['python3', [PTY_HELPER, ...argv]] : [argv[0]!, argv.slice(1)];
-    const child = spawn(cmd, args, {
-      cwd: s.home, env: podEnv(s, tty), uid: user.uid, gid: user.gid, detached: true,
-      stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, args, {
+        cwd: s.home, env: podEnv(s, tty), uid: user.uid, gid: user.gid, detached: true,
+        stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      // A synchronous spawn failure (bad uid, bad argument) ends this stream, never the sim.
+      send(ws, 3, JSON.stringify({ metadata: {}, status: 'Failure', message: `failed to exec in container: ${(e as Error).message}`, reason: 'InternalError', code: 500 }));
+      ws.close(1000);
+      return;
+    }
     s.procs.add(child);
     s.streams.add(ws);
     child.stdout!.on('data', (d: Buffer) => send(ws, 1, d));
@@ -291,10 +312,48 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string }
     ws.on('close', () => { s.streams.delete(ws); for (const sock of sockets) sock?.destroy(); });
   }
 
+  function runContainer(view: PodView, c: { name: string; command: string[]; args: string[] }, exited: (e: ContainerExit) => void): Promise<void> {
+    const s = ensureState(view);
+    const prev = s.logs.get(c.name);
+    const log = { current: '', previous: prev ? prev.current : undefined };
+    s.logs.set(c.name, log);
+    const argv = [...c.command, ...c.args].map((a) => mapPath(s, a));
+    return new Promise((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(argv[0]!, argv.slice(1), { cwd: s.home, env: podEnv(s, false), uid: user.uid, gid: user.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      let started = false;
+      const keep = (d: Buffer) => { log.current = (log.current + d.toString()).slice(-LOG_CAP); };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      child.on('spawn', () => { started = true; s.procs.add(child); resolve(); });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        if (started) return;
+        // containerd's words for a command that is not there.
+        reject(new Error(e.code === 'ENOENT' ? `exec: "${c.command[0]}": executable file not found in $PATH` : e.message));
+      });
+      child.on('close', (code, signal) => {
+        s.procs.delete(child);
+        if (!started) return;
+        if (!pods.has(key(view.namespace, view.name))) return; // the pod was stopped: no restart to report
+        exited({ exitCode: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1) });
+      });
+    });
+  }
+
   return {
     async startPod(view) {
       const s = ensureState(view);
       await startSshd(s);
+    },
+    runContainer,
+    logs(namespace, name, container, previous) {
+      const l = pods.get(key(namespace, name))?.logs.get(container);
+      return previous ? l?.previous : l?.current;
     },
     async stopPod(namespace, name) {
       const s = pods.get(key(namespace, name));

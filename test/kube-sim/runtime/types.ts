@@ -23,9 +23,27 @@ export interface PodRuntimeHost {
   getPod(namespace: string, name: string): PodView | undefined;
 }
 
+/** How a container's process ended (reason as the kubelet reports it in state.terminated). */
+export interface ContainerExit {
+  exitCode: number;
+  /** Completed (0) or Error by default; StartError when it never started. */
+  reason?: 'Completed' | 'Error' | 'StartError';
+  message?: string;
+}
+
+export interface ContainerSpec { name: string; command: string[]; args: string[] }
+
 export interface PodRuntime {
   /** A pod was scheduled: start what backs it (e.g. sshd on 2222). Resolves when it is ready. */
   startPod(pod: PodView): Promise<void>;
+  /**
+   * Runs a container's command + args as a local process (its output kept for pods/log); resolves
+   * once it started, rejects when it cannot start (e.g. the binary does not exist); `exited` is
+   * called when it ends. Optional: runtimes without it back every container with startPod.
+   */
+  runContainer?(pod: PodView, container: ContainerSpec, exited: (e: ContainerExit) => void): Promise<void>;
+  /** A container's output: the current run, or the previous (last terminated) one; undefined when there is none. */
+  logs?(namespace: string, name: string, container: string, previous: boolean): string | undefined;
   /** The pod is being deleted or restarted: stop its processes (sessions die with it). */
   stopPod(namespace: string, name: string): Promise<void>;
   /** A WebSocket upgrade for pods/exec, pods/attach or pods/portforward of a running pod. */
