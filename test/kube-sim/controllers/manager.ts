@@ -1,6 +1,7 @@
 /**
- * The controller manager: runs every controller (pods, statefulset, job) on each store change,
- * in that order, and owns what they share (timers that stop with the sim, events, the runtime).
+ * The controller manager: runs every controller (volume binder, pods = scheduler + kubelet,
+ * statefulset, job) on each store change, in that order, and owns what they share (timers that
+ * stop with the sim, events, the runtime, the node's capacity, its images and back-off).
  * Deletes of pods, StatefulSets and namespaces come here from the API's delete handler, so that
  * graceful pod termination, garbage collection and namespace cleanup happen as part of the DELETE.
  */
