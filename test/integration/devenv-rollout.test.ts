@@ -63,6 +63,9 @@ describe('sandboxes roll one at a time', () => {
     }, 'db-creds synced and its first restart triggered', 30_000, 100);
     // VSO 1.4 restarts the targets after every sync of dynamic credentials, the first included.
     const settled = await rolledOut(tc, 'vsoenv', 2, s0.updateRevision);
+    // restartedAt has seconds precision (RFC 3339, as the operator writes it): a restart within the same second changes nothing.
+    const firstRestart = Date.parse((await (await fetch(`${sim.url}/apis/apps/v1/namespaces/${tc.namespace}/statefulsets/vsoenv`)).json() as any).spec.template.metadata.annotations['vso.secrets.hashicorp.com/restartedAt']);
+    await eventually(async () => Date.now() >= firstRestart + 1000, 'the next second', 5_000, 50);
     const watch = await watchPods(sim, tc.namespace);
     // New credentials (what an annotation change asks of a VaultDynamicSecret): the operator restarts the targets.
     const patch = await fetch(`${sim.url}${path}`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { annotations: { rotate: String(Date.now()) } } }) });

@@ -158,6 +158,8 @@ export class VsoStandIn implements VsoControls {
   private readonly syncRegistry = new Set<string>();
   private readonly backOffs = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Event name per (object uid, type, reason, message), for the recorder's aggregation. */
+  private readonly recorded = new Map<string, string>();
   private readonly hmacKey = randomBytes(32);
   /** The operator pod's uid (downward API): a new one each time the operator comes back. */
   private podUID = randomUUID();
@@ -727,16 +729,19 @@ export class VsoStandIn implements VsoControls {
   private event(o: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const ns = o.metadata.namespace;
     const t = nowIso();
-    const same = this.store.list(events, ns).find((e) => e.involvedObject?.uid === o.metadata.uid && e.type === type && e.reason === reason
-      && e.message === message && Date.now() - Date.parse(e.lastTimestamp) < 600_000);
-    if (same) {
+    const key = JSON.stringify([o.metadata.uid, type, reason, message]);
+    const known = this.recorded.get(key);
+    const same = known && this.store.get(events, ns, known);
+    if (same && Date.now() - Date.parse(same.lastTimestamp) < 600_000) {
       same.count = (same.count ?? 1) + 1;
       same.lastTimestamp = t;
       this.store.update(events, same, { checkVersion: false });
       return;
     }
+    const name = `${o.metadata.name}.${hex(8)}`;
+    this.recorded.set(key, name);
     this.store.create(events, {
-      apiVersion: 'v1', kind: 'Event', metadata: { name: `${o.metadata.name}.${hex(8)}`, namespace: ns },
+      apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: ns },
       involvedObject: { apiVersion: API_VERSION, kind: o.kind, name: o.metadata.name, namespace: ns, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion },
       reason, message, type, count: 1, firstTimestamp: t, lastTimestamp: t, source: { component: o.kind },
     });
