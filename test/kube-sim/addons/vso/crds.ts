@@ -3,8 +3,10 @@
  * subresource, and structural schemas (the root knows spec and status only, so unknown top-level
  * fields are pruned). VaultStaticSecret's spec schema follows the real CRD (chart 1.4.x,
  * config/crd/bases in hashicorp/vault-secrets-operator: required fields, enums, the refreshAfter
- * pattern, defaults hmacSecretData=true, destination.create/overwrite=false); VaultDynamicSecret
- * gets its renewalPercent default; the other specs stay open (x-kubernetes-preserve-unknown-fields).
+ * pattern, defaults hmacSecretData=true, destination.create/overwrite=false); the other specs stay
+ * open (x-kubernetes-preserve-unknown-fields). Objects the add-on creates in storage directly skip
+ * defaulting (a real server defaults them on read too), so only fields the stand-in reads the same
+ * way with or without them get defaults here.
  */
 import type { CustomResourceDefinition } from '../../registry/crd';
 
@@ -38,7 +40,6 @@ const SPEC_SCHEMAS: Partial<Record<VsoKind, object>> = {
       syncConfig: open,
     },
   },
-  VaultDynamicSecret: { ...open, properties: { renewalPercent: { type: 'integer', default: 67, minimum: 0, maximum: 90 } } },
 };
 
 function crd(kind: VsoKind): CustomResourceDefinition {
