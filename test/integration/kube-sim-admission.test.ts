@@ -63,9 +63,9 @@ describe('Pod Security admission', () => {
     });
     assert.equal(r.status, 403);
     assert.equal(r.body.message, 'pods "bad" is forbidden: violates PodSecurity "baseline:v1.32": '
-      + 'host namespaces (hostNetwork=true, hostPID=true), hostPort (container "a" uses hostPort 80), '
-      + 'privileged (container "a" must not set securityContext.privileged=true), forbidden sysctls (kernel.msgmax), '
-      + 'non-default capabilities (container "a" must not include "SYS_ADMIN" in securityContext.capabilities.add), hostPath volumes (volume "root")');
+      + 'non-default capabilities (container "a" must not include "SYS_ADMIN" in securityContext.capabilities.add), '
+      + 'host namespaces (hostNetwork=true, hostPID=true), hostPath volumes (volume "root"), hostPort (container "a" uses hostPort 80), '
+      + 'privileged (container "a" must not set securityContext.privileged=true), forbidden sysctls (kernel.msgmax)');
     const plain = await call('POST', '/api/v1/namespaces/psa-b/pods', { metadata: { name: 'plain' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     assert.equal(plain.status, 201);
   });
@@ -79,6 +79,20 @@ describe('Pod Security admission', () => {
     const n = await call('POST', '/api/v1/namespaces/psa-none/pods', { metadata: { name: 'p' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'x', securityContext: { privileged: true } }] } });
     assert.equal(n.status, 201);
     assert.deepEqual(n.warnings, []);
+  });
+
+  test('tightening a namespace\'s enforce label warns about the pods already there, grouped by violations', async () => {
+    await namespace('psa-up');
+    for (const name of ['a', 'b']) assert.equal((await call('POST', '/api/v1/namespaces/psa-up/pods', { metadata: { name }, spec: { containers: [{ name: 'c', image: 'x' }] } })).status, 201);
+    assert.equal((await call('POST', '/api/v1/namespaces/psa-up/pods', { metadata: { name: 'h' }, spec: { hostNetwork: true, containers: [restrictedContainer()] } })).status, 201);
+    const r = await call('PATCH', '/api/v1/namespaces/psa-up', { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } }, 'application/merge-patch+json');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.warnings, [
+      'existing pods in namespace "psa-up" violate the new PodSecurity enforce level "restricted:latest"',
+      'a (and 1 other pod): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile',
+      'h: host namespaces',
+    ]);
+    assert.equal((await call('GET', '/api/v1/namespaces/psa-up/pods/a')).status, 200, 'existing pods stay');
   });
 
   test('a StatefulSet with a violating template is admitted with a warning; its controller gets FailedCreate, no pod', async () => {

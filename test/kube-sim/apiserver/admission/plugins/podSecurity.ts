@@ -4,6 +4,7 @@
  *   pod-security.kubernetes.io/enforce: pods that violate it are rejected (403);
  *   pod-security.kubernetes.io/warn:    the write succeeds with a Warning header;
  *   pod-security.kubernetes.io/audit:   an audit annotation only (kube-sim has no audit log: nothing visible).
+ * Tightening a namespace's enforce label warns about the pods already there (grouped by violations).
  * Workload objects (StatefulSet, Job, ...) are never rejected: their pod template is checked against
  * the enforce and warn levels and gives warnings (admission.go ValidatePodController); the
  * controller's pod creates are then enforced (FailedCreate events).
@@ -13,7 +14,7 @@
  */
 import { ApiError } from '../../../machinery/errors';
 import type { KubeObject, ObjectInput } from '../../../machinery/types';
-import { namespaces } from '../../../registry/core';
+import { namespaces, pods } from '../../../registry/core';
 import type { Store } from '../../../storage/store';
 import type { AdmissionAttributes, ValidatingPlugin } from '../chain';
 
@@ -196,15 +197,16 @@ const CHECKS: Check[] = [
 
 /**
  * The violations of `level` in a pod's metadata and spec, as "reason (detail)" texts in the
- * evaluator's order (policy/registry.go EvaluatePod): the baseline checks, then the restricted ones
- * (restricted) or the overlapping baseline ones (baseline: those a restricted check replaces), each
- * group in registration order, which is the check files' name order.
+ * evaluator's order (policy/registry.go EvaluatePod), each group in registration order, which is the
+ * check files' name order: baseline, every baseline check (as the docs' examples show:
+ * "host namespaces, hostPath volumes, privileged"; the newest registry moves the overlapping ones
+ * last); restricted, the baseline checks no restricted check replaces, then the restricted ones.
  */
 export function podSecurityViolations(level: Level, meta: Obj, spec: Obj): string[] {
   if (level === 'privileged') return [];
   const byFile = (a: Check, b: Check) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const baseline = CHECKS.filter((c) => c.level === 'baseline' && !c.overlap).sort(byFile);
-  const second = CHECKS.filter((c) => (level === 'restricted' ? c.level === 'restricted' : !!c.overlap)).sort(byFile);
+  const baseline = CHECKS.filter((c) => c.level === 'baseline' && (level === 'baseline' || !c.overlap)).sort(byFile);
+  const second = level === 'restricted' ? CHECKS.filter((c) => c.level === 'restricted').sort(byFile) : [];
   return [...baseline, ...second].map((c) => c.run(meta ?? {}, spec ?? {})).filter((r) => !!r).map(([reason, detail]) => `${reason} (${detail})`);
 }
 
@@ -252,6 +254,7 @@ export class PodSecurity implements ValidatingPlugin {
   constructor(private readonly store: Store) {}
 
   validate(a: AdmissionAttributes): void {
+    if (a.resource.kind === 'Namespace' && !a.resource.group) return this.validateNamespace(a);
     // Pods and workload templates; the status, binding and other subresources are exempt (only ephemeralcontainers is checked).
     if (!a.namespace || (a.subresource && a.subresource !== 'ephemeralcontainers')) return;
     if (a.operation !== 'CREATE' && a.operation !== 'UPDATE') return;
@@ -277,6 +280,29 @@ export class PodSecurity implements ValidatingPlugin {
       seen.add(label(p));
       const v = podSecurityViolations(p.level, tpl.meta, tpl.spec);
       if (v.length) a.warnings?.push(`would violate PodSecurity "${label(p)}": ${v.join(', ')}`);
+    }
+  }
+
+  /**
+   * A namespace update that tightens enforce warns about the pods already there, grouped by their
+   * violations (admission.go EvaluatePodsInNamespace): nothing is evicted, the labels are applied.
+   */
+  private validateNamespace(a: AdmissionAttributes): void {
+    if (a.operation !== 'UPDATE' || !a.oldObject) return;
+    const now = policyOf(a.object as KubeObject, 'enforce'), before = policyOf(a.oldObject, 'enforce');
+    if (!now || now.level === 'privileged' || (before && label(before) === label(now))) return;
+    const groups = new Map<string, string[]>();
+    for (const pod of this.store.list(pods, a.name)) {
+      if (pod.metadata.deletionTimestamp) continue;
+      const reasons = podSecurityViolations(now.level, pod.metadata, pod.spec ?? {}).map((v) => v.slice(0, v.indexOf(' (')));
+      if (!reasons.length) continue;
+      const key = reasons.join(', ');
+      groups.set(key, [...(groups.get(key) ?? []), pod.metadata.name]);
+    }
+    if (!groups.size) return;
+    a.warnings?.push(`existing pods in namespace "${a.name}" violate the new PodSecurity enforce level "${label(now)}"`);
+    for (const [reasons, names] of groups) {
+      a.warnings?.push(`${names[0]}${names.length > 1 ? ` (and ${names.length - 1} other ${names.length === 2 ? 'pod' : 'pods'})` : ''}: ${reasons}`);
     }
   }
 }
