@@ -73,8 +73,8 @@ describe('kubectl agrees with the core', { skip: kubectlSkipReason() }, () => {
   test('kubectl apply of a manifest creates what the API then serves', async () => {
     const file = join(dir, 'cm.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: xk-note\ndata:\n  hello: world\n');
-    // kube-sim serves no OpenAPI document, so client-side validation is off (a real cluster validates server-side anyway).
-    await kubectl('apply', '--validate=false', '-f', file);
+    // kubectl's default validation (strict, server-side through fieldValidation), as a user runs it.
+    await kubectl('apply', '-f', file);
     const cm = await tc.cluster.core.readNamespacedConfigMap({ name: 'xk-note', namespace: tc.namespace });
     assert.equal(cm.data?.hello, 'world');
   });
