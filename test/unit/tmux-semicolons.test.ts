@@ -54,14 +54,17 @@ describe('semicolons reach tmux panes literally (real tmux)', () => {
   });
 
   test('new -- command: arguments ending in ";" (or just ";") stay in the argv', async () => {
-    await tmux.create('argv', { command: ['sh', '-c', 'printf "[%s]" "$@"; echo; echo done', 'sh', 'one;', 'a\\;', ';'] });
+    // The pane stays open after the output (exec sleep): a session whose command ended is gone, and
+    // capturing it would race its exit.
+    await tmux.create('argv', { command: ['sh', '-c', 'printf "[%s]" "$@"; echo; echo done; exec sleep 600', 'sh', 'one;', 'a\\;', ';'] });
     const out = await until(() => tmux.capture('argv'), (s) => /done/.test(s), 'the command output');
     assert.match(out, /\[one;\]\[a\\;\]\[;\]/);
   });
 
   test('new -- sh -c \'echo hi\\;\' runs the script as given', async () => {
     // The script's own last character is ";": cut off, sh would print "hi" (or "hi\\").
-    await tmux.create('script', { command: ['sh', '-c', 'echo start; echo hi\\;'] });
+    // The outer sh keeps the pane open; the script under test is the last argument, as given.
+    await tmux.create('script', { command: ['sh', '-c', 'sh -c "$1"; exec sleep 600', 'wrapper', 'echo start; echo hi\\;'] });
     const out = await until(() => tmux.capture('script'), (s) => /^hi/m.test(s), 'the script output');
     assert.match(out, /^hi;$/m);
   });
