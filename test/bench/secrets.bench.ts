@@ -17,11 +17,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { IncomingMessage } from 'node:http';
 import { which } from './which';
 import { median, ratioCell, rotate, textTable, meets, type Target } from './harness';
 import { startKubeSim } from '../kube-sim';
-import { findResource } from '../kube-sim/resources';
 import { openCluster } from '../../src/core/kube/kubeconfig';
 import { SecretsPanelController, type PanelHost } from '../../src/core/secrets/panelController';
 
@@ -66,29 +64,25 @@ export async function runSecretsBench(opts: { secrets: number; rounds: number },
   try {
     const kubeconfig = join(dir, 'kubeconfig');
     sim.writeKubeconfig(kubeconfig, { namespace: 'devenv' });
-    const vss = findResource('secrets.hashicorp.com', 'v1beta1', 'vaultstaticsecrets')!;
     for (let i = 0; i < opts.secrets; i++) {
       sim.vso.vault.write(`secret/app/s${i}`, { USER: `u${i}`, PASSWORD: `p${i}`.repeat(8), URL: `https://svc-${i}.internal` });
-      sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: `s${i}`, namespace: 'devenv' },
+      sim.objects.create('vaultstaticsecrets.secrets.hashicorp.com', { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: `s${i}`, namespace: 'devenv' },
         spec: { mount: 'secret', type: 'kv-v2', path: `app/s${i}`, refreshAfter: '1h', destination: { name: `s${i}`, create: true }, vaultAuthRef: 'default' } });
     }
     // The operator stand-in writes the destinations: wait until every one exists.
-    const secretRes = findResource('', 'v1', 'secrets')!;
     for (const deadline = Date.now() + 60_000; ;) {
-      if (Array.from({ length: opts.secrets }, (_, i) => `s${i}`).every((n) => sim.store.get(secretRes, 'devenv', n))) break;
+      if (Array.from({ length: opts.secrets }, (_, i) => `s${i}`).every((n) => sim.objects.get('secrets', 'devenv', n))) break;
       if (Date.now() > deadline) throw new Error('the VSO stand-in did not write the destination Secrets within 60 s');
       await new Promise((r) => setTimeout(r, 50));
     }
 
     // Count what reaches the API server: every request, and GETs of Secrets that return values.
     let requests = 0, valueReads = 0;
-    const original = sim.api.handle.bind(sim.api);
-    sim.api.handle = (req: IncomingMessage, res: any) => {
+    sim.requests.observe((req) => {
       requests++;
       const metadataOnly = String(req.headers.accept ?? '').includes('as=PartialObjectMetadata');
-      if (req.method === 'GET' && /\/api\/v1\/namespaces\/[^/]+\/secrets(\/|\?|$)/.test(req.url ?? '') && !metadataOnly) valueReads++;
-      return original(req, res);
-    };
+      if (req.method === 'GET' && /\/api\/v1\/namespaces\/[^/]+\/secrets(\/|\?|$)/.test(req.url) && !metadataOnly) valueReads++;
+    });
     const sample = async (fn: () => Promise<void>) => {
       requests = 0; valueReads = 0;
       const t0 = performance.now();

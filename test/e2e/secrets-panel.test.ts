@@ -9,7 +9,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { e2eSkipReason, startE2E } from './harness';
 import type { KubeSim } from '../kube-sim';
-import { findResource } from '../kube-sim/resources';
 
 const skip = e2eSkipReason();
 const CANARY = 'canary-e2e-3c9d-never-shown-unasked';
@@ -19,9 +18,9 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
   const { workbench, cluster } = await startE2E(t, { sample: true });
   const { page } = workbench;
   const sim = cluster.sim as unknown as KubeSim;
-  const vss = findResource('secrets.hashicorp.com', 'v1beta1', 'vaultstaticsecrets')!;
-  const secrets = findResource('', 'v1', 'secrets')!;
-  const make = (name: string, path: string, destination: { name: string; create: boolean }) => sim.store.create(vss, {
+  const vss = 'vaultstaticsecrets.secrets.hashicorp.com';
+  const secrets = 'secrets';
+  const make = (name: string, path: string, destination: { name: string; create: boolean }) => sim.objects.create(vss, {
     apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name, namespace: 'devenv' },
     spec: { mount: 'secret', type: 'kv-v2', path, refreshAfter: '30s', destination, vaultAuthRef: 'default' },
   });
@@ -30,7 +29,7 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
   make('canary', 'canary', { name: 'canary', create: true });
   sim.vso.vault.deny('secret/hostile', XSS);
   make('hostile', 'hostile', { name: 'hostile', create: true });
-  sim.store.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pre-made', namespace: 'devenv' }, data: {} });
+  sim.objects.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pre-made', namespace: 'devenv' }, data: {} });
   sim.vso.vault.write('secret/pre', { A: 'b' });
   make('vanished', 'pre', { name: 'pre-made', create: false });
 
@@ -47,11 +46,11 @@ test('Secrets & Scaling panel in a real VS Code', { skip: skip ?? false, timeout
     await workbench.openViewContainer('Terrarium');
     await row('sample-1').waitFor({ timeout: 60_000 });
     // The destination disappears after the operator synced it: only the metadata check can tell.
-    const synced = async () => ((await Promise.resolve().then(() => sim.store.get(vss, 'devenv', 'vanished')).catch(() => undefined)) as any)
+    const synced = async () => ((await Promise.resolve().then(() => sim.objects.get(vss, 'devenv', 'vanished')).catch(() => undefined)) as any)
       ?.status?.conditions?.some((c: any) => c.type === 'SecretSynced' && c.status === 'True');
     for (const deadline = Date.now() + 60_000; !(await synced()) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
     assert.ok(await synced(), 'the operator synced "vanished" into pre-made before pre-made goes away');
-    sim.store.delete(secrets, 'devenv', 'pre-made');
+    sim.objects.delete(secrets, 'devenv', 'pre-made');
     sim.vso.setDown(true);
     sim.vso.vault.write('secret/later', { B: 'c' });
     make('later', 'later', { name: 'later', create: true });

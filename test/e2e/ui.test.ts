@@ -71,7 +71,7 @@ test('Terrarium in a real VS Code: tree, scale, tmux terminal, connect, cluster 
     await inputBox('250m/1 512Mi/1Gi', '(4/4)');
     await row('review-0').waitFor({ timeout: 60_000 }).catch(async (e) => { await workbench.screenshot('ui-2a-failed'); throw e; });
     await workbench.screenshot('ui-2a-created');
-    const sts = await sim.store.get((await import('../kube-sim/resources')).findResource('apps', 'v1', 'statefulsets')!, 'devenv', 'review');
+    const sts = sim.objects.get('statefulsets.apps', 'devenv', 'review');
     assert.deepEqual(sts.spec.template.spec.containers[0].resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
   });
 

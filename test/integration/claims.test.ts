@@ -5,10 +5,10 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createEnvironment } from '../../src/core/devenv';
 import { claimSandbox, listClaims, releaseSandbox, CLAIMED_BY } from '../../src/core/devenv/claims';
 import { isTerrariumError } from '../../src/core/kube/errors';
+import type { KubeSim } from '../kube-sim/index';
 import { eventually, getTestCluster, type TestCluster } from './harness';
 
 const ENV = 'pool';
@@ -63,16 +63,12 @@ describe('claims: list, release, racing scale-up', { timeout: 300_000 }, () => {
     const users = ['cy', 'dee', 'eve', 'fay'];
     // On kube-sim, watch the scale subresource's answers: a stale PUT must be refused (409), not applied twice.
     const scalePuts: number[] = [];
-    const api = (tc.sim as { api?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> } } | undefined)?.api;
-    const handle = api?.handle.bind(api);
-    if (api && handle) {
-      api.handle = async (req, res) => {
-        await handle(req, res);
-        if (req.method === 'PUT' && /\/statefulsets\/pool\/scale$/.test(new URL(req.url ?? '/', 'http://x').pathname)) scalePuts.push(res.statusCode);
-      };
-    }
+    const sim = tc.sim as KubeSim | undefined;
+    const stopObserving = sim?.requests.observe((req) => {
+      if (req.method === 'PUT' && /\/statefulsets\/pool\/scale$/.test(req.path)) return (res) => { scalePuts.push(res.statusCode); };
+    });
     const results = await Promise.allSettled(users.map((user) => claimSandbox(tc.cluster, { environment: ENV, user, scaleUp: true })))
-      .finally(() => { if (api && handle) api.handle = handle; });
+      .finally(() => stopObserving?.());
     const outcome = results.map((r) => r.status === 'fulfilled' ? r.value.sandbox : `error: ${(r.reason as Error).message}`);
     const won = results.flatMap((r) => r.status === 'fulfilled' ? [r.value] : []);
     assert.ok(won.length >= 1, `at least one claimer gets a sandbox: ${JSON.stringify(outcome)}`);
@@ -85,7 +81,7 @@ describe('claims: list, release, racing scale-up', { timeout: 300_000 }, () => {
     for (const r of results) {
       if (r.status === 'rejected') assert.ok(isTerrariumError(r.reason, 'Conflict') && !!r.reason.hint, `a clear Conflict with a hint, not ${String(r.reason)}`);
     }
-    if (api) {
+    if (sim) {
       // Each 200 added exactly one sandbox: as many successful scale PUTs as sandboxes beyond the first two.
       const sts = await tc.cluster.apps.readNamespacedStatefulSet({ name: ENV, namespace: tc.namespace });
       assert.equal(scalePuts.filter((c) => c === 200).length, (sts.spec?.replicas ?? 0) - 2, `scale PUT answers: ${scalePuts.join(',')}`);

@@ -9,8 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEnvironment, listSandboxes, setEnvironmentResources } from '../../src/core/devenv';
 import { getTestCluster, eventually, type TestCluster } from './harness';
-import type { KubeSim } from '../kube-sim/index';
-import { createVsoSample } from '../kube-sim/vso';
+import { createVsoSample, type KubeSim } from '../kube-sim/index';
 import { rolloutOrder, watchPods } from './kube-sim-watch';
 
 const IMAGE = process.env.TERRARIUM_TEST_IMAGE;

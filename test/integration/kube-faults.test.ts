@@ -60,7 +60,7 @@ describe('watch caches and retries under faults (kube-sim)', () => {
 
   test('a missing RBAC rule is named in the error', async (t) => {
     if (!tc.sim) return t.skip('needs kube-sim');
-    sim.forbid({ verb: 'patch', resource: 'statefulsets/scale', group: 'apps' });
+    sim.authorization.forbid({ verb: 'patch', resource: 'statefulsets/scale', group: 'apps' });
     await assert.rejects(scaleEnvironment(tc.cluster, 'fw', 2), (e) => isTerrariumError(e, 'Forbidden') && /patch/.test(e.message) && /statefulsets\/scale/.test(e.message));
     sim.authorization.clear();
   });

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-import { findResource } from '../kube-sim/registry';
 import { which } from '../bench/which';
 
 const run = promisify(execFile);
@@ -116,19 +115,17 @@ describe('kubectl', { skip: kubectlSkipReason() }, () => {
   test('kubectl get -w whose resourceVersion was compacted shows the 410 Expired Status and ends', async () => {
     // Between kubectl's list and its watch from the list's resourceVersion, a change happens and the
     // history is compacted past it (what etcd compaction does to a slow client).
-    const handle = sim.api.handle.bind(sim.api);
     let compacted = false;
-    sim.api.handle = async (req, res) => {
-      const list = !compacted && req.method === 'GET' && /\/configmaps(\?|$)/.test(req.url ?? '') && !/[?&]watch=/.test(req.url ?? '');
-      const done = handle(req, res);
-      if (list) {
-        // Synchronously after the list's answer is written, before kubectl's watch can arrive.
+    const stop = sim.requests.observe((req) => {
+      const list = !compacted && req.method === 'GET' && /\/configmaps(\?|$)/.test(req.url) && !/[?&]watch=/.test(req.url);
+      if (!list) return;
+      // Right after the list was answered (in the same turn of the event loop), before kubectl's watch can arrive.
+      return () => {
         compacted = true;
-        sim.store.create(findResource('', 'v1', 'configmaps')!, { metadata: { name: 'between', namespace: 'cc' } });
-        sim.store.compact();
-      }
-      await done;
-    };
+        sim.objects.create('configmaps', { metadata: { name: 'between', namespace: 'cc' } });
+        sim.faults.compactHistory();
+      };
+    });
     try {
       const child = spawn('kubectl', ['--kubeconfig', kubeconfig, 'get', 'cm', '-w'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
@@ -141,7 +138,7 @@ describe('kubectl', { skip: kubectlSkipReason() }, () => {
       assert.ok(compacted);
       // kubectl prints the ERROR event's Status as a row (it is not a Table) and the watch ends.
       assert.match(out, /Failure\s+Expired\s+too old resource version: \d+ \(\d+\)/);
-    } finally { sim.api.handle = handle; }
+    } finally { stop(); }
   });
 });
 

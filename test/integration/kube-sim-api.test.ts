@@ -188,8 +188,8 @@ describe('watches', () => {
 
   test('a watch from a compacted resourceVersion answers one ERROR event with Status 410 Expired', async () => {
     const old = (await ok(call('GET', pods))).metadata.resourceVersion;
-    const limit = sim.store.historyLimit;
-    sim.store.historyLimit = 2;
+    const limit = sim.watches.historyLimit;
+    sim.watches.historyLimit = 2;
     try {
       for (let i = 1; i <= 4; i++) await ok(call('POST', pods, pod(`c${i}`)));
       const { events, ended } = await watch(`${pods}?watch=1&resourceVersion=${old}`);
@@ -201,12 +201,12 @@ describe('watches', () => {
       assert.equal(events[0].object.reason, 'Expired');
       assert.match(events[0].object.message, new RegExp(`^too old resource version: ${old} \\(\\d+\\)$`));
       // A recent resourceVersion still replays.
-      sim.store.historyLimit = limit;
+      sim.watches.historyLimit = limit;
       const recent = (await ok(call('GET', pods))).metadata.resourceVersion;
       await ok(call('POST', pods, pod('c5')));
       const live = await watch(`${pods}?watch=1&resourceVersion=${recent}`, (ev) => ev.length >= 1);
       assert.deepEqual(live.events.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'c5']]);
-    } finally { sim.store.historyLimit = limit; }
+    } finally { sim.watches.historyLimit = limit; }
   });
 
   test('sendInitialEvents=true ends the initial ADDED events with the k8s.io/initial-events-end bookmark', async () => {
@@ -223,14 +223,14 @@ describe('watches', () => {
   });
 
   test('a watch ends after its timeoutSeconds, also beyond the server default', async () => {
-    const saved = sim.api.watchTimeoutSeconds;
-    sim.api.watchTimeoutSeconds = 1;
+    const saved = sim.watches.timeoutSeconds;
+    sim.watches.timeoutSeconds = 1;
     try {
       const t0 = Date.now();
       const { ended } = await watch(`${pods}?watch=1&timeoutSeconds=2`);
       assert.ok(ended);
       assert.ok(Date.now() - t0 >= 1900, `ran ${Date.now() - t0} ms of its 2 s`);
-    } finally { sim.api.watchTimeoutSeconds = saved; }
+    } finally { sim.watches.timeoutSeconds = saved; }
   });
 });
 
@@ -262,8 +262,8 @@ describe('lists', () => {
 
   test('an expired continue token is 410 with the documented message and a token to go on inconsistently', async () => {
     const first = await ok(call('GET', `${cms}?limit=2`));
-    const limit = sim.store.historyLimit;
-    sim.store.historyLimit = 1;
+    const limit = sim.watches.historyLimit;
+    sim.watches.historyLimit = 1;
     try {
       await ok(call('POST', cms, { metadata: { name: 'x1' } }));
       await ok(call('POST', cms, { metadata: { name: 'x2' } }));
@@ -273,7 +273,7 @@ describe('lists', () => {
       assert.match(r.json.message, /^The provided continue parameter is too old to display a consistent list result\. You can start a new list without the continue parameter, or use the continue token in this response/);
       const rest = await ok(call('GET', `${cms}?limit=10&continue=${encodeURIComponent(r.json.metadata.continue)}`));
       assert.deepEqual(rest.items.map((o: any) => o.metadata.name), ['cm2', 'cm3', 'cm4', 'x1', 'x2']);
-    } finally { sim.store.historyLimit = limit; }
+    } finally { sim.watches.historyLimit = limit; }
   });
 
   test('resourceVersion + resourceVersionMatch: Exact lists the past, too old is 410, invalid combinations 422', async () => {
@@ -283,14 +283,14 @@ describe('lists', () => {
     assert.deepEqual(exact.items.map((o: any) => o.metadata.name), before.items.map((o: any) => o.metadata.name));
     const newer = await ok(call('GET', `${cms}?resourceVersion=${before.metadata.resourceVersion}&resourceVersionMatch=NotOlderThan`));
     assert.ok(newer.items.some((o: any) => o.metadata.name === 'later'));
-    const limit = sim.store.historyLimit;
-    sim.store.historyLimit = 0;
+    const limit = sim.watches.historyLimit;
+    sim.watches.historyLimit = 0;
     try {
       await ok(call('DELETE', `${cms}/later`));
       const old = await call('GET', `${cms}?resourceVersion=${before.metadata.resourceVersion}&resourceVersionMatch=Exact`);
       assert.equal(old.status, 410);
       assert.equal(old.json.message, 'The resourceVersion for the provided list is too old.');
-    } finally { sim.store.historyLimit = limit; }
+    } finally { sim.watches.historyLimit = limit; }
     const noRv = await call('GET', `${cms}?resourceVersionMatch=Exact`);
     assert.equal(noRv.status, 422);
     assert.equal(noRv.json.message, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');

@@ -4,8 +4,7 @@
 // validationActions, and the documented failure text. Checked over kube-sim's HTTP API.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TOKEN } from '../kube-sim/apiserver/filters/authentication';
-import { startKubeSim, type KubeSim } from '../kube-sim/index';
+import { DEFAULT_TOKEN, startKubeSim, type KubeSim } from '../kube-sim/index';
 
 let sim: KubeSim;
 let alice: string, bob: string;

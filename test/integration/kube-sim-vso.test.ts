@@ -1,8 +1,7 @@
 /** The Vault Secrets Operator stand-in in kube-sim: status shapes, events and quirks as the secrets panel sees them over HTTP. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKubeSim, type KubeSim } from '../kube-sim/index';
-import { createVsoSample } from '../kube-sim/vso';
+import { createVsoSample, startKubeSim, type KubeSim } from '../kube-sim/index';
 
 const NS = 'vso';
 const V = `/apis/secrets.hashicorp.com/v1beta1/namespaces/${NS}`;

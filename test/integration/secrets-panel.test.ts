@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-import { findResource } from '../kube-sim/resources';
 import { openCluster } from '../../src/core/kube/kubeconfig';
 import type { Cluster } from '../../src/core/kube/cluster';
 import { createEnvironment, getEnvironment } from '../../src/core/devenv';
@@ -51,9 +50,10 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
   let sim: KubeSim;
   let cluster: Cluster;
   let dir: string;
-  const sts = findResource('apps', 'v1', 'statefulsets')!;
-  const secrets = findResource('', 'v1', 'secrets')!;
-  const vss = findResource('secrets.hashicorp.com', 'v1beta1', 'vaultstaticsecrets')!;
+  // Resources as kubectl names them, for sim.objects (setup that bypasses the API).
+  const sts = 'statefulsets.apps';
+  const secrets = 'secrets';
+  const vss = 'vaultstaticsecrets.secrets.hashicorp.com';
 
   before(async () => {
     sim = await startKubeSim({ runtime: false, sample: true });
@@ -100,7 +100,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
 
   test('a canary value appears only in the one reply to an explicit reveal: not in state, logs, errors, audit or copy notices', async () => {
     sim.vso.vault.write('secret/canary', { TOKEN: CANARY });
-    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'canary', namespace: 'devenv' },
+    sim.objects.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'canary', namespace: 'devenv' },
       spec: { mount: 'secret', type: 'kv-v2', path: 'canary', destination: { name: 'canary', create: true }, vaultAuthRef: 'default' } });
     const p = panel();
     await eventually(async () => { await p.controller.refresh(); return secret(p.lastState(), 'canary').state === 'synced'; }, 'canary synced');
@@ -144,7 +144,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
   test('resync of a dynamic secret asks first (new credentials, restarts) and does nothing when declined', async () => {
     const p = panel();
     await p.controller.refresh();
-    const password = () => Buffer.from(sim.get('secret', 'devenv', 'db-creds').data.password, 'base64').toString();
+    const password = () => Buffer.from(sim.objects.get(secrets, 'devenv', 'db-creds').data.password, 'base64').toString();
     const before = password();
     p.answers.push(false);
     await p.controller.handle({ type: 'resync', secret: 'db-creds', kind: 'VaultDynamicSecret' });
@@ -177,13 +177,13 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
   });
 
   test('a destination Secret that disappears shows as missing (the operator reports nothing)', async () => {
-    sim.store.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pre-made', namespace: 'devenv' }, data: {} });
+    sim.objects.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pre-made', namespace: 'devenv' }, data: {} });
     sim.vso.vault.write('secret/pre', { A: 'b' });
-    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'pre', namespace: 'devenv' },
+    sim.objects.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'pre', namespace: 'devenv' },
       spec: { mount: 'secret', type: 'kv-v2', path: 'pre', destination: { name: 'pre-made', create: false }, vaultAuthRef: 'default' } });
     const p = panel();
     await eventually(async () => { await p.controller.refresh(); return secret(p.lastState(), 'pre').state === 'synced'; }, 'pre synced');
-    sim.store.delete(secrets, 'devenv', 'pre-made');
+    sim.objects.delete(secrets, 'devenv', 'pre-made');
     await p.controller.refresh();
     const s = secret(p.lastState(), 'pre');
     assert.equal(s.state, 'missing');
@@ -195,7 +195,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
   test('a condition message with markup travels as plain data, and a failing VaultAuth is named as the root cause', async () => {
     const payload = '<img src=x onerror="document.title=\'pwned\'"><script>alert(1)</script>';
     sim.vso.vault.deny('secret/xss', payload);
-    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'xss', namespace: 'devenv' },
+    sim.objects.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'xss', namespace: 'devenv' },
       spec: { mount: 'secret', type: 'kv-v2', path: 'xss', destination: { name: 'xss', create: true }, vaultAuthRef: 'default' } });
     const p = panel();
     await eventually(async () => { await p.controller.refresh(); return secret(p.lastState(), 'xss').state === 'failed'; }, 'xss failed');
@@ -236,7 +236,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     p.answers.push(true);
     await p.controller.handle({ type: 'resources', cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } });
     p.answers.length = 0;
-    const obj = sim.store.get(sts, 'devenv', 'sample');
+    const obj = sim.objects.get(sts, 'devenv', 'sample');
     const c = obj.spec.template.spec.containers.find((x: { name: string }) => x.name === 'devenv');
     assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
     assert.ok(c.image && c.securityContext, 'the rest of the container is untouched');
@@ -270,28 +270,26 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
   /** Counts GETs of Secrets whose response carries values (anything but the metadata-only form). */
   function countValueReads() {
     const names: string[] = [];
-    const original = sim.api.handle.bind(sim.api);
-    sim.api.handle = (req, res) => {
-      const m = /^\/api\/v1\/namespaces\/[^/]+\/secrets\/([^/?]+)/.exec(req.url ?? '');
+    const restore = sim.requests.observe((req) => {
+      const m = /^\/api\/v1\/namespaces\/[^/]+\/secrets\/([^/?]+)/.exec(req.url);
       if (req.method === 'GET' && m && !String(req.headers.accept ?? '').includes('as=PartialObjectMetadata')) names.push(decodeURIComponent(m[1]!));
-      return original(req, res);
-    };
-    return { names, restore: () => { sim.api.handle = original; } };
+    });
+    return { names, restore };
   }
 
   test('a VSO object whose destination is the host-key Secret: shown as Terrarium\'s, never read, revealed or copied', async () => {
-    const hostKey = sim.store.get(secrets, 'devenv', 'sample-hostkey');
+    const hostKey = sim.objects.get(secrets, 'devenv', 'sample-hostkey');
     const privateB64: string = hostKey.data.ssh_host_ed25519_key;
     const privateKey = Buffer.from(privateB64, 'base64').toString();
     const body = privateKey.split('\n')[1]!;
     assert.ok(body.length > 20, 'a line of the private key body to look for');
     // Nothing at this Vault path: the operator fails and leaves the destination as it is (the host key).
-    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'grab-hostkey', namespace: 'devenv' },
+    sim.objects.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'grab-hostkey', namespace: 'devenv' },
       spec: { mount: 'secret', type: 'kv-v2', path: 'nothing/here', destination: { name: 'sample-hostkey', create: false }, vaultAuthRef: 'default' } });
     // Any Secret with Terrarium's labels is treated the same, whatever its name.
-    sim.store.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tr-owned', namespace: 'devenv', labels: { 'app.kubernetes.io/managed-by': 'terrarium' } },
+    sim.objects.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tr-owned', namespace: 'devenv', labels: { 'app.kubernetes.io/managed-by': 'terrarium' } },
       data: { k: Buffer.from(CANARY).toString('base64') } });
-    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'grab-owned', namespace: 'devenv' },
+    sim.objects.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'grab-owned', namespace: 'devenv' },
       spec: { mount: 'secret', type: 'kv-v2', path: 'nothing/here', destination: { name: 'tr-owned', create: false }, vaultAuthRef: 'default' } });
     const reads = countValueReads();
     const p = panel();
@@ -319,17 +317,17 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     } finally {
       reads.restore();
       p.controller.dispose();
-      sim.store.delete(vss, 'devenv', 'grab-hostkey');
-      sim.store.delete(vss, 'devenv', 'grab-owned');
-      sim.store.delete(secrets, 'devenv', 'tr-owned');
+      sim.objects.delete(vss, 'devenv', 'grab-hostkey');
+      sim.objects.delete(vss, 'devenv', 'grab-owned');
+      sim.objects.delete(secrets, 'devenv', 'tr-owned');
     }
   });
 
   test('key names come from managedFields (no value-carrying read); without them a full read happens and the panel says so', async () => {
     sim.vso.vault.write('secret/meta', { ALPHA: CANARY, BETA: 'b' });
-    sim.store.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'meta', namespace: 'devenv' },
+    sim.objects.create(vss, { apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name: 'meta', namespace: 'devenv' },
       spec: { mount: 'secret', type: 'kv-v2', path: 'meta', destination: { name: 'meta', create: true }, vaultAuthRef: 'default' } });
-    await eventually(async () => sim.store.get(secrets, 'devenv', 'meta')?.metadata.managedFields, 'the operator wrote the destination');
+    await eventually(async () => sim.objects.get(secrets, 'devenv', 'meta')?.metadata.managedFields, 'the operator wrote the destination');
     const reads = countValueReads();
     const p = panel();
     try {
@@ -340,7 +338,7 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
       assert.deepEqual(reads.names, [], 'a cold panel refresh reads no Secret values');
       // Strip managedFields over the API (an empty entry, as documented for kube-apiserver): metadata no longer names the keys.
       await requestJson(cluster.kc, { method: 'PATCH', path: '/api/v1/namespaces/devenv/secrets/meta', body: { metadata: { managedFields: [{}] } } });
-      assert.equal(sim.store.get(secrets, 'devenv', 'meta').metadata.managedFields, undefined);
+      assert.equal(sim.objects.get(secrets, 'devenv', 'meta').metadata.managedFields, undefined);
       await p.controller.refresh();
       s = secret(p.lastState(), 'meta');
       assert.deepEqual(s.keys, ['ALPHA', 'BETA', '_raw']);
@@ -352,15 +350,15 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     } finally {
       reads.restore();
       p.controller.dispose();
-      sim.store.delete(vss, 'devenv', 'meta');
+      sim.objects.delete(vss, 'devenv', 'meta');
     }
   });
 
   test('VSO not installed: the panel says so and shows the plain Secrets the StatefulSet references', async () => {
-    sim.store.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-token', namespace: 'devenv' }, data: { token: Buffer.from(CANARY).toString('base64') } });
-    const obj = sim.store.get(sts, 'devenv', 'sample');
+    sim.objects.create(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-token', namespace: 'devenv' }, data: { token: Buffer.from(CANARY).toString('base64') } });
+    const obj = sim.objects.get(sts, 'devenv', 'sample');
     obj.spec.template.spec.containers[0].envFrom = [{ secretRef: { name: 'git-token' } }];
-    sim.store.update(sts, obj, { checkVersion: false });
+    sim.objects.update(sts, obj, { checkVersion: false });
     sim.vso.uninstall();
     try {
       const p = panel();

@@ -20,15 +20,16 @@ import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { VsoStandIn } from './addons/vso';
+import { VsoStandIn, type VsoControls } from './addons/vso';
 import { DEFAULT_TOKEN } from './apiserver/filters/authentication';
 import { ApiServer, type Rule } from './apiserver/server';
-import { ControllerManager, type Controllers } from './controllers/manager';
+import { ControllerManager } from './controllers/manager';
 import { normalizeImage } from './controllers/pods';
 import { badRequest } from './machinery/errors';
-import type { KubeObject } from './machinery/types';
-import { findResource, pods, secrets, statefulsets, type ResourceDef } from './registry';
+import type { KubeObject, ObjectInput } from './machinery/types';
+import { findResource, pods, RESOURCES, secrets, statefulsets, type ResourceDef } from './registry';
 import { statefulSetScale } from './registry/scale';
 import { createPodRuntime } from './runtime/index';
 import type { PodRuntime, PodRuntimeHost } from './runtime/types';
@@ -36,6 +37,12 @@ import { Store } from './storage/store';
 // Static, not import(): the playground loads kube-sim through tsx's CommonJS loader, where a
 // dynamic import of an extensionless path is not resolved.
 import { createSample } from './sample';
+
+// What tests use besides a running sim: the VSO sample objects, the local user pods run as, the admin token.
+export { createVsoSample } from './addons/vso';
+export { DEFAULT_TOKEN } from './apiserver/filters/authentication';
+export { podUser } from './runtime/users';
+export type { Rule } from './apiserver/server';
 
 export interface KubeSimOptions {
   port?: number;
@@ -58,15 +65,58 @@ export interface KubeSimOptions {
   sshd?: string;
 }
 
+/**
+ * A resource by name, as kubectl takes it: the plural ('secrets'), plural.group
+ * ('statefulsets.apps', 'vaultstaticsecrets.secrets.hashicorp.com'), the kind ('VaultStaticSecret'),
+ * or a short name (pod, pvc, secret, namespace, statefulset, service, event, job, networkpolicy).
+ */
+export type ResourceName = string;
+
+/** A request the API server got, as observers of sim.requests see it. */
+export interface ObservedRequest {
+  method: string;
+  /** The path and query as sent (`/api/v1/namespaces/a/secrets?limit=5`). */
+  url: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+/** Sees a request before the API server handles it; may return a function called with the answer's status once it was handled. */
+export type RequestObserver = (req: ObservedRequest) => void | ((res: { statusCode: number }) => void);
+
 export interface KubeSim {
   url: string;
   port: number;
   dataDir: string;
-  store: Store;
-  api: ApiServer;
-  controllers: Controllers;
   /** The Vault Secrets Operator stand-in and its in-memory Vault. */
-  vso: VsoStandIn;
+  vso: VsoControls & { readonly logs: readonly string[]; settle(): Promise<void> };
+  /**
+   * Objects read and written straight in storage, bypassing the API (no authentication, admission,
+   * defaults or managedFields): for setup and checks a user could not do over the API. Tests that act
+   * as a user go through the HTTP API. Reads are copies, typed `any` so tests can reach into them.
+   */
+  objects: {
+    get(resource: ResourceName, ns: string | undefined, name: string): any;
+    list(resource: ResourceName, ns?: string): any[];
+    create(resource: ResourceName, obj: ObjectInput): any;
+    /** Replaces the object; a metadata.resourceVersion in obj must match unless checkVersion is false. */
+    update(resource: ResourceName, obj: KubeObject, opts?: { checkVersion?: boolean }): any;
+    /** Removes the object at once (no finalizers, no garbage collection); 404 ApiError when absent. */
+    delete(resource: ResourceName, ns: string | undefined, name: string): void;
+  };
+  /** The requests the API server gets (WebSocket upgrades excluded). */
+  requests: {
+    /** Calls fn for every request from now on; returns a function that stops observing. */
+    observe(fn: RequestObserver): () => void;
+  };
+  /** Watch history and watch length (what tests lower to reach 410 Expired or a watch's end). */
+  watches: {
+    /** How many events the watch history keeps (default 5000); older resourceVersions are 410 Expired. */
+    historyLimit: number;
+    /** The longest a watch runs, in seconds (default 30). */
+    timeoutSeconds: number;
+  };
   /**
    * Writes a kubeconfig: the admin context (current; `system:masters`), and with `users` one context
    * per user, named after the user, with that user's bearer token (users not added yet are added).
@@ -87,17 +137,13 @@ export interface KubeSim {
     dropStreams(): void;
     restartPod(ns: string, name: string): void;
   };
-  /** Denies verb on resource[/subresource] in group to every user (403 with the real text). Same as authorization.forbid. */
-  forbid(rule: Rule): void;
-  /** The authorizer's deny-list (everything else is allowed). */
+  /** The authorizer's deny-list, consulted before RBAC: forbid denies verb on resource[/subresource] in group to every user (403 with the real text); clear lifts every rule. */
   authorization: { forbid(rule: Rule): void; clear(): void };
   /**
    * Users recognised by bearer token, each in `system:authenticated` (plus the groups given); RBAC
    * decides what they may do. add() returns the token; token() the token of an added user.
    */
   users: { add(name: string, groupsOrOpts?: string[] | { token?: string; groups?: string[] }): string; token(name: string): string | undefined };
-  /** A copy of the object (kind: pod, pvc, secret, namespace, statefulset, service, event, job, networkpolicy), or undefined. */
-  get(kind: string, ns: string | undefined, name: string): any;
   markPodPending(ns: string, name: string, reason: 'Unschedulable' | 'ImagePullBackOff' | 'CrashLoopBackOff' | 'ErrImagePull', message: string): void;
   emitEvent(ns: string, involved: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Waits until a pod is Ready (Running with Ready=True). */
@@ -106,16 +152,25 @@ export interface KubeSim {
   waitRolledOut(ns: string, name: string, timeoutMs?: number): Promise<void>;
 }
 
-/** Kinds by the short names the facade's get() accepts. */
-function resourceByName(kind: string): ResourceDef {
-  const map: Record<string, [string, string, string]> = {
-    pod: ['', 'v1', 'pods'], pvc: ['', 'v1', 'persistentvolumeclaims'], secret: ['', 'v1', 'secrets'], namespace: ['', 'v1', 'namespaces'],
-    statefulset: ['apps', 'v1', 'statefulsets'], service: ['', 'v1', 'services'], event: ['', 'v1', 'events'], job: ['batch', 'v1', 'jobs'],
-    networkpolicy: ['networking.k8s.io', 'v1', 'networkpolicies'],
-  };
-  const k = map[kind.toLowerCase()];
-  const r = k ? findResource(...k) : undefined;
-  if (!r) throw new Error(`kube-sim: unknown kind ${kind}`);
+const SHORT_NAMES: Record<string, [string, string, string]> = {
+  pod: ['', 'v1', 'pods'], pvc: ['', 'v1', 'persistentvolumeclaims'], secret: ['', 'v1', 'secrets'], namespace: ['', 'v1', 'namespaces'],
+  statefulset: ['apps', 'v1', 'statefulsets'], service: ['', 'v1', 'services'], event: ['', 'v1', 'events'], job: ['batch', 'v1', 'jobs'],
+  networkpolicy: ['networking.k8s.io', 'v1', 'networkpolicies'],
+};
+
+/** The registry's kind for a ResourceName; an unknown or ambiguous name throws. */
+function resourceByName(name: string): ResourceDef {
+  const short = SHORT_NAMES[name.toLowerCase()];
+  if (short) return findResource(...short)!;
+  const dot = name.indexOf('.');
+  const plural = dot < 0 ? name : name.slice(0, dot);
+  const group = dot < 0 ? undefined : name.slice(dot + 1);
+  let found = RESOURCES.filter((r) => r.plural === plural && (group === undefined || r.group === group));
+  if (!found.length && group === undefined) found = RESOURCES.filter((r) => r.kind === name);
+  // An unqualified name in several groups: the core group's, as kubectl prefers; otherwise ambiguous.
+  const groups = new Set(found.map((r) => r.group));
+  const r = groups.size > 1 ? found.find((d) => d.group === '') : found[0];
+  if (!r) throw new Error(`kube-sim: unknown or ambiguous resource "${name}" (name it as plural.group)`);
   return r;
 }
 
@@ -180,8 +235,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const listen = (port: number) => new Promise<number>((resolve, reject) => {
     server = tls ? createHttps({ key: tls.key, cert: tls.cert }) : createHttp();
     server.keepAliveTimeout = 5000;
-    // Looked up per request: tests may wrap api.handle to observe requests.
-    server.on('request', (req, res) => void api.handle(req, res));
+    server.on('request', (req, res) => void handle(req, res));
     server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
     server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
     server.once('error', reject);
@@ -192,11 +246,36 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     for (const s of sockets) s.destroy();
     server.close(() => resolve());
   });
+  const observers = new Set<RequestObserver>();
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!observers.size) return api.handle(req, res);
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const seen: ObservedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers };
+    const after = [...observers].map((fn) => fn(seen)).filter((f) => typeof f === 'function');
+    await api.handle(req, res);
+    for (const f of after) f(res);
+  };
   const port = await listen(opts.port ?? 0);
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   const sim: KubeSim = {
-    url, port, dataDir, store, api, controllers, vso,
+    url, port, dataDir, vso,
+    objects: {
+      get: (r, ns, name) => store.get(resourceByName(r), ns, name),
+      list: (r, ns) => store.list(resourceByName(r), ns),
+      create: (r, obj) => store.create(resourceByName(r), obj),
+      update: (r, obj, o = {}) => store.update(resourceByName(r), obj, { checkVersion: o.checkVersion }),
+      delete: (r, ns, name) => { store.delete(resourceByName(r), ns, name); },
+    },
+    requests: {
+      observe(fn) { observers.add(fn); return () => { observers.delete(fn); }; },
+    },
+    watches: {
+      get historyLimit() { return store.historyLimit; },
+      set historyLimit(n: number) { store.historyLimit = n; },
+      get timeoutSeconds() { return api.watchTimeoutSeconds; },
+      set timeoutSeconds(s: number) { api.watchTimeoutSeconds = s; },
+    },
     writeKubeconfig(file, o = {}) {
       const ctx = o.context ?? 'kube-sim';
       const user = o.user ?? 'kube-sim-user';
@@ -235,13 +314,11 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       dropStreams: () => runtime?.dropStreams(),
       restartPod: (ns, name) => { controllers.delete(pods, ns, name, {}); },
     },
-    forbid: (rule) => api.authorizer.forbid(rule),
     authorization: { forbid: (rule) => api.authorizer.forbid(rule), clear: () => api.authorizer.clear() },
     users: {
       add: (name, o) => api.addUser(name, Array.isArray(o) ? { groups: o } : o),
       token: (name) => api.authenticator.tokenOf(name),
     },
-    get: (kind, ns, name) => store.get(resourceByName(kind), ns, name),
     markPodPending(ns, name, reason, message) {
       const o = { phase: 'Pending' as const, reason, message, waiting: true };
       controllers.overrides.set(`${ns}/${name}`, o);

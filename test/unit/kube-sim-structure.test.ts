@@ -1,10 +1,10 @@
 // kube-sim's own pieces, without a server: requestInfo follows the RequestInfoFactory rules, the
 // registry serves CRD kinds from their CRD objects, admission runs plugins around the strategy,
-// and only sample.ts reaches into src/.
+// and only sample.ts reaches into src/; outside kube-sim only its facade (index.ts) is imported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { newRequestInfo } from '../kube-sim/apiserver/requestInfo';
 import { AdmissionChain, type AdmissionAttributes } from '../kube-sim/apiserver/admission/chain';
 import { Registry, findResource, registry } from '../kube-sim/registry';
@@ -86,4 +86,33 @@ test('kube-sim: only sample.ts imports src/ (the emulator never depends on what 
   walk(root);
   const importers = files.filter((f) => /from '(\.\.\/)+src\//.test(readFileSync(f, 'utf8'))).map((f) => relative(root, f));
   assert.deepEqual(importers, ['sample.ts']);
+});
+
+test('outside kube-sim, files import only its facade (index.ts), so tests never reach into its parts', () => {
+  const repo = join(__dirname, '..', '..');
+  const sim = join(repo, 'test', 'kube-sim');
+  // This file tests kube-sim's parts themselves (requestInfo, admission, registry), without a server.
+  const exempt = new Set([join(repo, 'test', 'unit', 'kube-sim-structure.test.ts')]);
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (p === sim || f === 'node_modules') continue;
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(m|c)?[jt]s$/.test(f) && !exempt.has(p)) files.push(p);
+    }
+  };
+  walk(join(repo, 'test'));
+  walk(join(repo, 'scripts'));
+  assert.ok(files.length > 20, `found the test and script files (${files.length})`);
+  const facade = new Set([sim, join(sim, 'index'), join(sim, 'index.ts')]);
+  const reaching: string[] = [];
+  for (const f of files) {
+    // Every relative path literal, so static imports, import(), require() and computed specifiers all count.
+    for (const m of readFileSync(f, 'utf8').matchAll(/(['"`])(\.\.?\/[^'"`\s]*)\1/g)) {
+      const target = resolve(dirname(f), m[2]!);
+      if ((target === sim || target.startsWith(sim + sep)) && !facade.has(target)) reaching.push(`${relative(repo, f)}: ${m[2]}`);
+    }
+  }
+  assert.deepEqual(reaching, [], 'import kube-sim through test/kube-sim/index.ts (add what tests need to its KubeSim facade)');
 });

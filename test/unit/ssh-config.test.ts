@@ -7,7 +7,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTerrariumError } from '../../src/core/kube/errors';
-import { podUser } from '../kube-sim/runtime/users';
+import { podUser } from '../kube-sim/index';
 import { ensureUserKey } from '../../src/core/ssh/keys';
 import { pinHostKey, unpinHostKeys } from '../../src/core/ssh/knownhosts';
 import {

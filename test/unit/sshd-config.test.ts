@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { podUser } from '../kube-sim/runtime/users';
+import { podUser } from '../kube-sim/index';
 
 const SSHD = '/usr/sbin/sshd';
 const CONFIG = join(__dirname, '..', '..', 'manifests', 'image', 'sshd_config');

@@ -27,8 +27,8 @@ import { PodSecurity } from './admission/plugins/podSecurity';
 import { ValidatingAdmissionPolicyPlugin } from './admission/plugins/validatingAdmissionPolicy';
 import { RbacEscalation } from './admission/plugins/rbacEscalation';
 import { Authenticator, type UserInfo } from './filters/authentication';
-import { DenyListAuthorizer, type Rule } from './filters/authorization';
-import { FaultInjector, type Fault } from './filters/faults';
+import { DenyListAuthorizer } from './filters/authorization';
+import { FaultInjector } from './filters/faults';
 import { impersonate } from './filters/impersonation';
 import { RbacAuthorizer } from './filters/rbac';
 import { serveCollection, serveObject } from './handlers/crud';
@@ -64,10 +64,6 @@ export class ApiServer implements ApiScope {
     this.admission = new AdmissionChain([new NamespaceLifecycle(store)], [new RbacEscalation(this.authorizer, this.authorizer.rbac), new PodSecurity(store), new ValidatingAdmissionPolicyPlugin(store)]);
   }
 
-  /** Pending injected faults (the fault filter's list). */
-  get faults(): Fault[] { return this.faultInjector.pending; }
-  /** The deny-list the authorizer applies. */
-  get forbidden(): Rule[] { return this.authorizer.rules; }
   /** A bearer token every request must carry (401 otherwise); undefined: any request is the default user. */
   get token(): string | undefined { return this.authenticator.token; }
   set token(t: string | undefined) { this.authenticator.token = t; }

@@ -1,18 +1,18 @@
 /** The VSO part of the playground's sample (and a ready-made set of VSO objects for tests). */
-import type { Store } from '../../storage/store';
-import { API_VERSION, DEFAULT_ADDRESS, VSO, type VsoControls } from './standIn';
+import type { ObjectInput } from '../../machinery/types';
+import { API_VERSION, DEFAULT_ADDRESS, type VsoControls } from './standIn';
 import type { VsoKind as Kind } from './crds';
 
 /**
  * The playground's VSO objects: vault data, a connection and auth, and one secret of each kind
- * plus one whose Vault path is denied (so the panel has a failed row). Writes through the store.
+ * plus one whose Vault path is denied (so the panel has a failed row). Writes straight into storage (sim.objects).
  * Every secret names its VaultAuth: an empty vaultAuthRef means "default" in the operator's namespace.
  */
-export async function createVsoSample(sim: { store: Store; vso: VsoControls & { settle?(): Promise<void> } }, namespace: string, environment: string): Promise<void> {
+export async function createVsoSample(sim: { objects: { create(resource: string, obj: ObjectInput): unknown }; vso: VsoControls & { settle?(): Promise<void> } }, namespace: string, environment: string): Promise<void> {
   sim.vso.vault.write('secret/app/config', { API_URL: 'https://api.internal.example', FEATURE_FLAGS: 'agents,tmux' });
   sim.vso.vault.deny('secret/legacy/token');
   const make = (kind: Kind, name: string, spec: object) =>
-    sim.store.create(VSO[kind], { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec });
+    sim.objects.create(kind, { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec });
   make('VaultConnection', 'default', { address: DEFAULT_ADDRESS });
   make('VaultAuth', 'default', { method: 'kubernetes', mount: 'kubernetes', kubernetes: { role: 'devenv', serviceAccount: 'default' }, vaultConnectionRef: 'default' });
   make('VaultStaticSecret', 'app-config', {

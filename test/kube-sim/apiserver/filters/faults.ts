@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export interface Fault { remaining: number; code: number; method?: string; pathIncludes?: string }
 
 export class FaultInjector {
-  /** Pending faults, oldest first (ApiServer.faults is this array). */
+  /** Pending faults, oldest first. */
   readonly pending: Fault[] = [];
 
   add(f: Fault): void { this.pending.push(f); }
