@@ -6,29 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { which } from '../bench/which';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-
-function kubectlSkipReason(): string | false {
-  if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
-  const v = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 })).clientVersion;
-  return v.major === '1' && Number(String(v.minor).replace(/\D/g, '')) >= 30 ? false : `kubectl ${v.major}.${v.minor} is older than 1.30`;
-}
+import { kubectlSkipReason, kubectlWith, pythonSkipReason } from './realClients';
 
 describe('kubectl sees kube-sim admission as on a real cluster', { skip: kubectlSkipReason() }, () => {
   let sim: KubeSim;
   let dir: string, kc: string;
-  /** Runs kubectl (async: kube-sim serves from this process); resolves with its exit code and streams. */
-  const kubectl = (args: string[], input?: string) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile('kubectl', ['--kubeconfig', kc, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0, stdout, stderr });
-    });
-    child.stdin!.end(input ?? '');
-  });
+  const kubectl = kubectlWith(() => kc);
 
   before(async () => {
     sim = await startKubeSim({ runtime: false });
@@ -85,16 +73,7 @@ describe('kubectl sees kube-sim admission as on a real cluster', { skip: kubectl
   });
 });
 
-function pythonSkip(): string | false {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore', timeout: 30_000 });
-    return false;
-  } catch {
-    return 'python3-kubernetes is not installed (scripts/setup.sh installs it)';
-  }
-}
-
-test('python3-kubernetes: a restricted namespace refuses a plain pod with ApiException 403 and the PodSecurity text; a StatefulSet without spec is a 422', { skip: pythonSkip() }, async () => {
+test('python3-kubernetes: a restricted namespace refuses a plain pod with ApiException 403 and the PodSecurity text; a StatefulSet without spec is a 422', { skip: pythonSkipReason() }, async () => {
   const sim = await startKubeSim({ runtime: false });
   const dir = mkdtempSync(join(tmpdir(), 'kube-sim-admission-py-'));
   try {

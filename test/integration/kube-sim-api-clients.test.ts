@@ -7,28 +7,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-import { which } from '../bench/which';
+import { kubectlSkipReason, pythonSkipReason } from './realClients';
 
 const run = promisify(execFile);
-
-function kubectlSkipReason(): string | false {
-  if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
-  try {
-    const v = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 })).clientVersion;
-    return v.major === '1' && Number(String(v.minor).replace(/\D/g, '')) >= 30 ? false : `kubectl ${v.major}.${v.minor} is older than 1.30`;
-  } catch (e) { return `kubectl version --client failed: ${(e as Error).message}`; }
-}
-
-function pythonSkipReason(): string | false {
-  if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 is missing (scripts/setup.sh installs python3-kubernetes)';
-  try { execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore', timeout: 30_000 }); return false; } catch { return 'python3-kubernetes is not installed (scripts/setup.sh installs it)'; }
-}
 
 let sim: KubeSim;
 let dir: string;

@@ -3,7 +3,7 @@
 // real clients where they are installed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-import { which } from '../bench/which';
+import { kubectlSkipReason, pythonSkipReason } from './realClients';
 
 const run = promisify(execFile);
 const NS = 'team';
@@ -238,12 +238,7 @@ test('self reviews: served in discovery; access and rules reviews answer for the
   assert.deepEqual(admin.resourceRules, [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]);
 });
 
-function kubectlSkip(): string | false {
-  if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
-  return false;
-}
-
-describe('kubectl cross-check', { skip: kubectlSkip() }, () => {
+describe('kubectl cross-check', { skip: kubectlSkipReason() }, () => {
   const kubectl = async (...args: string[]) => {
     try {
       return { code: 0, out: (await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 })).stdout };
@@ -303,16 +298,7 @@ describe('kubectl cross-check', { skip: kubectlSkip() }, () => {
   });
 });
 
-function pythonSkip(): string | false {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore', timeout: 30_000 });
-    return false;
-  } catch {
-    return 'python3-kubernetes is not installed (scripts/setup.sh installs it)';
-  }
-}
-
-test('python3-kubernetes: a SelfSubjectReview names the context\'s user, create_self_subject_access_review answers; a forbidden delete is an ApiException 403', { skip: pythonSkip() }, async () => {
+test('python3-kubernetes: a SelfSubjectReview names the context\'s user, create_self_subject_access_review answers; a forbidden delete is an ApiException 403', { skip: pythonSkipReason() }, async () => {
   const script = [
     'import json, sys',
     'from kubernetes import client, config',

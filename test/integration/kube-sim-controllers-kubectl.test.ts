@@ -5,27 +5,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-import { which } from '../bench/which';
 import { api, waitFor } from './kube-sim-watch';
+import { kubectlSkipReason } from './realClients';
 
 const run = promisify(execFile);
-
-function kubectlSkipReason(): string | false {
-  if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
-  try {
-    const v = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 })).clientVersion;
-    const minor = Number(String(v.minor).replace(/\D/g, ''));
-    return v.major === '1' && minor >= 30 ? false : `kubectl ${v.major}.${v.minor} is older than 1.30 (scripts/setup.sh says what to install)`;
-  } catch (e) {
-    return `kubectl version --client failed: ${(e as Error).message}`;
-  }
-}
 
 describe('kubectl rollout and pod diagnostics against kube-sim', { skip: kubectlSkipReason() }, () => {
   let sim: KubeSim;

@@ -5,18 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { which } from '../bench/which';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
-
-function kubectlSkipReason(): string | false {
-  if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
-  const v = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 })).clientVersion;
-  return v.major === '1' && Number(String(v.minor).replace(/\D/g, '')) >= 30 ? false : `kubectl ${v.major}.${v.minor} is older than 1.30`;
-}
+import { kubectlSkipReason, kubectlWith } from './realClients';
 
 const OBJECTS = `
 apiVersion: secrets.hashicorp.com/v1beta1
@@ -43,12 +36,7 @@ spec: { mount: database, path: creds/team, vaultAuthRef: missing, destination: {
 describe('kubectl sees the VSO stand-in as it sees the operator', { skip: kubectlSkipReason() }, () => {
   let sim: KubeSim;
   let dir: string, kc: string;
-  const kubectl = (args: string[], input?: string) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile('kubectl', ['--kubeconfig', kc, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0, stdout, stderr });
-    });
-    child.stdin!.end(input ?? '');
-  });
+  const kubectl = kubectlWith(() => kc);
 
   before(async () => {
     sim = await startKubeSim({ runtime: false });

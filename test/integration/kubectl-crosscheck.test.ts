@@ -4,28 +4,16 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createEnvironment, listEnvironments, listSandboxes, scaleEnvironment } from '../../src/core/devenv';
 import { eventually, getTestCluster, type TestCluster } from './harness';
-import { which } from '../bench/which';
+import { kubectlSkipReason } from './realClients';
 
 const run = promisify(execFile);
-
-/** Why kubectl cannot cross-check here, or false: kube-sim speaks the WebSocket exec of kubectl >= 1.30. */
-function kubectlSkipReason(): string | false {
-  if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
-  try {
-    const v = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 })).clientVersion;
-    const minor = Number(String(v.minor).replace(/\D/g, ''));
-    return v.major === '1' && minor >= 30 ? false : `kubectl ${v.major}.${v.minor} is older than 1.30 (scripts/setup.sh says what to install)`;
-  } catch (e) {
-    return `kubectl version --client failed: ${(e as Error).message}`;
-  }
-}
 
 describe('kubectl agrees with the core', { skip: kubectlSkipReason() }, () => {
   let tc: TestCluster;
