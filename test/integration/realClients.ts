@@ -7,7 +7,15 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { which } from '../bench/which';
 
+// Asked once per test file: each describe/test option calls these at load time.
+let kubectlReason: string | false | undefined;
+let pythonReason: string | false | undefined;
+
 export function kubectlSkipReason(): string | false {
+  return (kubectlReason ??= askKubectl());
+}
+
+function askKubectl(): string | false {
   if (!which('kubectl')) return 'kubectl is not installed (scripts/setup.sh says what to install)';
   try {
     const v = JSON.parse(execFileSync('kubectl', ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 30_000 })).clientVersion;
@@ -20,6 +28,10 @@ export function kubectlSkipReason(): string | false {
 
 /** Debian's client lives under /usr/bin/python3 (a pyenv python3 first on PATH does not see it). */
 export function pythonSkipReason(): string | false {
+  return (pythonReason ??= askPython());
+}
+
+function askPython(): string | false {
   if (!existsSync('/usr/bin/python3')) return '/usr/bin/python3 is missing (scripts/setup.sh installs python3-kubernetes)';
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import kubernetes'], { stdio: 'ignore', timeout: 30_000 });

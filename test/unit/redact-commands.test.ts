@@ -2,12 +2,12 @@
 // reach logs, audit lines and error texts; the canary values must never come out the other side.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { redact } from '../../src/core/redact';
 import { TmuxSessions } from '../../src/core/tmux/sessions';
 import { isTerrariumError, TerrariumError } from '../../src/core/kube/errors';
 import { reportFailure } from '../../src/cli/report';
 import { createLog } from '../../src/extension/log';
+import { capturedStreams } from './testIo';
 
 const ANTHROPIC = 'sk-ant-api03-C4N4RYc4n4ryC4N4RY-x_y';
 const OPENAI = 'sk-proj-C4N4RYopenaiC4N4RY0123456789';
@@ -70,9 +70,9 @@ test('a tmux new-session that fails: the error text, the CLI report and its JSON
     assert.match(text, /ANTHROPIC_API_KEY=\[redacted\] claude --openai-api-key \[redacted\]/);
   }
   // The CLI reporter redacts any message too (a TerrariumError built elsewhere from a command).
-  const stdout = new PassThrough(), stderr = new PassThrough();
+  const { stdout, stderr, out, err: errText } = capturedStreams();
   reportFailure(new TerrariumError('Unknown', `Could not run ${AGENT_COMMAND.join(' ')}`, `Try ${AGENT_COMMAND.join(' ')} by hand.`), { stdout, stderr, env: {} }, { json: true });
-  const printed = `${stderr.read()}${stdout.read()}`;
+  const printed = errText() + out();
   assert.ok(!printed.includes('C4N4RY'), printed);
   assert.match(printed, /\[redacted\]/);
 });

@@ -23,5 +23,6 @@ export function runProcess(args: string[], timeoutMs = 60_000): Promise<{ code: 
     p.stderr.on('data', (d: Buffer) => { stderr += d; });
     const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`${args[0]} timed out: ${stderr}`)); }, timeoutMs);
     p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? 255, stdout, stderr }); });
+    p.on('error', (e) => { clearTimeout(t); reject(e); });
   });
 }

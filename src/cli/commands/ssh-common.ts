@@ -66,16 +66,10 @@ export async function reportError(e: unknown, io: CommandIo, usage?: string): Pr
   return 1;
 }
 
-/** Opens the cluster named by the global options (lazy: pulls in client-node). */
-/** Opens the cluster; with stderr, warns as every other command does (insecure TLS, exec plugin with TERRARIUM_DEBUG). */
+/** Opens the cluster as every table command does (clusterFor: namespace check, TLS/exec notices); lazy, it pulls in client-node. */
 export async function clusterFrom(values: { kubeconfig?: string; context?: string; namespace?: string }, env: NodeJS.ProcessEnv, stderr?: Writable) {
-  const [{ discoverKubeconfig, noticesFor, openCluster }, { reportNotices }] = await Promise.all([
-    import('../../core/kube/kubeconfig'), import('../cluster'),
-  ]);
-  const discovery = discoverKubeconfig({ explicitPath: values.kubeconfig, env });
-  const cluster = openCluster({ discovery, context: values.context, namespace: values.namespace, env });
-  if (stderr) reportNotices(noticesFor(discovery, cluster.context), stderr, env);
-  return cluster;
+  const { clusterFor } = await import('../cluster');
+  return clusterFor({ kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace, json: false, help: false }, { env, stderr });
 }
 
 /** The claim owner when --user is not given: TERRARIUM_USER, else the login name. */

@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import { Cluster } from './cluster';
 import { TerrariumError } from './errors';
+import { hasControlChars } from '../text/controlChars';
 import { validateNamespace } from '../devenv/validate';
 import { redact } from '../redact';
 
@@ -131,13 +132,7 @@ function resolveRef(dir: string, p: unknown): string | undefined {
 
 // ---- Hostile text: nothing a kubeconfig controls reaches an ssh config line, a terminal or a shell.
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-/** True when s has a C0 control character or DEL (newline, carriage return, escape, NUL, ...). */
-export function hasControlChars(s: string): boolean {
-  return CONTROL.test(s);
-}
+export { hasControlChars };
 
 /**
  * A kubeconfig string for a message: quoted, with control characters (C0, DEL, C1) escaped, and

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { TerrariumError } from '../kube/errors';
+import { hasControlChars } from '../text/controlChars';
 import { writeFileAtomic } from './files';
-import { assertTargetId, CONTROL, envGroup, removeTargets, targetId, writeTargets, type ProxyTarget } from './targets';
+import { assertTargetId, envGroup, removeTargets, targetId, writeTargets, type ProxyTarget } from './targets';
 
 export type { ProxyTarget } from './targets';
 
@@ -61,7 +62,7 @@ const configValue = (s: string) =>
  * as an environment variable in IdentityFile and UserKnownHostsFile.
  */
 export function assertMachinePath(what: string, p: string): void {
-  if (!p || CONTROL.test(p) || p.includes('${') || /\\['"]/.test(p)) {
+  if (!p || hasControlChars(p) || p.includes('${') || /\\['"]/.test(p)) {
     throw new TerrariumError('InvalidInput',
       `The ${what} path ${JSON.stringify(p)} cannot be written into an ssh config: it is empty or contains a control character, "\${", or a backslash before a quote.`,
       `Move Terrarium (or the ${what}) to a folder whose path has only printable characters, then connect again.`);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { TerrariumError } from '../kube/errors';
+import { hasControlChars } from '../text/controlChars';
 import { writeFileAtomic } from './files';
 
 export interface ProxyTarget {
@@ -23,10 +24,6 @@ export interface ProxyTarget {
 }
 
 const ID = /^[0-9a-f]{32}$/;
-/** C0 controls and DEL: one of these in a config line would start a new line or hide text. */
-// eslint-disable-next-line no-control-regex
-export const CONTROL = /[\x00-\x1f\x7f]/;
-
 /** The id of a target: a digest of what it points at, so rewriting a config keeps its ids. */
 export function targetId(t: ProxyTarget): string {
   const key = JSON.stringify([t.kubeconfig ?? null, t.context, t.namespace, t.pod, t.port ?? 2222]);
@@ -57,7 +54,7 @@ function readEntry(file: string): ProxyTarget & { group?: string } {
  */
 export function writeTargets(dir: string, group: string, targets: ProxyTarget[]): string[] {
   for (const t of targets) {
-    if (t.kubeconfig !== undefined && (!t.kubeconfig || CONTROL.test(t.kubeconfig))) {
+    if (t.kubeconfig !== undefined && (!t.kubeconfig || hasControlChars(t.kubeconfig))) {
       throw new TerrariumError('InvalidInput', `The kubeconfig path ${JSON.stringify(t.kubeconfig)} contains a control character.`,
         'Point KUBECONFIG (or --kubeconfig) at a file whose path has only printable characters.');
     }
