@@ -137,6 +137,12 @@ export interface KubeSim {
     dropStreams(): void;
     restartPod(ns: string, name: string): void;
   };
+  /**
+   * kube-apiserver feature gates kube-sim follows, defaults as in 1.32; tests may flip them.
+   * AuthorizePodWebsocketUpgradeCreatePermission (1.35 default on): a WebSocket exec/attach/portforward
+   * (a GET, authorized as get) also needs create on the subresource.
+   */
+  featureGates: { AuthorizePodWebsocketUpgradeCreatePermission: boolean };
   /** The authorizer's deny-list, consulted before RBAC: forbid denies verb on resource[/subresource] in group to every user (403 with the real text); clear lifts every rule. */
   authorization: { forbid(rule: Rule): void; clear(): void };
   /**
@@ -314,6 +320,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       dropStreams: () => runtime?.dropStreams(),
       restartPod: (ns, name) => { controllers.delete(pods, ns, name, {}); },
     },
+    featureGates: api.featureGates,
     authorization: { forbid: (rule) => api.authorizer.forbid(rule), clear: () => api.authorizer.clear() },
     users: {
       add: (name, o) => api.addUser(name, Array.isArray(o) ? { groups: o } : o),

@@ -36,7 +36,7 @@ import { serveNonResource } from './handlers/discovery';
 import { serveLog } from './handlers/log';
 import { serveScale } from './handlers/scale';
 import { serveSelfReview } from './handlers/selfSubjectReviews';
-import { serveStreamWithoutUpgrade, serveUpgrade, STREAM_SUBRESOURCES } from './handlers/upgrade';
+import { admitConnect, serveStreamWithoutUpgrade, serveUpgrade, STREAM_SUBRESOURCES } from './handlers/upgrade';
 import { serveWatch } from './handlers/watch';
 import { readBody, writeError, writeText } from './http';
 import { newRequestInfo, type RequestInfo } from './requestInfo';
@@ -57,6 +57,8 @@ export class ApiServer implements ApiScope {
   readonly disabledGroups = new Set<string>();
   /** The longest a watch runs (seconds). */
   watchTimeoutSeconds = 30;
+  /** kube-apiserver feature gates kube-sim follows; defaults as in 1.32. */
+  readonly featureGates = { AuthorizePodWebsocketUpgradeCreatePermission: false };
   readonly watches = new Set<() => void>();
 
   constructor(readonly store: Store, readonly hooks: ApiHooks = {}) {
@@ -107,10 +109,12 @@ export class ApiServer implements ApiScope {
       if (!upgradable) throw noSuchResource();
       // No HTTP response here: errors are written to the socket, success hands it to the runtime.
       const ctx = this.resolve(info, { req, res: undefined as unknown as ServerResponse, query: url.searchParams, user, body: '' });
-      // The upgrade is a GET, authorized as get; then the compound check for create on the
-      // subresource (KEP-4006, AuthorizePodWebsocketUpgradeCreatePermission, on by default in 1.35).
+      // The upgrade is a GET, authorized as get (kube-apiserver 1.32). With the 1.35 feature gate
+      // AuthorizePodWebsocketUpgradeCreatePermission (KEP-4006, kubernetes PR 134577) a second check
+      // asks for create on the subresource too.
       this.authorize(ctx, 'get');
-      this.authorize(ctx);
+      if (this.featureGates.AuthorizePodWebsocketUpgradeCreatePermission) this.authorize(ctx, 'create');
+      admitConnect(this, ctx);
       serveUpgrade(this, ctx, req, socket, head);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', String(e));
@@ -148,7 +152,7 @@ export class ApiServer implements ApiScope {
   private serve(ctx: RequestContext): void {
     const sub = ctx.subresource;
     if (isSelfReview(ctx.resource.plural, ctx.resource.group)) return serveSelfReview(this.authorizer, ctx);
-    if (sub && STREAM_SUBRESOURCES.has(sub)) return serveStreamWithoutUpgrade();
+    if (sub && STREAM_SUBRESOURCES.has(sub)) { admitConnect(this, ctx); return serveStreamWithoutUpgrade(); }
     if (sub === 'log') return serveLog(this, ctx);
     if (sub === 'scale') return serveScale(this, ctx);
     if (!ctx.name) return ctx.info.verb === 'watch' && ctx.req.method === 'GET' ? serveWatch(this, ctx) : serveCollection(this, ctx);

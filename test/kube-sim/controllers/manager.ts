@@ -12,6 +12,7 @@ import type { PodRuntime } from '../runtime/types';
 import type { Store, WatchEvent } from '../storage/store';
 import type { Controller, ControllerConfig, ControllerContext, EventType } from './context';
 import { recordEvent } from './events';
+import { EventsMirror } from './eventsMirror';
 import { GarbageCollector } from './garbagecollector';
 import { JobController } from './job';
 import { NamespaceController } from './namespace';
@@ -61,7 +62,7 @@ export class ControllerManager {
     this.namespaces = new NamespaceController(ctx);
     this.volumes = new VolumeBinder(ctx);
     this.pods.volumes = this.volumes;
-    this.controllers = [this.volumes, this.pods, this.statefulsets, this.jobs];
+    this.controllers = [this.volumes, this.pods, this.statefulsets, this.jobs, new EventsMirror(ctx)];
     ensureDefaultStorageClass(store);
   }
 

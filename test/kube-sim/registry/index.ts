@@ -5,6 +5,7 @@
  */
 import { ADMISSIONREGISTRATION_KINDS } from './admissionregistration';
 import { APPS_KINDS } from './apps';
+import { COORDINATION_KINDS } from './coordination';
 import { CORE_KINDS } from './core';
 import { INSTALLED_CRDS } from './crds';
 import { kindsOfCrd, type CustomResourceDefinition } from './crd';
@@ -49,7 +50,7 @@ export class Registry {
 
 /** The one registry (kinds are process-wide: tests look them up with findResource before a sim starts). */
 export const registry = new Registry();
-registry.add(...CORE_KINDS, ...APPS_KINDS, ...OTHER_KINDS, ...RBAC_KINDS, ...ADMISSIONREGISTRATION_KINDS);
+registry.add(...CORE_KINDS, ...APPS_KINDS, ...OTHER_KINDS, ...RBAC_KINDS, ...ADMISSIONREGISTRATION_KINDS, ...COORDINATION_KINDS);
 for (const crd of INSTALLED_CRDS) registry.registerCrd(crd);
 
 /** Every kind, in discovery order (a live view: later registrations show up). */

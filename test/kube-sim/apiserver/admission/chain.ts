@@ -24,6 +24,10 @@ export interface AdmissionAttributes {
   oldObject?: KubeObject;
   user: UserInfo;
   dryRun: boolean;
+  /** request.kind when it is not the resource's kind (CONNECT: PodExecOptions, PodAttachOptions, PodPortForwardOptions). */
+  kind?: string;
+  /** request.options: DeleteOptions for DELETE (CreateOptions/UpdateOptions are not modelled). */
+  options?: object;
   /** The write is a server-side apply (PATCH application/apply-patch+yaml) that creates the object. */
   applyCreate?: boolean;
   /** Warnings for the client (sent as `Warning: 299 - "..."` headers); plugins push onto it. */
@@ -41,8 +45,19 @@ export interface ValidatingPlugin { readonly name: string; validate(a: Admission
 export class AdmissionChain {
   constructor(readonly mutating: MutatingPlugin[] = [], readonly validating: ValidatingPlugin[] = []) {}
 
-  /** Runs a write through mutating plugins, the kind's strategy and validating plugins; throws the first rejection. */
+  /**
+   * Runs a write through mutating plugins, the kind's strategy and validating plugins; throws the
+   * first rejection. DELETE (object empty, oldObject the stored object, options the DeleteOptions)
+   * and CONNECT (object the PodExecOptions/PodAttachOptions/PodPortForwardOptions) have no decoding
+   * or strategy step: only the plugins see them, as in the generic registry's deleteValidation and
+   * the connect handler (k8s.io/apiserver endpoints/handlers/rest.go ConnectResource).
+   */
   run(a: AdmissionAttributes): void {
+    if (a.operation === 'DELETE' || a.operation === 'CONNECT') {
+      for (const p of this.mutating) p.admit(a);
+      for (const p of this.validating) p.validate(a);
+      return;
+    }
     this.decodeFields(a);
     for (const p of this.mutating) p.admit(a);
     const strategy = a.resource.strategy;

@@ -189,6 +189,12 @@ function patch(scope: ApiScope, ctx: RequestContext): void {
   writeJson(ctx.res, 200, scope.store.update(r, next, { statusOnly, who: managerOf(ctx.query, userAgent(ctx), 'Update') }));
 }
 
+/** DELETE through admission: object null, oldObject the stored object, options the DeleteOptions (VAP's request.options). */
+function admitDelete(scope: ApiScope, ctx: RequestContext, cur: KubeObject, opts: DeleteOptions): void {
+  const options = { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1', ...Object.fromEntries(Object.entries(opts).filter(([k, v]) => v !== undefined && k !== 'kind' && k !== 'apiVersion')) };
+  admit(scope, ctx, { operation: 'DELETE', name: cur.metadata.name, object: null as unknown as ObjectInput, oldObject: cur, options });
+}
+
 function remove(scope: ApiScope, ctx: RequestContext, name: string, opts: DeleteOptions): KubeObject | undefined {
   // Finalizers block deletion (genericregistry Store.Delete): the object gets a deletionTimestamp and
   // stays until an update removes the last finalizer (storage/store.ts then deletes it). Pods and
@@ -226,7 +232,9 @@ function deleteOne(scope: ApiScope, ctx: RequestContext): void {
     { name, group: r.group, kind: r.plural });
   if (pre?.uid && pre.uid !== cur.metadata.uid) throw failed('UID', pre.uid, cur.metadata.uid);
   if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) throw failed('ResourceVersion', pre.resourceVersion, cur.metadata.resourceVersion);
-  const out = remove(scope, ctx, name, { ...opts, propagationPolicy: opts.propagationPolicy ?? ctx.query.get('propagationPolicy') ?? undefined });
+  const deleteOptions = { ...opts, propagationPolicy: opts.propagationPolicy ?? ctx.query.get('propagationPolicy') ?? undefined };
+  admitDelete(scope, ctx, cur, deleteOptions);
+  const out = remove(scope, ctx, name, deleteOptions);
   const still = scope.store.find(r, ctx.namespace, name);
   if (still && still.metadata.uid === cur.metadata.uid) return writeJson(ctx.res, 200, still);
   if (RETURNS_DELETED_OBJECT.has(r.kind)) return writeJson(ctx.res, 200, out ?? cur);
@@ -237,7 +245,8 @@ function deleteCollection(scope: ApiScope, ctx: RequestContext): void {
   const r = ctx.resource;
   const labelOk = parseLabelSelector(ctx.query.get('labelSelector'));
   const items = scope.store.list(r, ctx.namespace).filter((o) => labelOk(o.metadata.labels ?? {}));
-  for (const o of items) remove(scope, ctx, o.metadata.name, {});
+  // Each item is admitted as a DELETE before it goes (genericregistry Store.DeleteCollection calls Delete per item).
+  for (const o of items) { admitDelete(scope, ctx, o, {}); remove(scope, ctx, o.metadata.name, {}); }
   writeJson(ctx.res, 200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: {}, items });
 }
 

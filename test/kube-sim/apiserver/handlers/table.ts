@@ -85,6 +85,24 @@ function columnsAndCells(r: ResourceDef): { columns: Column[]; cells: (o: any) =
       },
     };
   }
+  if (r.kind === 'Event' && r.group === '') {
+    // printEvent (pkg/printers/internalversion/printers.go): last seen from lastTimestamp, else series or eventTime; object as kind/name.
+    const since = (t: string | undefined) => (t ? humanDuration(Date.now() - Date.parse(t)) : '<unknown>');
+    return {
+      columns: [col('Last Seen', 'string', ''), col('Type', 'string', ''), col('Reason', 'string', ''), col('Object', 'string', ''),
+        col('Subobject', 'string', '', 1), col('Source', 'string', '', 1), col('Message', 'string', ''), col('First Seen', 'string', '', 1),
+        col('Count', 'string', '', 1), col('Name', 'string', '', 1)],
+      cells: (e) => {
+        const last = e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime;
+        const src = e.source?.component ?? e.reportingComponent ?? '';
+        return [since(last), e.type ?? '', e.reason ?? '', `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`,
+          e.involvedObject?.fieldPath ?? '', src, e.message ?? '', since(e.firstTimestamp ?? e.eventTime), e.series?.count ?? e.count ?? 1, e.metadata.name];
+      },
+    };
+  }
+  if (r.kind === 'Lease' && r.group === 'coordination.k8s.io') {
+    return { columns: [NAME, col('Holder', 'string', ''), AGE], cells: (l) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l)] };
+  }
   return { columns: [NAME, AGE], cells: (o) => [o.metadata.name, age(o)] };
 }
 

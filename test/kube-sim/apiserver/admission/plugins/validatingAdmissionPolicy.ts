@@ -13,8 +13,12 @@
  * effect (kube-sim keeps no audit log). failurePolicy decides what an evaluation error or a
  * misconfigured binding does (Fail: deny; Ignore: skip).
  *
- * Not followed: DELETE and CONNECT requests are not admitted by kube-sim (only CREATE and UPDATE
- * reach plugins); the `authorizer` variable, type checking at policy creation (status.typeChecking),
+ * DELETE is admitted with `object` null, `oldObject` the stored object and `request.options` the
+ * DeleteOptions; CONNECT (pods/exec, attach, portforward) with `object` the PodExecOptions (etc.),
+ * request.kind that options kind and request.subResource the subresource; a rule matches CONNECT only
+ * when its operations list CONNECT (or `*`) and its resources the subresource (`pods/exec`, `pods/*`).
+ *
+ * Not followed: the `authorizer` variable, type checking at policy creation (status.typeChecking),
  * auditAnnotations, and these Kubernetes CEL libraries the package lacks: the Kubernetes
  * extensions `isSorted/sum/min/max/indexOf` on lists, `url()`, `quantity()`, `ip()/cidr()`,
  * `semver()`, `regex find/findAll`, `authorizer`, `format`, and the strings ext `replace`, `charAt`,
@@ -76,9 +80,9 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
     if (!m.resourceRules && required) return false;
     if ((m.excludeResourceRules ?? []).some((r: Obj) => ruleMatches(r, a))) return false;
     // namespaceSelector applies to namespaced objects (and to Namespaces themselves, by their own labels).
-    const nsLabels = a.resource.kind === 'Namespace' && a.resource.group === '' ? a.object.metadata?.labels ?? {} : nsObj?.metadata.labels;
+    const nsLabels = a.resource.kind === 'Namespace' && a.resource.group === '' ? (a.object?.metadata ?? a.oldObject?.metadata)?.labels ?? {} : nsObj?.metadata.labels;
     if (m.namespaceSelector && nsLabels !== undefined && !matchLabelSelector(m.namespaceSelector, nsLabels)) return false;
-    const labels = a.object.metadata?.labels ?? a.oldObject?.metadata?.labels ?? {};
+    const labels = a.object?.metadata?.labels ?? a.oldObject?.metadata?.labels ?? {};
     if (m.objectSelector && !matchLabelSelector(m.objectSelector, labels)) return false;
     return true;
   }
@@ -127,12 +131,13 @@ export class ValidatingAdmissionPolicyPlugin implements ValidatingPlugin {
         params: params === null ? null : toCel(params),
         namespaceObject: nsObj ? toCel(nsObj) : null,
         request: toCel({
-          uid: '', kind: { group: a.resource.group, version: a.resource.version, kind: a.resource.kind },
+          uid: '', kind: { group: a.resource.group, version: a.resource.version, kind: a.kind ?? a.resource.kind },
           resource: { group: a.resource.group, version: a.resource.version, resource: a.resource.plural },
-          requestKind: { group: a.resource.group, version: a.resource.version, kind: a.resource.kind },
+          requestKind: { group: a.resource.group, version: a.resource.version, kind: a.kind ?? a.resource.kind },
           requestResource: { group: a.resource.group, version: a.resource.version, resource: a.resource.plural },
           subResource: a.subresource ?? '', name: a.name, namespace: a.namespace ?? '', operation: a.operation,
           userInfo: { username: a.user.name, groups: a.user.groups, uid: '', extra: {} }, dryRun: a.dryRun,
+          ...(a.options ? { options: a.options } : {}),
         }),
       };
       const variables: Record<string, unknown> = {};
