@@ -117,7 +117,7 @@ describe('Pod Security "restricted" for every rendered pod template', () => {
     }
   });
 
-  test('no service-account token, read-only root filesystem, uid 1000, sshd on 2222 with a readiness probe', () => {
+  test('no service-account token, read-only root filesystem, uid 1000, sshd on 2222 with an SSH-banner readiness probe', () => {
     const sts = stsOf(SPECS[1]!);
     const pod = sts.spec.template.spec;
     assert.equal(pod.automountServiceAccountToken, false);
@@ -125,7 +125,9 @@ describe('Pod Security "restricted" for every rendered pod template', () => {
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.equal(c.securityContext.runAsUser, 1000);
     assert.equal(pod.securityContext.fsGroup, 1000, 'fsGroup lets uid 1000 read the 0400 host-key files');
-    assert.equal(c.readinessProbe.tcpSocket.port, 2222);
+    // Ready means sshd answers (its banner), not just an open port: the image's probe script, by exec.
+    assert.deepEqual(c.readinessProbe.exec.command, ['/usr/local/bin/terrarium-ready']);
+    assert.equal(c.readinessProbe.tcpSocket, undefined);
     assert.deepEqual(c.ports.map((p: Obj) => p.containerPort), [2222]);
     const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.mountPath, m]));
     assert.equal(mounts['/workspace'].name, 'workspace');

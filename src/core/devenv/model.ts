@@ -3,8 +3,14 @@ import {
   ANNOTATION_CLAIMED_BY, ANNOTATION_HOST_PUBLIC_KEY, ANNOTATION_LAST_REPLICAS, LABEL_ENVIRONMENT, SANDBOX_CONTAINER,
   ordinalOf, sandboxName, workspaceClaimName, workspaceOrdinalOf,
 } from './names';
+import { formatDuration, readPolicy } from './policy';
 import { describeSandboxStatus } from './status';
 import type { Environment, EnvironmentStatus, Sandbox } from './types';
+
+// The pool and idle annotations (owner: policy.ts) are read here; importable from the read model too.
+export {
+  ANNOTATION_CLAIM_TTL, ANNOTATION_IDLE_STOP_AFTER, ANNOTATION_MAX_REPLICAS, ANNOTATION_WARM_SPARES, ANNOTATION_WARM_TRIM_AFTER,
+} from './policy';
 
 /**
  * The read model: Environment and Sandbox values from StatefulSets, pods, PVCs and events, the same
@@ -83,6 +89,19 @@ export function environmentFromObjects(sts: V1StatefulSet, pods: readonly V1Pod[
     lastReplicas: Number.isInteger(last) && last > 0 ? last : undefined,
     createdAt: iso(sts.metadata?.creationTimestamp),
     generation: sts.metadata?.generation,
+    ...policyFields(ann),
+  };
+}
+
+/** The pool and idle settings on the Environment, durations as canonical text ("1h30m"). */
+function policyFields(ann: Record<string, string>): Pick<Environment, 'warmSpares' | 'maxReplicas' | 'claimTtl' | 'idleStopAfter' | 'settingProblems'> {
+  const p = readPolicy(ann);
+  return {
+    maxReplicas: p.maxReplicas,
+    ...(p.warmSpares !== undefined ? { warmSpares: p.warmSpares } : {}),
+    ...(p.claimTtlMs !== undefined ? { claimTtl: formatDuration(p.claimTtlMs) } : {}),
+    ...(p.idleStopAfterMs !== undefined ? { idleStopAfter: formatDuration(p.idleStopAfterMs) } : {}),
+    ...(p.problems.length ? { settingProblems: p.problems } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { HOST_KEY_PRIVATE, HOST_KEY_PUBLIC } from '../ssh/hostkey';
 import { isCidr, parseCidr } from './cidr';
 import { loadManifest, substitute, type ManifestObject } from './manifests';
+import { policyAnnotations } from './policy';
 import {
   ANNOTATION_HOST_PUBLIC_KEY, DEFAULT_IMAGE, SANDBOX_CONTAINER, environmentLabels, hostKeySecretName,
 } from './names';
@@ -70,6 +71,9 @@ export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): Kubernete
   if (opts.hostKey) {
     sts.metadata.annotations = { ...sts.metadata.annotations, [ANNOTATION_HOST_PUBLIC_KEY]: opts.hostKey.publicKey };
   }
+  // Warm pool and idle settings live on the StatefulSet, where the controller reads them.
+  const policy = policyAnnotations({ warmSpares: spec.warmSpares, claimTtl: spec.claimTtl, idleStopAfter: spec.idleStopAfter });
+  if (Object.keys(policy).length) sts.metadata.annotations = { ...sts.metadata.annotations, ...policy };
 
   const out: KubernetesObject[] = [ns, limits, svc, netpol];
   if (opts.hostKey?.privateKeyOpenSSH) out.push(renderHostKeySecret(spec.name, opts.namespace, opts.hostKey));

@@ -8,6 +8,12 @@ export interface EnvSpec {
   storage?: { size?: string; className?: string };
   /** Extra CIDRs sandboxes may reach besides DNS and public addresses (e.g. an internal Git server). */
   egressAllow?: string[];
+  /** Ready, unclaimed sandboxes the controller keeps (annotation terrarium.dev/warm-spares); unset: no warm pool. */
+  warmSpares?: number;
+  /** A claim idle this long is released, keeping the workspace ("30m", "8h"); unset: claims never expire. */
+  claimTtl?: string;
+  /** An environment idle this long is stopped (scaled to 0, workspaces kept); unset: never. */
+  idleStopAfter?: string;
 }
 
 export interface RequestLimit { request?: string; limit?: string }
@@ -32,6 +38,16 @@ export interface Environment {
   lastReplicas?: number;
   createdAt?: string;
   generation?: number;
+  /** Warm spares the controller keeps (annotation terrarium.dev/warm-spares); undefined: no warm pool. */
+  warmSpares?: number;
+  /** Most sandboxes the warm pool scales to (terrarium.dev/max-replicas, default 20). */
+  maxReplicas?: number;
+  /** Idle claims are released after this ("30m"); undefined: never. */
+  claimTtl?: string;
+  /** The environment stops after being idle this long ("8h"); undefined: never. */
+  idleStopAfter?: string;
+  /** Pool/idle annotations that could not be read and count as absent, in words. */
+  settingProblems?: string[];
 }
 
 export type SandboxPhase =
