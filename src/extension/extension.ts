@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
   const session = new ClusterSession(settings, context.workspaceState, loadCore);
   const s: Services = {
     context, log, settings, session,
-    tree: new TerrariumTreeProvider(session, log),
+    tree: new TerrariumTreeProvider(session, log, loadCore),
     forwards: new ForwardRegistry(),
     panels: new SecretsPanels({ context, log, settings, session }),
   };

@@ -22,6 +22,11 @@ export function registerTree(s: Services): vscode.Disposable[] {
     }
     lastReason = state.kind === 'unreachable' ? state.reason : undefined;
     await vscode.commands.executeCommand('setContext', 'terrarium.state', state.kind);
+    if (state.kind === 'ready' || state.kind === 'noEnvironments') {
+      // "Create Environment" is hidden where the person may not create one (the rules review says so).
+      const p = await s.tree.team.permissions().catch(() => undefined);
+      await vscode.commands.executeCommand('setContext', 'terrarium.createForbidden', !!p && !p.createEnvironment);
+    }
     // No view.message: it would hide the welcome view, which says the same with buttons.
   };
   s.session.setVisible(view.visible);
@@ -33,5 +38,6 @@ export function registerTree(s: Services): vscode.Disposable[] {
     }),
     { dispose: s.session.onDidChange(refreshSoon) },
     { dispose: () => timer && clearTimeout(timer) },
+    { dispose: () => s.tree.team.dispose() },
   ];
 }

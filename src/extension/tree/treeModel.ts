@@ -5,7 +5,9 @@
  * match tags with regexes (e.g. /^terrarium:sandbox;.*\bready\b/).
  */
 import type { Environment, Sandbox } from '../../core/devenv';
+import type { TerrariumPermissions } from '../../core/kube/permissions';
 import type { AgentSession } from '../../core/tmux/sessions';
+import { terminalSafe } from '../../core/text/terminalSafe';
 
 export type NodeKind = 'cluster' | 'namespace' | 'environment' | 'sandbox' | 'session' | 'message';
 
@@ -63,30 +65,86 @@ export function namespaceNode(context: string, namespace: string, opts: { missin
   };
 }
 
-export function environmentNode(context: string, env: Environment, claimedByMe = 0): NodeView {
+/**
+ * Cluster text for a label or description: one line, control and bidi characters shown as escapes
+ * (a user name is whatever the API server authenticated: `oidc:https://x#y`, or worse), cut to `max`.
+ */
+export function plainText(text: string, max = 48): string {
+  const safe = terminalSafe(text);
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+}
+
+/** Whose a sandbox is, from the person's point of view. */
+export type Owner = 'yours' | 'free' | 'others';
+
+export function ownerOf(s: Pick<Sandbox, 'claimedBy'>, me?: string): Owner {
+  if (!s.claimedBy) return 'free';
+  return me !== undefined && s.claimedBy === me ? 'yours' : 'others';
+}
+
+/** "yours" first, then free, then others'; by ordinal within each. */
+export function sortSandboxes<T extends Pick<Sandbox, 'claimedBy' | 'ordinal'>>(list: readonly T[], me?: string): T[] {
+  const rank: Record<Owner, number> = { yours: 0, free: 1, others: 2 };
+  return [...list].sort((a, b) => rank[ownerOf(a, me)] - rank[ownerOf(b, me)] || a.ordinal - b.ordinal);
+}
+
+/** The warm-spare target (annotation terrarium.dev/warm-spares), once the read model carries it. */
+// TODO(wave3): read env.warmSpares from src/core/devenv/types.ts when the warm-pool engineer's field lands.
+export function warmSparesTarget(env: Environment): number | undefined {
+  const v = (env as Environment & { warmSpares?: unknown }).warmSpares;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/** Counts an environment row shows: claimed (and how many are yours), and ready unclaimed spares. */
+export function environmentCounts(sandboxes: readonly Sandbox[], me?: string): { claimed: number; yours: number; spares: number } {
+  const live = sandboxes.filter((s) => s.status.phase !== 'Stopped');
+  return {
+    claimed: live.filter((s) => s.claimedBy).length,
+    yours: live.filter((s) => ownerOf(s, me) === 'yours').length,
+    spares: live.filter((s) => s.status.phase === 'Ready' && !s.claimedBy).length,
+  };
+}
+
+export function environmentNode(context: string, env: Environment, sandboxes: readonly Sandbox[] = [], me?: string, perms?: TerrariumPermissions): NodeView {
   const icon: IconView =
     env.status === 'Ready' ? { id: 'server-environment', color: GREEN }
       : env.status === 'Stopped' ? { id: 'debug-stop', color: GREY }
         : env.status === 'Degraded' ? { id: 'warning', color: YELLOW }
           : { id: 'loading~spin' };
   const running = env.desired > 0;
+  const { claimed, yours, spares } = environmentCounts(sandboxes, me);
+  const target = warmSparesTarget(env);
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const sparesText = target !== undefined ? `${spares} of ${plural(target, 'warm spare')}` : plural(spares, 'warm spare');
+  const description = env.status === 'Stopped' ? 'stopped'
+    : [`${env.ready}/${env.desired} ready`, `${claimed} claimed${yours ? ` (${yours} yours)` : ''}`, sparesText].join(' · ');
   return {
     id: `env/${context}/${env.namespace}/${env.name}`,
     kind: 'environment',
     label: env.name,
-    description: env.status === 'Stopped' ? 'stopped' : `${env.ready}/${env.desired} ready${claimedByMe ? ` · ${claimedByMe} yours` : ''}`,
+    description,
     tooltip: [
       `**Environment** ${md(env.name)} — ${env.status}`,
-      `Sandboxes: ${env.ready} ready of ${env.desired}`,
+      `Sandboxes: ${env.ready} ready of ${env.desired}; ${claimed} claimed${yours ? `, ${yours} by you` : ''}`,
+      `Warm spares (ready, unclaimed): ${spares}${target !== undefined ? ` — kept at ${target}` : ''}`,
       `Image: \`${env.image.replace(/`/g, '')}\``,
     ].join('\n\n'),
     icon,
-    contextValue: contextValue('environment', [running ? 'running' : 'stopped', env.status.toLowerCase()]),
+    contextValue: contextValue('environment', [
+      running ? 'running' : 'stopped', env.status.toLowerCase(),
+      (perms?.scale ?? true) && 'can-scale', (perms?.deleteEnvironment ?? true) && 'can-delete',
+    ]),
     collapsible: 'expanded',
   };
 }
 
-export function sandboxNode(context: string, namespace: string, s: Sandbox, me?: string): NodeView {
+/**
+ * A sandbox row: whose it is ("yours", "free", "claimed by bob"), and only the actions the person
+ * may take as contextValue tags (package.json `when` clauses match them): `reach` (exec and
+ * port-forward: connect, terminal, sessions, forwards), `can-claim`, `can-release`, `can-restart`.
+ * Without permissions (not read yet) every action is offered and the API server decides.
+ */
+export function sandboxNode(context: string, namespace: string, s: Sandbox, me?: string, perms?: TerrariumPermissions): NodeView {
   const phase = s.status.phase;
   const icon: IconView =
     phase === 'Ready' ? { id: 'vm-running', color: GREEN }
@@ -94,25 +152,47 @@ export function sandboxNode(context: string, namespace: string, s: Sandbox, me?:
         : phase === 'Stopped' ? { id: 'vm-outline', color: GREY }
           : phase === 'Pending' ? { id: 'warning', color: YELLOW }
             : { id: 'error', color: RED };
-  const mine = !!me && s.claimedBy === me;
+  const owner = ownerOf(s, me);
   const why = s.status.reason ? `${phase}: ${s.status.reason}` : phase;
-  const desc = [phase === 'Ready' ? undefined : why, s.claimedBy ? (mine ? 'yours' : `claimed by ${s.claimedBy}`) : undefined]
-    .filter(Boolean).join(' · ');
+  const whose = owner === 'yours' ? 'yours' : owner === 'free' ? 'free' : `claimed by ${plainText(s.claimedBy!)}`;
+  const reach = !perms || perms.reach === 'all' || perms.reach.includes(s.name);
+  const mayClaim = owner === 'free' && (perms?.claim ?? true);
+  const mayRelease = owner === 'yours' ? (perms?.release ?? true) : owner === 'others' && (perms?.forceRelease ?? true);
   return {
     id: `sbx/${context}/${namespace}/${s.name}`,
     kind: 'sandbox',
     label: s.name,
-    description: desc || 'ready · free',
+    description: [phase === 'Ready' ? 'ready' : plainText(why, 64), whose].join(' · '),
     tooltip: [
       `**Sandbox** ${md(s.name)} — ${md(why)}`,
       s.status.message ? md(s.status.message) : '',
       `Workspace: ${md(s.pvc)}${s.pvcPhase && s.pvcPhase !== 'Bound' ? ` (${md(s.pvcPhase)})` : ''}`,
-      s.claimedBy ? `Claimed by ${md(s.claimedBy)}` : 'Not claimed',
+      owner === 'yours' ? 'Claimed by you' : s.claimedBy ? `Claimed by ${md(terminalSafe(s.claimedBy))}` : 'Not claimed',
+      !reach ? 'You cannot open a terminal or connect: only its holder can.' : '',
       s.restarts ? `Restarts: ${s.restarts}` : '',
     ].filter(Boolean).join('\n\n'),
     icon,
-    contextValue: contextValue('sandbox', [phase.toLowerCase(), s.claimedBy ? 'claimed' : 'unclaimed', mine && 'mine']),
-    collapsible: phase === 'Ready' ? 'collapsed' : 'none',
+    contextValue: contextValue('sandbox', [
+      phase.toLowerCase(), s.claimedBy ? 'claimed' : 'unclaimed', owner === 'yours' && 'mine', owner === 'others' && 'others',
+      reach && 'reach', mayClaim && 'can-claim', mayRelease && 'can-release', (perms?.restart ?? true) && 'can-restart',
+    ]),
+    // Agent sessions are listed over exec: only where the person may exec.
+    collapsible: phase === 'Ready' && reach ? 'collapsed' : 'none',
+  };
+}
+
+/** The one-line notice shown when no claim policy is installed (non-clickable). */
+export function advisoryNode(parentId: string): NodeView {
+  return {
+    id: `${parentId}/advisory`,
+    kind: 'message',
+    label: 'Claims are advisory here',
+    description: 'no claim policy installed',
+    tooltip: 'This cluster has no Terrarium claim policy, so the API server does not stop anyone from taking or '
+      + 'releasing a claim that is not theirs. An administrator installs it with `terrarium platform install`.',
+    icon: { id: 'shield', color: YELLOW },
+    contextValue: contextValue('message', ['advisory']),
+    collapsible: 'none',
   };
 }
 

@@ -3,9 +3,11 @@ import type { Sandbox } from '../../core/devenv';
 import type { AgentSession } from '../../core/tmux/sessions';
 import type { ClusterSession, ViewState } from '../clusterSession';
 import type { Log } from '../log';
+import type { Core } from '../core';
 import {
-  clusterNode, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, type NodeView,
+  advisoryNode, clusterNode, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, sortSandboxes, type NodeView,
 } from './treeModel';
+import { TeamView } from './teamView';
 
 /** What a row carries besides its view: the object it stands for, for commands to act on. */
 export type TreeNode =
@@ -28,7 +30,12 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
   /** Called with each freshly computed root state, so the welcome views can follow it. */
   onRootState?: (state: ViewState) => void | Promise<void>;
 
-  constructor(private readonly session: ClusterSession, private readonly log: Log) {}
+  /** Who the person is and what they may do in the open namespace (rules review, claim policy). */
+  readonly team: TeamView;
+
+  constructor(private readonly session: ClusterSession, private readonly log: Log, loadCore?: () => Core) {
+    this.team = new TeamView(session, log, loadCore, () => this.refresh());
+  }
 
   refresh(clearSessions = false): void {
     if (clearSessions) this.sessionsCache.clear();
@@ -87,17 +94,19 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         if (!watch) return [];
         if (watch.state === 'syncing') return [{ kind: 'message', view: messageNode(node.view.id, 'Loading…', 'loading') }];
         if (watch.state === 'error') return [{ kind: 'message', view: messageNode(node.view.id, watch.error?.message ?? 'Watch failed', 'error') }];
-        const me = s.userName;
-        return watch.environments().map((env) => ({
+        const team = await this.team.snapshot(watch.sandboxes());
+        const notice: TreeNode[] = team.claimsEnforced === false ? [{ kind: 'message', view: advisoryNode(node.view.id) }] : [];
+        return [...notice, ...watch.environments().map((env) => ({
           kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
-          view: environmentNode(node.context, env, watch.sandboxes(env.name).filter((x) => x.claimedBy === me).length),
-        }));
+          view: environmentNode(node.context, env, watch.sandboxes(env.name), team.me, team.permissions),
+        }))];
       }
       case 'environment': {
         const watch = s.watch();
-        return (watch?.sandboxes(node.environment) ?? []).map((sandbox) => ({
+        const team = await this.team.snapshot(watch?.sandboxes() ?? []);
+        return sortSandboxes(watch?.sandboxes(node.environment) ?? [], team.me).map((sandbox) => ({
           kind: 'sandbox' as const, context: node.context, namespace: node.namespace, environment: node.environment, sandbox,
-          view: sandboxNode(node.context, node.namespace, sandbox, s.userName),
+          view: sandboxNode(node.context, node.namespace, sandbox, team.me, team.permissions),
         }));
       }
       case 'sandbox': {

@@ -1,0 +1,219 @@
+/**
+ * What the person may do with Terrarium in one namespace, from one SelfSubjectRulesReview
+ * (authorization.k8s.io/v1): the UI hides what would fail instead of failing after the click.
+ * The rules are matched as kube-apiserver's RBAC authorizer matches them (verbs, apiGroups,
+ * resources with `*` and the star-subresource form, resourceNames), so per-pod grants the controller makes
+ * (`pods/exec` and `pods/portforward` on the pods the user holds) show as per-sandbox actions.
+ *
+ * When the server cannot answer (the review is refused or fails, or says `incomplete: true`,
+ * as with webhook authorizers that do not list rules), nothing is hidden: unknown means allowed,
+ * and `note` says why, for the log. The API server still decides on the click.
+ */
+import { AuthorizationV1Api, type V1SelfSubjectRulesReview } from '@kubernetes/client-node';
+import type { Cluster } from './cluster';
+import { isTerrariumError } from './errors';
+
+/** One resource rule as a SelfSubjectRulesReview reports it. */
+export interface ResourceRule { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }
+
+export interface RulesReview {
+  rules: ResourceRule[];
+  /** The server could not list every rule (e.g. a webhook authorizer): a missing rule proves nothing. */
+  incomplete: boolean;
+  evaluationError?: string;
+}
+
+/** One request's attributes, as the authorizer sees them. */
+export interface Attributes { verb: string; group?: string; resource: string; subresource?: string; name?: string }
+
+/** The group whose members may act on others' claims (the claim policy lets them). */
+export const ADMIN_GROUP = 'terrarium-admins';
+
+export interface TerrariumPermissions {
+  /** False when the server could not say: every action below is then true (unknown = allowed). */
+  known: boolean;
+  /** Why the permissions are unknown, for the log. */
+  note?: string;
+  /** Record a claim: update the sandbox's PVC. */
+  claim: boolean;
+  /** Remove one's own claim (keeping the workspace). */
+  release: boolean;
+  /** Release and recycle: delete the PVC and the pod so the StatefulSet makes both fresh. */
+  recycle: boolean;
+  /** Release someone else's claim: PVC writes, and the claim policy lets admins (or nobody checks). */
+  forceRelease: boolean;
+  /** Change the number of sandboxes (scale subresource or the StatefulSet), stop and start included. */
+  scale: boolean;
+  createEnvironment: boolean;
+  deleteEnvironment: boolean;
+  /** Restart a sandbox: delete its pod. */
+  restart: boolean;
+  /**
+   * Pods the person may exec into and port-forward to (connect, terminal, agent sessions, forwards):
+   * 'all' or the names granted by resourceNames.
+   */
+  reach: 'all' | string[];
+}
+
+/** RBAC's own matching (plugin/pkg/auth/authorizer/rbac/rbac.go: RuleAllows and its helpers). */
+export function ruleAllows(rule: ResourceRule, a: Attributes): boolean {
+  const has = (list: string[] | undefined, v: string) => !!list && (list.includes('*') || list.includes(v));
+  if (!has(rule.verbs, a.verb) || !has(rule.apiGroups, a.group ?? '')) return false;
+  const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const resourceOk = (rule.resources ?? []).some((r) => r === '*' || r === combined || (!!a.subresource && r === `*/${a.subresource}`));
+  if (!resourceOk) return false;
+  return !rule.resourceNames?.length || (!!a.name && rule.resourceNames.includes(a.name));
+}
+
+export function allows(rules: readonly ResourceRule[], a: Attributes): boolean {
+  return rules.some((r) => ruleAllows(r, a));
+}
+
+/** The pods named in rules that allow exactly this verb on this subresource (resourceNames grants). */
+function namedPods(rules: readonly ResourceRule[], subresource: string, verb: string): Set<string> {
+  const out = new Set<string>();
+  for (const r of rules) {
+    for (const name of r.resourceNames ?? []) if (ruleAllows(r, { verb, resource: 'pods', subresource, name })) out.add(name);
+  }
+  return out;
+}
+
+export interface PermissionContext {
+  /** The person's groups (SelfSubjectReview). */
+  groups?: readonly string[];
+  /** The claim policy is installed: only the holder or an admin may change a claim. Unknown: assume it is. */
+  claimsEnforced?: boolean;
+}
+
+/** Terrarium's actions from a rules review; an incomplete review allows what it does not list. */
+export function permissionsFromReview(review: RulesReview, ctx: PermissionContext = {}): TerrariumPermissions {
+  const { rules, incomplete } = review;
+  const can = (a: Attributes) => incomplete || allows(rules, a);
+  const core = (verb: string, resource: string, subresource?: string): Attributes => ({ verb, resource, subresource });
+  const apps = (verb: string, resource: string, subresource?: string): Attributes => ({ verb, group: 'apps', resource, subresource });
+  const pvcWrite = can(core('update', 'persistentvolumeclaims')) || can(core('patch', 'persistentvolumeclaims'));
+  const stsWrite = (verb: string) => can(apps(verb, 'statefulsets', 'scale')) || can(apps(verb, 'statefulsets'));
+  // WebSocket exec and port-forward need both get and create on the subresource (what clients open).
+  const reachAll = can(core('create', 'pods', 'exec')) && can(core('get', 'pods', 'exec'))
+    && can(core('create', 'pods', 'portforward')) && can(core('get', 'pods', 'portforward'));
+  let reach: TerrariumPermissions['reach'] = 'all';
+  if (!reachAll) {
+    const sets = [namedPods(rules, 'exec', 'create'), namedPods(rules, 'exec', 'get'), namedPods(rules, 'portforward', 'create'), namedPods(rules, 'portforward', 'get')];
+    reach = [...sets[0]!].filter((p) => sets.every((s) => s.has(p))).sort();
+  }
+  const admin = !!ctx.groups?.includes(ADMIN_GROUP);
+  return {
+    known: !incomplete,
+    ...(incomplete ? { note: `the API server's rules review is incomplete${review.evaluationError ? ` (${review.evaluationError})` : ''}: actions it does not list are shown and the server decides` } : {}),
+    claim: pvcWrite,
+    release: pvcWrite,
+    recycle: pvcWrite && can(core('delete', 'persistentvolumeclaims')) && can(core('delete', 'pods')),
+    forceRelease: pvcWrite && (admin || ctx.claimsEnforced === false || incomplete),
+    scale: stsWrite('update') || stsWrite('patch'),
+    createEnvironment: ['statefulsets'].every((r) => can(apps('create', r)))
+      && ['services', 'secrets'].every((r) => can(core('create', r)))
+      && can({ verb: 'create', group: 'networking.k8s.io', resource: 'networkpolicies' }),
+    deleteEnvironment: can(apps('delete', 'statefulsets')),
+    restart: can(core('delete', 'pods')),
+    reach,
+  };
+}
+
+/** Everything allowed, with the reason the server could not say. */
+export function unknownPermissions(note: string): TerrariumPermissions {
+  return {
+    known: false, note, claim: true, release: true, recycle: true, forceRelease: true, scale: true,
+    createEnvironment: true, deleteEnvironment: true, restart: true, reach: 'all',
+  };
+}
+
+/** May the person exec into / port-forward to this pod? */
+export function mayReach(p: TerrariumPermissions, pod: string): boolean {
+  return p.reach === 'all' || p.reach.includes(pod);
+}
+
+function reviewFrom(body: V1SelfSubjectRulesReview): RulesReview {
+  const st = body.status;
+  return {
+    rules: (st?.resourceRules ?? []).map((r) => ({
+      verbs: r.verbs ?? [], apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames,
+    })),
+    incomplete: !!st?.incomplete,
+    evaluationError: st?.evaluationError || undefined,
+  };
+}
+
+/** One SelfSubjectRulesReview for the cluster's namespace. */
+export async function reviewRules(cluster: Cluster, signal?: AbortSignal): Promise<RulesReview> {
+  const api = cluster.kc.makeApiClient(AuthorizationV1Api);
+  const body: V1SelfSubjectRulesReview = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: cluster.namespace } };
+  const res = await cluster.call({ verb: 'create', resource: 'selfsubjectrulesreviews.authorization.k8s.io', namespace: undefined },
+    (o) => api.createSelfSubjectRulesReview({ body }, o), { signal });
+  return reviewFrom(res);
+}
+
+/** The permissions in the cluster's namespace; a review that fails gives unknownPermissions (never throws but for cancellation). */
+export async function readPermissions(cluster: Cluster, ctx: PermissionContext = {}, signal?: AbortSignal): Promise<TerrariumPermissions> {
+  try {
+    return permissionsFromReview(await reviewRules(cluster, signal), ctx);
+  } catch (e) {
+    if (isTerrariumError(e, 'Cancelled')) throw e;
+    const why = isTerrariumError(e) ? e.text : e instanceof Error ? e.message : String(e);
+    return unknownPermissions(`the API server did not answer a rules review (${why}): every action is shown and the server decides`);
+  }
+}
+
+/**
+ * Permissions per cluster and namespace, read once and kept until invalidated (on reconnect, and
+ * when the person's claims change: the controller's per-user Role names the pods they hold).
+ */
+export class PermissionsCache {
+  private readonly entries = new Map<string, Promise<TerrariumPermissions>>();
+
+  private key(cluster: Cluster): string { return `${cluster.context}\0${cluster.server ?? ''}\0${cluster.namespace}`; }
+
+  get(cluster: Cluster, ctx: PermissionContext = {}, signal?: AbortSignal): Promise<TerrariumPermissions> {
+    const k = this.key(cluster);
+    let p = this.entries.get(k);
+    if (!p) {
+      p = readPermissions(cluster, ctx, signal);
+      this.entries.set(k, p);
+      // A cancelled read is not an answer: the next get asks again.
+      p.catch(() => { if (this.entries.get(k) === p) this.entries.delete(k); });
+    }
+    return p;
+  }
+
+  /** The last answer for this cluster and namespace, if one has arrived. */
+  peek(cluster: Cluster): Promise<TerrariumPermissions> | undefined { return this.entries.get(this.key(cluster)); }
+
+  /** Forget one cluster's namespace, or everything. */
+  invalidate(cluster?: Cluster): void {
+    if (cluster) this.entries.delete(this.key(cluster));
+    else this.entries.clear();
+  }
+}
+
+// TODO(wave3): use src/core/platform/status.ts (platform engineer) when it lands; until then the
+// ConfigMap install writes is read here (its name from src/core/platform/names.ts).
+const PLATFORM_CONFIGMAP = 'terrarium-platform';
+const NOT_INSTALLED = /^(false|no|absent|missing|not[- ]?installed|off)$/i;
+
+/**
+ * Whether the claim policy guards claims in the cluster's namespace, from the ConfigMap
+ * `terrarium-platform` that `terrarium platform install` writes: absent means nothing is installed
+ * (claims are advisory); undefined when it cannot be read (no notice then: unknown is not "advisory").
+ */
+export async function claimsEnforced(cluster: Cluster, signal?: AbortSignal): Promise<boolean | undefined> {
+  try {
+    const cm = await cluster.call({ verb: 'get', resource: 'configmaps', name: PLATFORM_CONFIGMAP },
+      (o) => cluster.core.readNamespacedConfigMap({ name: PLATFORM_CONFIGMAP, namespace: cluster.namespace }, o), { signal, retries: 0 });
+    const data = cm.data ?? {};
+    const policy = Object.entries(data).find(([k]) => /claim.?polic/i.test(k));
+    return !(policy && NOT_INSTALLED.test(policy[1].trim()));
+  } catch (e) {
+    if (isTerrariumError(e, 'NotFound')) return false;
+    if (isTerrariumError(e, 'Cancelled')) throw e;
+    return undefined;
+  }
+}
