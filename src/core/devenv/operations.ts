@@ -5,7 +5,7 @@ import {
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
-import { listAll } from '../kube/list';
+import { findOp, kubeOp, listOp, OPS, type OpRow } from '../kube/ops';
 import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
 import {
@@ -17,8 +17,8 @@ import type { EnvSpec, Environment, Sandbox } from './types';
 import { validateName, validateNamespace, validateReplicas, validateRequestLimit, validateSandboxName, validateSpec } from './validate';
 
 /**
- * Environment operations against one cluster and namespace (cluster.namespace). Every request goes
- * through cluster.call, so failures are TerrariumErrors that name the verb and resource; names are
+ * Environment operations against one cluster and namespace (cluster.namespace). Every request is an
+ * operation of the table in kube/ops.ts (kubeOp/findOp/listOp), so failures are TerrariumErrors that name the verb and resource; names are
  * validated before anything is sent.
  */
 
@@ -42,18 +42,14 @@ function where(cluster: Cluster): string {
   return ` in namespace "${cluster.namespace}" (context "${cluster.context}")`;
 }
 
-async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try { return await p; } catch (e) { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; }
-}
-
 function noEnvironment(cluster: Cluster, name: string, cause?: unknown): TerrariumError {
   return new TerrariumError('NotFound', `There is no environment "${name}"${where(cluster)}.`,
     'Check the name and namespace ("terrarium status" lists environments), or create it.', { cause, status: 404 });
 }
 
 async function readStatefulSet(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1StatefulSet | undefined> {
-  return orUndefined(cluster.call({ verb: 'get', resource: 'statefulsets.apps', name },
-    (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal }));
+  return findOp(cluster, OPS.readStatefulSet, { name },
+    (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal });
 }
 
 /** The environment's StatefulSet; NotFound in environment words when missing or not Terrarium's. */
@@ -72,16 +68,16 @@ export async function applyObject(cluster: Cluster, obj: KubernetesObject, signa
   const name = obj.metadata?.name ?? '';
   const namespace = cluster.namespace;
   const p = { name, namespace, body: obj, fieldManager: FIELD_MANAGER, force: true };
-  const call = <T>(resource: string, fn: (o: Opts) => Promise<T>, ns: string | undefined = namespace) =>
-    cluster.call({ verb: 'patch', resource, name, namespace: ns }, fn, { signal }) as Promise<KubernetesObject>;
+  const call = <T>(row: OpRow, fn: (o: Opts) => Promise<T>) =>
+    kubeOp(cluster, row, { name, namespace }, fn, { signal }) as Promise<KubernetesObject>;
   switch (obj.kind) {
-    case 'Namespace': return call('namespaces', (o) => cluster.core.patchNamespace({ name, body: obj, fieldManager: FIELD_MANAGER, force: true }, ssa(o)), undefined);
-    case 'LimitRange': return call('limitranges', (o) => cluster.core.patchNamespacedLimitRange(p, ssa(o)));
-    case 'Service': return call('services', (o) => cluster.core.patchNamespacedService(p, ssa(o)));
-    case 'NetworkPolicy': return call('networkpolicies.networking.k8s.io', (o) => cluster.networking.patchNamespacedNetworkPolicy(p, ssa(o)));
-    case 'StatefulSet': return call('statefulsets.apps', (o) => cluster.apps.patchNamespacedStatefulSet(p, ssa(o)));
-    case 'Role': return call('roles.rbac.authorization.k8s.io', (o) => cluster.rbac.patchNamespacedRole(p, ssa(o)));
-    case 'RoleBinding': return call('rolebindings.rbac.authorization.k8s.io', (o) => cluster.rbac.patchNamespacedRoleBinding(p, ssa(o)));
+    case 'Namespace': return call(OPS.applyNamespace, (o) => cluster.core.patchNamespace({ name, body: obj, fieldManager: FIELD_MANAGER, force: true }, ssa(o)));
+    case 'LimitRange': return call(OPS.applyLimitRange, (o) => cluster.core.patchNamespacedLimitRange(p, ssa(o)));
+    case 'Service': return call(OPS.applyService, (o) => cluster.core.patchNamespacedService(p, ssa(o)));
+    case 'NetworkPolicy': return call(OPS.applyNetworkPolicy, (o) => cluster.networking.patchNamespacedNetworkPolicy(p, ssa(o)));
+    case 'StatefulSet': return call(OPS.applyStatefulSet, (o) => cluster.apps.patchNamespacedStatefulSet(p, ssa(o)));
+    case 'Role': return call(OPS.applyRole, (o) => cluster.rbac.patchNamespacedRole(p, ssa(o)));
+    case 'RoleBinding': return call(OPS.applyRoleBinding, (o) => cluster.rbac.patchNamespacedRoleBinding(p, ssa(o)));
     default: throw new Error(`applyObject: unsupported kind ${obj.kind}`);
   }
 }
@@ -95,13 +91,13 @@ async function ensureHostKey(cluster: Cluster, env: string, signal?: AbortSignal
   const pair = generateHostKeyPair();
   const body = renderHostKeySecret(env, cluster.namespace, pair);
   try {
-    await cluster.call({ verb: 'create', resource: 'secrets', name: secretName },
+    await kubeOp(cluster, OPS.createHostKeySecret, { name: secretName },
       (o) => cluster.core.createNamespacedSecret({ namespace: cluster.namespace, body, fieldManager: FIELD_MANAGER }, o), { signal });
     return pair.publicKey;
   } catch (e) {
     if (!isTerrariumError(e, 'AlreadyExists') && !isTerrariumError(e, 'Conflict')) throw e;
   }
-  const existing = await cluster.call({ verb: 'get', resource: 'secrets', name: secretName },
+  const existing = await kubeOp(cluster, OPS.readHostKeySecret, { name: secretName },
     (o) => cluster.core.readNamespacedSecret({ name: secretName, namespace: cluster.namespace }, o), { signal });
   const pub = existing.data?.[HOST_KEY_PUBLIC];
   try {
@@ -166,13 +162,13 @@ async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: Create
 }
 
 async function setReplicas(cluster: Cluster, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
-  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps/scale', name },
+  await kubeOp(cluster, OPS.patchScale, { name },
     (o) => cluster.apps.patchNamespacedStatefulSetScale({ name, namespace: cluster.namespace, body: { spec: { replicas } }, fieldManager: FIELD_MANAGER }, merge(o)),
     { signal });
 }
 
 async function setLastReplicas(cluster: Cluster, name: string, replicas: number, signal?: AbortSignal): Promise<void> {
-  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
+  await kubeOp(cluster, OPS.patchStatefulSet, { name },
     (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, body: { metadata: { annotations: { [ANNOTATION_LAST_REPLICAS]: String(replicas) } } } }, merge(o)),
     { signal });
 }
@@ -217,7 +213,7 @@ async function setResourcesOp(cluster: Cluster, name: string, change: ResourceCh
   const pick = (k: 'request' | 'limit') => Object.fromEntries(
     ([['cpu', change.cpu[k]], ['memory', change.memory[k]]] as const).filter(([, v]) => v !== undefined));
   const resources = { requests: pick('request'), limits: pick('limit') };
-  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
+  await kubeOp(cluster, OPS.patchStatefulSet, { name },
     (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, fieldManager: FIELD_MANAGER,
       body: { spec: { template: { spec: { containers: [{ name: SANDBOX_CONTAINER, resources }] } } } } }, strategic(o)),
     { signal: opts.signal });
@@ -265,8 +261,8 @@ export async function restartSandbox(cluster: Cluster, sandboxName: string, opts
 
 async function restartOp(cluster: Cluster, sandboxName: string, opts: OpOptions): Promise<void> {
   validateSandboxName(sandboxName);
-  const pod = await orUndefined(cluster.call({ verb: 'get', resource: 'pods', name: sandboxName },
-    (o) => cluster.core.readNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal }));
+  const pod = await findOp(cluster, OPS.readPod, { name: sandboxName },
+    (o) => cluster.core.readNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal });
   if (!pod) {
     throw new TerrariumError('NotFound', `The sandbox "${sandboxName}" has no pod${where(cluster)}; it is stopped or does not exist.`,
       'Start or scale up its environment to run it again.', { status: 404 });
@@ -274,8 +270,8 @@ async function restartOp(cluster: Cluster, sandboxName: string, opts: OpOptions)
   if (pod.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
     throw new TerrariumError('InvalidInput', `The pod "${sandboxName}"${where(cluster)} is not a Terrarium sandbox.`, 'Terrarium only restarts pods of its own environments.');
   }
-  await orUndefined(cluster.call({ verb: 'delete', resource: 'pods', name: sandboxName },
-    (o) => cluster.core.deleteNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal }));
+  await findOp(cluster, OPS.deletePod, { name: sandboxName },
+    (o) => cluster.core.deleteNamespacedPod({ name: sandboxName, namespace: cluster.namespace }, o), { signal: opts.signal });
 }
 
 export interface DeleteResult { keptWorkspaces: string[]; deletedWorkspaces: string[] }
@@ -298,35 +294,35 @@ async function deleteOp(cluster: Cluster, name: string, opts: OpOptions & { dele
     throw new TerrariumError('InvalidInput', `The StatefulSet "${name}"${where(cluster)} is not managed by Terrarium.`, 'Terrarium only deletes environments it created.');
   }
   const ns = cluster.namespace;
-  const del = (resource: string, objName: string, fn: (o: Opts) => Promise<unknown>) =>
-    orUndefined(cluster.call({ verb: 'delete', resource, name: objName }, fn, { signal })).then((r) => r !== undefined);
+  const del = (row: OpRow, objName: string, fn: (o: Opts) => Promise<unknown>) =>
+    findOp(cluster, row, { name: objName }, fn, { signal }).then((r) => r !== undefined);
 
   if (sts) {
-    await del('statefulsets.apps', name, (o) => cluster.apps.deleteNamespacedStatefulSet({ name, namespace: ns, propagationPolicy: 'Background' }, o));
+    await del(OPS.deleteStatefulSet, name, (o) => cluster.apps.deleteNamespacedStatefulSet({ name, namespace: ns, propagationPolicy: 'Background' }, o));
   }
   const pvcs = (await listWorkspaceClaims(cluster, selectorString(podSelector(name)), signal))
     .map((c) => c.metadata?.name ?? '')
     .filter((n) => workspaceOrdinalOf(name, n) !== undefined)
     .sort((a, b) => (workspaceOrdinalOf(name, a) ?? 0) - (workspaceOrdinalOf(name, b) ?? 0));
-  const svc = await del('services', name, (o) => cluster.core.deleteNamespacedService({ name, namespace: ns }, o));
-  const np = await del('networkpolicies.networking.k8s.io', name, (o) => cluster.networking.deleteNamespacedNetworkPolicy({ name, namespace: ns }, o));
-  const secret = await del('secrets', hostKeySecretName(name), (o) => cluster.core.deleteNamespacedSecret({ name: hostKeySecretName(name), namespace: ns }, o));
+  const svc = await del(OPS.deleteService, name, (o) => cluster.core.deleteNamespacedService({ name, namespace: ns }, o));
+  const np = await del(OPS.deleteNetworkPolicy, name, (o) => cluster.networking.deleteNamespacedNetworkPolicy({ name, namespace: ns }, o));
+  const secret = await del(OPS.deleteHostKeySecret, hostKeySecretName(name), (o) => cluster.core.deleteNamespacedSecret({ name: hostKeySecretName(name), namespace: ns }, o));
   // Without a StatefulSet, leftovers of an earlier delete (or a failed create) still count as "this environment".
   if (!sts && !svc && !np && !secret && !(opts.deleteWorkspaces && pvcs.length)) throw noEnvironment(cluster, name);
   if (!opts.deleteWorkspaces) return { keptWorkspaces: pvcs, deletedWorkspaces: [] };
   for (const pvc of pvcs) {
-    await del('persistentvolumeclaims', pvc, (o) => cluster.core.deleteNamespacedPersistentVolumeClaim({ name: pvc, namespace: ns }, o));
+    await del(OPS.deletePVC, pvc, (o) => cluster.core.deleteNamespacedPersistentVolumeClaim({ name: pvc, namespace: ns }, o));
   }
   return { keptWorkspaces: [], deletedWorkspaces: pvcs };
 }
 
 async function listPods(cluster: Cluster, labelSelector: string, signal?: AbortSignal): Promise<V1Pod[]> {
-  return (await listAll(cluster, { verb: 'list', resource: 'pods' },
+  return (await listOp(cluster, OPS.listPods,
     (page, o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal })).items;
 }
 
 async function listStatefulSets(cluster: Cluster, signal?: AbortSignal): Promise<V1StatefulSet[]> {
-  return (await listAll(cluster, { verb: 'list', resource: 'statefulsets.apps' },
+  return (await listOp(cluster, OPS.listStatefulSets,
     (page, o) => cluster.apps.listNamespacedStatefulSet({ namespace: cluster.namespace, labelSelector: MANAGED_SELECTOR, ...page }, o), { signal })).items;
 }
 
@@ -336,7 +332,7 @@ async function listStatefulSets(cluster: Cluster, signal?: AbortSignal): Promise
  * the workspaces of one environment (or, with app.kubernetes.io/name=terrarium, of all).
  */
 async function listWorkspaceClaims(cluster: Cluster, labelSelector: string, signal?: AbortSignal): Promise<V1PersistentVolumeClaim[]> {
-  return (await listAll(cluster, { verb: 'list', resource: 'persistentvolumeclaims' },
+  return (await listOp(cluster, OPS.listPVCs,
     (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal })).items;
 }
 
@@ -346,7 +342,7 @@ async function listWorkspaceClaims(cluster: Cluster, labelSelector: string, sign
  */
 async function listWarnings(cluster: Cluster, signal?: AbortSignal): Promise<CoreV1Event[]> {
   try {
-    return (await listAll(cluster, { verb: 'list', resource: 'events' },
+    return (await listOp(cluster, OPS.listEvents,
       (page, o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, fieldSelector: 'type=Warning', ...page }, o), { signal, retries: 1 })).items;
   } catch (e) {
     if (signal?.aborted || isTerrariumError(e, 'Cancelled')) throw e;

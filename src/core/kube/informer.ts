@@ -2,6 +2,7 @@ import { ListWatch, Watch, type KubernetesListObject, type KubernetesObject } fr
 import type { Cluster } from './cluster';
 import type { KubeOp, TerrariumError } from './errors';
 import { listAllJson } from './list';
+import { findRow, fullOpOf, opOf } from './ops';
 import { CappedWatch } from './watch';
 import { backoffDelay, sleep } from './retry';
 import { translateKubeError } from './translate';
@@ -227,7 +228,10 @@ export function createInformer<T extends KubernetesObject>(
 ): Informer<T> {
   const namespace = spec.namespace ?? cluster.namespace;
   const path = collectionPath(spec.resource, namespace);
-  const resource = spec.resource.group ? `${spec.resource.plural}.${spec.resource.group}` : spec.resource.plural;
+  // Every watch is two operations of the table (ops.ts), so the Roles rendered from it grant them.
+  const listRow = findRow({ group: spec.resource.group ?? '', plural: spec.resource.plural }, 'list');
+  const watchRow = findRow({ group: spec.resource.group ?? '', plural: spec.resource.plural }, 'watch');
+  if (!listRow || !watchRow) throw new Error(`createInformer: ${spec.resource.plural} has no list and watch rows in src/core/kube/ops.ts`);
   return new Informer<T>({
     ...tuning,
     path,
@@ -239,10 +243,10 @@ export function createInformer<T extends KubernetesObject>(
     // Paged and capped (list.ts); the watch then starts from the list's resourceVersion. No retries
     // inside: the informer's own backoff retries the whole list.
     list: async (signal) => {
-      const { items, resourceVersion } = await listAllJson<T>(cluster.withNamespace(namespace), { verb: 'list', resource },
+      const { items, resourceVersion } = await listAllJson<T>(cluster.withNamespace(namespace), opOf(listRow),
         path, { labelSelector: spec.labelSelector, fieldSelector: spec.fieldSelector }, { signal, retries: 0 });
       return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items } as KubernetesListObject<T>;
     },
-    op: { ...cluster.op({ verb: 'list', resource }), namespace },
+    op: { ...fullOpOf(cluster, listRow), namespace },
   });
 }
