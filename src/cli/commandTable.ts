@@ -86,6 +86,7 @@ const PARSED: CommandEntry[] = [
       storage: { type: 'string', value: 'SIZE', description: 'size of each workspace volume, e.g. 10Gi' },
       'storage-class': { type: 'string', value: 'CLASS', description: 'StorageClass of the workspaces (default: the cluster default)' },
       'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'extra address block sandboxes may reach' },
+      'warm-spares': { type: 'string', value: 'N', description: 'keep N ready, unclaimed sandboxes for fast claims (default: none)' },
       yes: { type: 'boolean', short: 'y', description: 'allow --egress-allow entries that open private, metadata or all addresses' },
       ...WAIT_OPTIONS,
       verbose: { type: 'boolean', short: 'v', description: 'print each object as it is applied' },
@@ -96,14 +97,21 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/env')).envCreateCommand,
   },
   {
-    kind: 'parsed', name: 'env scale', summary: 'Set the number of sandboxes (scaling down keeps workspaces)', args: 'NAME N',
-    positionals: { min: 2, max: 2, names: 'environment NAME and number of sandboxes N' },
-    options: { ...WAIT_OPTIONS },
+    kind: 'parsed', name: 'env scale', summary: 'Set the number of sandboxes (scaling down keeps workspaces) or warm spares', args: 'NAME [N]',
+    positionals: { min: 1, max: 2, names: 'environment NAME and number of sandboxes N' },
+    options: {
+      warm: { type: 'string', value: 'N', description: 'keep N ready, unclaimed sandboxes (warm spares; 0 turns the pool off)' },
+      yes: { type: 'boolean', short: 'y', description: 'scale down even if that stops claimed sandboxes' },
+      ...WAIT_OPTIONS,
+    },
+    details: 'Scaling down stops the highest-numbered sandboxes. If any of them is claimed, the holders are listed and\n'
+      + 'confirmation is needed: asked on a terminal, --yes otherwise (exit 2 without, also with --json).',
     load: async () => (await import('./commands/env')).envScaleCommand,
   },
   {
     kind: 'parsed', name: 'env stop', summary: 'Scale to 0, remembering the count; workspaces are kept', args: 'NAME',
     positionals: { min: 1, max: 1, names: 'environment NAME' },
+    options: { yes: { type: 'boolean', short: 'y', description: 'stop even if sandboxes are claimed' } },
     load: async () => (await import('./commands/env')).envStopCommand,
   },
   {
@@ -132,6 +140,26 @@ const PARSED: CommandEntry[] = [
     kind: 'parsed', name: 'sandbox restart', summary: 'Restart one sandbox (its pod); the workspace stays', args: 'NAME-ORDINAL',
     positionals: { min: 1, max: 1, names: 'sandbox name, e.g. web-0' },
     load: async () => (await import('./commands/sandbox')).sandboxRestartCommand,
+  },
+  {
+    kind: 'parsed', name: 'workspace backup', summary: 'Stream a sandbox\'s workspace into a .tar.gz (sha256 alongside)', args: 'SANDBOX',
+    positionals: { min: 1, max: 1, names: 'SANDBOX' },
+    options: {
+      output: { type: 'string', short: 'o', value: 'FILE', description: 'the archive to write, e.g. web-0.tar.gz (FILE.sha256 is written next to it)' },
+      snapshot: { type: 'boolean', description: 'take a CSI VolumeSnapshot of the workspace volume instead (needs a VolumeSnapshotClass)' },
+      'snapshot-class': { type: 'string', value: 'CLASS', description: 'the VolumeSnapshotClass (default: the cluster\'s default class)' },
+    },
+    details: 'Runs `tar -czf - .` in /workspace over exec and streams it to FILE (written under a temporary name, renamed\n'
+      + 'when complete, mode 0600); the sha256 is printed and written to FILE.sha256. Progress shows on a terminal.',
+    load: async () => (await import('./commands/workspace')).workspaceBackupCommand,
+  },
+  {
+    kind: 'parsed', name: 'workspace restore', summary: 'Put a workspace backup back into a sandbox (sha256 checked first)', args: 'SANDBOX FILE',
+    positionals: { min: 2, max: 2, names: 'SANDBOX and FILE' },
+    options: { sha256: { type: 'string', value: 'HEX', description: 'the expected sha256 (default: read from FILE.sha256)' } },
+    details: 'Refuses a file whose sha256 differs from the recorded one, and a sandbox claimed by someone else.\n'
+      + 'Files in the archive replace those of the same name in /workspace; other files stay.',
+    load: async () => (await import('./commands/workspace')).workspaceRestoreCommand,
   },
   {
     kind: 'parsed', name: 'secrets list', summary: 'Vault-synced secrets (Vault Secrets Operator) and their state; no values',
@@ -188,6 +216,17 @@ const PARSED: CommandEntry[] = [
     },
     details: 'Hosts are named terrarium.<context>.<namespace>.<sandbox>; "ssh -F <printed standalone file> <alias>" works from any shell.',
     load: async () => (await import('./commands/ssh')).sshConfigCommand,
+  },
+  {
+    kind: 'parsed', name: 'controller', summary: 'Run the Terrarium controller: per-user sandbox access, secrets scope, audit Events',
+    options: {
+      id: { type: 'string', value: 'ID', description: 'this replica\'s identity for the Lease and Events (default: POD_NAME, else host-pid)' },
+      once: { type: 'boolean', description: 'converge once and exit (for tests and scripts)' },
+    },
+    details: 'Keeps one Role + RoleBinding terrarium-access-<user> per user with pods/exec, pods/attach and pods/portforward on\n'
+      + 'the sandboxes they hold, and terrarium-secrets-read limited to the Vault destination Secrets. Runs until SIGINT/SIGTERM;\n'
+      + 'with 2 replicas one leads (Lease terrarium-controller). In a cluster it runs as manifests/controller/deployment.yaml.',
+    load: async () => (await import('./commands/controller')).controllerCommand,
   },
   {
     kind: 'parsed', name: 'ssh', summary: 'Claim if needed, install your key, and run OpenSSH into a sandbox', args: 'SANDBOX [-- COMMAND...]',

@@ -1,0 +1,37 @@
+/**
+ * JSON requests the controller sends with its own body: Leases and Events carry MicroTime fields
+ * (`renewTime`, `eventTime`), which the API server parses with RFC3339Micro (exactly six fraction
+ * digits); client-node's typed clients serialise Dates with three, so these go as plain JSON.
+ */
+import { ApiException, HttpMethod, RequestContext } from '@kubernetes/client-node';
+import type { Cluster } from '../kube/cluster';
+import type { KubeOp } from '../kube/errors';
+import { CappedHttpLibrary } from '../kube/request';
+
+/** 2026-12-03T12:00:00.123456Z (MicroTime: six fraction digits). */
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+const METHODS = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, DELETE: HttpMethod.DELETE } as const;
+
+/** One API call through cluster.call (retries, translated errors), answering parsed JSON. */
+export function sendJson<T>(cluster: Cluster, op: Omit<KubeOp, 'context'>, method: keyof typeof METHODS, path: string,
+  body: unknown, signal: AbortSignal | undefined, retries?: number): Promise<T> {
+  return cluster.call(op, async () => {
+    const server = cluster.kc.getCurrentCluster()?.server;
+    if (!server) throw new Error('KubeConfig has no current cluster');
+    const ctx = new RequestContext(server + path, METHODS[method]);
+    ctx.setHeaderParam('Accept', 'application/json');
+    if (body !== undefined) {
+      ctx.setHeaderParam('Content-Type', 'application/json');
+      ctx.setBody(JSON.stringify(body));
+    }
+    await cluster.kc.applySecurityAuthentication(ctx);
+    if (signal) ctx.setSignal(signal);
+    const rsp = await new CappedHttpLibrary().send(ctx).toPromise();
+    const text = await rsp.body.text();
+    if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) throw new ApiException(rsp.httpStatusCode, 'Unknown API Status Code!', text, rsp.headers);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }, { signal, ...(retries !== undefined ? { retries } : {}) });
+}
