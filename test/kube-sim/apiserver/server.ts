@@ -112,8 +112,10 @@ export class ApiServer implements ApiScope {
       // The upgrade is a GET, authorized as get (kube-apiserver 1.32). With the 1.35 feature gate
       // AuthorizePodWebsocketUpgradeCreatePermission (KEP-4006, kubernetes PR 134577) a second check
       // asks for create on the subresource too.
-      this.authorize(ctx, 'get');
-      if (this.featureGates.AuthorizePodWebsocketUpgradeCreatePermission) this.authorize(ctx, 'create');
+      // A SPDY upgrade (kubectl's fallback after a refused WebSocket) is a POST: create.
+      const verb = req.method === 'GET' ? 'get' : 'create';
+      this.authorize(ctx, verb);
+      if (verb === 'get' && this.featureGates.AuthorizePodWebsocketUpgradeCreatePermission) this.authorize(ctx, 'create');
       admitConnect(this, ctx);
       serveUpgrade(this, ctx, req, socket, head);
     } catch (e) {
