@@ -26,5 +26,7 @@ export function terminalSafeStream(target: Writable): Writable {
       cb();
     },
   });
+  // Commands decide on progress output by it; the wrapper writes to the same terminal.
+  (out as Writable & { isTTY?: boolean }).isTTY = (target as Writable & { isTTY?: boolean }).isTTY;
   return out;
 }

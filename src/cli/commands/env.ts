@@ -1,16 +1,17 @@
 /** `terrarium env list|create|scale|stop|start|delete`. */
 import { createInterface } from 'node:readline/promises';
 import {
-  createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, scaleEnvironment, startEnvironment, stopEnvironment,
+  createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, listSandboxes, scaleEnvironment, startEnvironment, stopEnvironment,
 } from '../../core/devenv/operations';
+import { setWarmSpares, type WarmSparesResult } from '../../core/devenv/warmSpares';
 import { sandboxName, workspaceClaimName } from '../../core/devenv/names';
 import { validateCidr, validateName } from '../../core/devenv/validate';
 import { egressAllowWarnings, type EgressWarning } from '../../core/devenv/egress';
-import type { EnvSpec, Environment } from '../../core/devenv/types';
+import type { EnvSpec, Environment, Sandbox } from '../../core/devenv/types';
 import { parseRequestLimit, parseWholeNumber, UsageError, type OptionValues } from '../args';
 import { clusterFor, where } from '../cluster';
 import type { CommandContext, CommandHandler } from '../commandTable';
-import { environmentJson, environmentsTable, formatList, jsonText, plural } from '../output';
+import { environmentJson, environmentsTable, formatList, jsonText, plural, safe } from '../output';
 import { waitSeconds, waitUntilReady } from '../wait';
 import { EXIT_USAGE } from '../report';
 import type { Cluster } from '../../core/kube/cluster';
@@ -48,6 +49,8 @@ export function specFromOptions(name: string, values: OptionValues, usage: strin
   if (size !== undefined || className !== undefined) spec.storage = { ...(size !== undefined ? { size } : {}), ...(className !== undefined ? { className } : {}) };
   const egress = values['egress-allow'];
   if (Array.isArray(egress) && egress.length) spec.egressAllow = egress;
+  const warm = str(values['warm-spares']);
+  if (warm !== undefined) spec.warmSpares = parseWholeNumber(warm, '--warm-spares', usage);
   return spec;
 }
 
@@ -122,35 +125,97 @@ export const envCreateCommand: CommandHandler = async ({ globals, values, positi
     + `${n ? ` (${sandboxRange(env.name, 0, n - 1)})` : ''}.${readiness(env, values.wait === true)}\n`);
 };
 
+/** Claimed sandboxes a scale to `replicas` would stop: ordinals from replicas up to the current count. */
+export function claimedBeyond(sandboxes: Sandbox[], replicas: number, desired: number): { sandbox: string; claimedBy: string }[] {
+  return sandboxes.filter((s) => s.ordinal >= replicas && s.ordinal < desired && s.claimedBy && s.status.phase !== 'Stopped')
+    .map((s) => ({ sandbox: s.name, claimedBy: s.claimedBy! }));
+}
+
+/**
+ * Scaling down stops the tail sandboxes; people holding one must not lose it without a word. A
+ * terminal asks, --yes allows it, anything else (scripts, --json) gets exit 2 and the list.
+ */
+async function confirmStopClaimed(name: string, replicas: number, claimed: { sandbox: string; claimedBy: string }[],
+  values: OptionValues, json: boolean, ctx: CommandContext): Promise<number | undefined> {
+  if (!claimed.length) return undefined;
+  const list = claimed.map((c) => `  ${c.sandbox} (claimed by ${safe(c.claimedBy)})\n`).join('');
+  const head = `${replicas === 0 ? `stopping "${name}"` : `scaling "${name}" to ${replicas}`} stops ${plural(claimed.length, 'claimed sandbox', 'claimed sandboxes')}; the holders lose their running sessions (workspaces are kept):\n`;
+  if (values.yes === true) {
+    ctx.stderr.write(`terrarium: note: ${head}${list}  Stopped anyway (--yes).\n`);
+    return undefined;
+  }
+  if (!json && ctx.stdin.isTTY) {
+    ctx.stderr.write(`${head.charAt(0).toUpperCase()}${head.slice(1)}${list}`);
+    if (await confirm('Stop them? [y/N] ', ctx)) return undefined;
+    ctx.stderr.write('Nothing was changed.\n');
+    return 1;
+  }
+  const hint = `Add --yes to stop them anyway, or ask the holders to release them first (terrarium sandbox release SANDBOX).`;
+  ctx.stderr.write(`terrarium: ${head}${list}  ${hint}\n`);
+  if (json) {
+    ctx.stdout.write(jsonText({ error: { code: 'ConfirmationRequired', message: `${head.trim()} ${claimed.map((c) => `${c.sandbox} (claimed by ${c.claimedBy})`).join(', ')}.`, hint, claimedSandboxes: claimed } }));
+  }
+  return EXIT_USAGE;
+}
+
 export const envScaleCommand: CommandHandler = async ({ globals, values, positionals, usage }, ctx) => {
   const name = positionals[0]!;
-  const replicas = parseWholeNumber(positionals[1]!, 'the number of sandboxes N', usage);
+  const warmText = str(values.warm);
+  const warm = warmText === undefined ? undefined : parseWholeNumber(warmText, '--warm', usage);
+  if (positionals[1] === undefined && warm === undefined) throw new UsageError('say how many sandboxes (N), or how many warm spares with --warm N.', usage);
+  const replicas = positionals[1] === undefined ? undefined : parseWholeNumber(positionals[1], 'the number of sandboxes N', usage);
   if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
   validateName(name);
   const cluster = clusterFor(globals, ctx);
+  let warmResult: WarmSparesResult | undefined;
+  if (warm !== undefined) {
+    warmResult = await setWarmSpares(cluster, name, warm, { signal: ctx.signal });
+    if (replicas === undefined) {
+      if (globals.json) { ctx.stdout.write(jsonText({ environment: name, warmSpares: warm, previousWarmSpares: warmResult.previous ?? null })); return; }
+      ctx.stdout.write(`Environment "${name}" keeps ${plural(warm, 'warm spare', 'warm spares')} (ready, unclaimed sandboxes)`
+        + `${warmResult.previous !== undefined && warmResult.previous !== warm ? `; was ${warmResult.previous}` : ''}.`
+        + `${warm > 0 ? ' The Terrarium controller adds them; a claim tops the pool up when no controller runs.' : ''}\n`);
+      return;
+    }
+  }
+  const n = replicas!;
   // A missing environment fails inside scaleEnvironment, so the attempt is audited there.
   const previous = await getEnvironment(cluster, name, { signal: ctx.signal }).catch(undefinedIfNotFound);
-  const scaled = await scaleEnvironment(cluster, name, replicas, { signal: ctx.signal });
+  if (previous && n < previous.desired) {
+    const claimed = claimedBeyond(await listSandboxes(cluster, name, { signal: ctx.signal }), n, previous.desired);
+    const refused = await confirmStopClaimed(name, n, claimed, values, globals.json === true, ctx);
+    if (refused !== undefined) return refused;
+  }
+  const scaled = await scaleEnvironment(cluster, name, n, { signal: ctx.signal });
   const before = previous ?? scaled;
   const env = await maybeWait(cluster, scaled, values, usage, ctx);
-  const kept = replicas < before.desired
-    ? Array.from({ length: before.desired - replicas }, (_, i) => workspaceClaimName(name, replicas + i)) : [];
-  if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env), previousReplicas: before.desired, keptWorkspaces: kept })); return; }
-  if (replicas === before.desired) {
-    ctx.stdout.write(`Environment "${name}" already has ${plural(replicas, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
+  const kept = n < before.desired
+    ? Array.from({ length: before.desired - n }, (_, i) => workspaceClaimName(name, n + i)) : [];
+  if (globals.json) {
+    ctx.stdout.write(jsonText({ environment: environmentJson(env), previousReplicas: before.desired, keptWorkspaces: kept, ...(warm !== undefined ? { warmSpares: warm } : {}) }));
     return;
   }
-  ctx.stdout.write(`Scaled "${name}" from ${before.desired} to ${plural(replicas, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
+  if (warm !== undefined) ctx.stdout.write(`Environment "${name}" keeps ${plural(warm, 'warm spare', 'warm spares')}.\n`);
+  if (n === before.desired) {
+    ctx.stdout.write(`Environment "${name}" already has ${plural(n, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
+    return;
+  }
+  ctx.stdout.write(`Scaled "${name}" from ${before.desired} to ${plural(n, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
   if (kept.length) {
-    ctx.stdout.write(`The workspaces of ${sandboxRange(name, replicas, before.desired - 1)} are kept (${formatList(kept)}); scaling up again reuses them.\n`);
+    ctx.stdout.write(`The workspaces of ${sandboxRange(name, n, before.desired - 1)} are kept (${formatList(kept)}); scaling up again reuses them.\n`);
   }
 };
 
-export const envStopCommand: CommandHandler = async ({ globals, positionals }, ctx) => {
+export const envStopCommand: CommandHandler = async ({ globals, values, positionals }, ctx) => {
   const name = positionals[0]!;
   validateName(name);
   const cluster = clusterFor(globals, ctx);
   const previous = await getEnvironment(cluster, name, { signal: ctx.signal }).catch(undefinedIfNotFound);
+  if (previous && previous.desired > 0) {
+    const claimed = claimedBeyond(await listSandboxes(cluster, name, { signal: ctx.signal }), 0, previous.desired);
+    const refused = await confirmStopClaimed(name, 0, claimed, values, globals.json === true, ctx);
+    if (refused !== undefined) return refused;
+  }
   const env = await stopEnvironment(cluster, name, { signal: ctx.signal });
   const before = previous ?? env;
   if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env), previousReplicas: before.desired })); return; }

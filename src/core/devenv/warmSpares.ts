@@ -1,0 +1,45 @@
+/**
+ * Setting an environment's warm spares after creation (`env scale NAME --warm N`): one merge patch
+ * of the StatefulSet's annotation, which the controller (or a claiming client) acts on. Creation
+ * sets it through EnvSpec.warmSpares (render.ts).
+ */
+import { PatchStrategy, setHeaderOptions, type ConfigurationOptions, type V1StatefulSet } from '@kubernetes/client-node';
+import type { Cluster } from '../kube/cluster';
+import { isTerrariumError, TerrariumError } from '../kube/errors';
+import { audited } from '../audit/auditor';
+import { ANNOTATION_WARM_SPARES, readPolicy, validateWarmSpares } from './policy';
+import { FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY } from './names';
+import { validateName } from './validate';
+
+export interface WarmSparesResult { environment: string; previous?: number; warmSpares: number }
+
+const merge = (o: ConfigurationOptions | undefined) => setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o as any) as ConfigurationOptions;
+
+/** Sets terrarium.dev/warm-spares on the environment's StatefulSet (0 keeps no spares). */
+export async function setWarmSpares(cluster: Cluster, name: string, warmSpares: number, opts: { signal?: AbortSignal } = {}): Promise<WarmSparesResult> {
+  return audited(cluster, { action: 'scale', target: name, detail: { warmSpares } }, () => setOp(cluster, name, warmSpares, opts));
+}
+
+async function setOp(cluster: Cluster, name: string, warmSpares: number, opts: { signal?: AbortSignal }): Promise<WarmSparesResult> {
+  validateName(name);
+  let sts: V1StatefulSet;
+  try {
+    sts = await cluster.call({ verb: 'get', resource: 'statefulsets.apps', name },
+      (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal: opts.signal });
+  } catch (e) {
+    if (!isTerrariumError(e, 'NotFound')) throw e;
+    sts = {};
+  }
+  if (sts.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
+    throw new TerrariumError('NotFound', `There is no environment "${name}" in namespace "${cluster.namespace}" (context "${cluster.context}").`,
+      'Check the name and namespace ("terrarium status" lists environments), or create it.', { status: 404 });
+  }
+  const policy = readPolicy(sts.metadata?.annotations);
+  validateWarmSpares(warmSpares, policy.maxReplicas);
+  // resourceVersion makes it conditional: a concurrent edit of the annotations is a 409, not lost.
+  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
+    (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, fieldManager: FIELD_MANAGER,
+      body: { metadata: { resourceVersion: sts.metadata?.resourceVersion, annotations: { [ANNOTATION_WARM_SPARES]: String(warmSpares) } } } }, merge(o)),
+    { signal: opts.signal });
+  return { environment: name, previous: policy.warmSpares, warmSpares };
+}
