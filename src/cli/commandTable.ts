@@ -222,6 +222,7 @@ const PARSED: CommandEntry[] = [
     options: {
       id: { type: 'string', value: 'ID', description: 'this replica\'s identity for the Lease and Events (default: POD_NAME, else host-pid)' },
       once: { type: 'boolean', description: 'converge once and exit (for tests and scripts)' },
+      'in-cluster': { type: 'boolean', description: 'use the pod\'s ServiceAccount (the Deployment passes it)' },
     },
     details: 'Keeps one Role + RoleBinding terrarium-access-<user> per user with pods/exec, pods/attach and pods/portforward on\n'
       + 'the sandboxes they hold, and terrarium-secrets-read limited to the Vault destination Secrets. Runs until SIGINT/SIGTERM;\n'

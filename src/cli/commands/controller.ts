@@ -11,7 +11,14 @@ import { UsageError } from '../args';
 import { hasControlChars } from '../../core/text/controlChars';
 
 export const controllerCommand: CommandHandler = async ({ globals, values, usage }, ctx) => {
-  const cluster = clusterFor(globals, ctx);
+  // --in-cluster: the pod's ServiceAccount, whatever KUBECONFIG or ~/.kube says.
+  const inCluster = values['in-cluster'] === true;
+  if (inCluster && (globals.kubeconfig || !ctx.env.KUBERNETES_SERVICE_HOST)) {
+    throw new UsageError(globals.kubeconfig ? '--in-cluster and --kubeconfig exclude each other.' : '--in-cluster works only in a pod (KUBERNETES_SERVICE_HOST is not set).', usage);
+  }
+  const cluster = inCluster
+    ? clusterFor(globals, { ...ctx, env: { ...ctx.env, KUBECONFIG: undefined }, homeDir: '/nonexistent' })
+    : clusterFor(globals, ctx);
   const id = (values.id as string | undefined) ?? ctx.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   if (!id || id.length > 128 || hasControlChars(id)) throw new UsageError('--id needs 1 to 128 printable characters.', usage);
   const log = (line: string) => { ctx.stdout.write(`${ctx.now().toISOString()} ${line}\n`); };

@@ -91,7 +91,7 @@ export function renderControllerDeployment(o: ControllerDeploymentOptions) {
           containers: [{
             name: 'controller',
             image: o.image,
-            args: ['controller', '--namespace', o.namespace, '--id', '$(POD_NAME)'],
+            args: ['controller', '--in-cluster', '--namespace', o.namespace, '--id', '$(POD_NAME)'],
             env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
             resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
