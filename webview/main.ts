@@ -86,7 +86,8 @@ function scalingSection(s: ScalingView | undefined): HTMLElement {
     h('h2', { id: 'scaling-title' }, 'Scaling'),
     h('dl', { class: 'facts' },
       h('dt', {}, 'Sandboxes'), h('dd', { id: 'replicas-summary' }, `${s.ready} of ${s.desired} ready`),
-      h('dt', {}, 'Warm spares'), h('dd', { id: 'warm-spares' }, `${s.warmSpares} ready and unclaimed`),
+      h('dt', {}, 'Warm spares'), h('dd', { id: 'warm-spares' }, `${s.warmSpares} ready and unclaimed`
+        + (s.warmSparesTarget === undefined ? ' (no warm pool kept)' : ` (keeps ${s.warmSparesTarget})`)),
       h('dt', {}, 'Status'), h('dd', {}, s.status),
       h('dt', {}, 'CPU'), h('dd', {}, rl(s.cpu)),
       h('dt', {}, 'Memory'), h('dd', {}, rl(s.memory)),
@@ -94,6 +95,10 @@ function scalingSection(s: ScalingView | undefined): HTMLElement {
     h('form', { class: 'row', id: 'scale-form', 'aria-label': 'Change the number of sandboxes' },
       field('replicas', 'Sandboxes wanted', String(s.desired), { type: 'number', min: 0, max: s.maxReplicas }),
       button('scale-apply', 'Scale', { icon: 'layers', onClick: applyScale })),
+    h('form', { class: 'row', id: 'warm-form', 'aria-label': 'Change how many warm spares are kept' },
+      field('warm-target', 'Warm spares', String(s.warmSparesTarget ?? 0), { type: 'number', min: 0, max: s.maxReplicas }),
+      button('warm-apply', 'Keep', { icon: 'flame', onClick: applyWarmSpares }),
+      h('p', { class: 'muted' }, 'Ready, unclaimed sandboxes kept for whoever claims next: the Terrarium controller starts or trims them.')),
     h('form', { class: 'row', id: 'resources-form', 'aria-label': 'Change requests and limits' },
       field('cpu-request', 'CPU request', s.cpu.request ?? '', { placeholder: '500m' }),
       field('cpu-limit', 'CPU limit', s.cpu.limit ?? '', { placeholder: '2' }),
@@ -120,6 +125,10 @@ function validateForms(): void {
   const replicasError = !/^\d+$/.test(n) ? 'Enter a whole number.' : Number(n) > s.maxReplicas ? `At most ${s.maxReplicas} (terrarium.maxReplicas).` : '';
   setError('replicas', replicasError);
   setDisabled('scale-apply', !!replicasError || Number(n) === s.desired);
+  const w = inputValue('warm-target');
+  const warmError = !/^\d+$/.test(w) ? 'Enter a whole number.' : Number(w) > s.maxReplicas ? `At most ${s.maxReplicas}.` : '';
+  setError('warm-target', warmError);
+  setDisabled('warm-apply', !!warmError || Number(w) === (s.warmSparesTarget ?? 0));
   let resourcesError = false;
   for (const id of ['cpu-request', 'cpu-limit', 'memory-request', 'memory-limit']) {
     const v = inputValue(id);
@@ -144,6 +153,13 @@ function applyScale(): void {
   if (!/^\d+$/.test(v)) return;
   drafts.delete('replicas');
   post({ type: 'scale', replicas: Number(v) });
+}
+
+function applyWarmSpares(): void {
+  const v = inputValue('warm-target');
+  if (!/^\d+$/.test(v)) return;
+  drafts.delete('warm-target');
+  post({ type: 'warmSpares', warmSpares: Number(v) });
 }
 
 function applyResources(): void {

@@ -13,6 +13,7 @@ export * as localForward from '../core/tunnel/localForward';
 export * as exec from '../core/kube/exec';
 export * as health from '../core/kube/health';
 export * as permissions from '../core/kube/permissions';
+export * as workspace from '../core/workspace/backup';
 export * as list from '../core/kube/list';
 export * as kubeconfig from '../core/kube/kubeconfig';
 export * as secrets from '../core/secrets/panelController';

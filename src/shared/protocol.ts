@@ -56,6 +56,8 @@ export interface ScalingView {
   maxReplicas: number;
   /** Ready sandboxes nobody has claimed: what a new person or agent gets at once. */
   warmSpares: number;
+  /** How many warm spares the environment keeps (StatefulSet annotation terrarium.dev/warm-spares); undefined: no warm pool. */
+  warmSparesTarget?: number;
   status: string;
   cpu: RequestLimitView;
   memory: RequestLimitView;
@@ -99,6 +101,7 @@ export type WebviewToPanel =
   | { type: 'reveal'; requestId: number; secret: string; key: string }
   | { type: 'copy'; secret: string; key: string }
   | { type: 'scale'; replicas: number }
+  | { type: 'warmSpares'; warmSpares: number }
   | { type: 'resources'; cpu: RequestLimitView; memory: RequestLimitView };
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -140,6 +143,9 @@ export function parseWebviewMessage(raw: unknown): WebviewToPanel | undefined {
     case 'scale':
       return only('type', 'replicas') && Number.isInteger(raw.replicas) && (raw.replicas as number) >= 0 && (raw.replicas as number) <= 1000
         ? { type: 'scale', replicas: raw.replicas as number } : undefined;
+    case 'warmSpares':
+      return only('type', 'warmSpares') && Number.isInteger(raw.warmSpares) && (raw.warmSpares as number) >= 0 && (raw.warmSpares as number) <= 1000
+        ? { type: 'warmSpares', warmSpares: raw.warmSpares as number } : undefined;
     case 'resources': {
       if (!only('type', 'cpu', 'memory')) return undefined;
       const cpu = requestLimit(raw.cpu), memory = requestLimit(raw.memory);

@@ -1,5 +1,6 @@
 import { getEnvironment, listSandboxes, scaleEnvironment, setEnvironmentResources } from '../devenv/operations';
 import { hostKeySecretName } from '../devenv/names';
+import { setWarmSpares } from '../devenv/warmSpares';
 import { validateRequestLimit } from '../devenv/validate';
 import type { Environment, Sandbox } from '../devenv/types';
 import type { Cluster } from '../kube/cluster';
@@ -201,6 +202,8 @@ export class SecretsPanelController {
         return this.scale(msg.replicas);
       case 'resources':
         return this.resources(msg.cpu, msg.memory);
+      case 'warmSpares':
+        return this.warmSpares(msg.warmSpares);
     }
   }
 
@@ -256,6 +259,16 @@ export class SecretsPanelController {
     // scaleEnvironment records the audit entry itself.
     await scaleEnvironment(this.cluster, target, replicas, { maxReplicas: this.opts.maxReplicas, signal: this.abort.signal });
     this.host.info(`Scaled ${target} to ${replicas}.`);
+    await this.refresh();
+  }
+
+  /** Keeps N ready, unclaimed sandboxes (the annotation the controller acts on). */
+  private async warmSpares(n: number): Promise<void> {
+    if (n > this.opts.maxReplicas) {
+      throw new TerrariumError('InvalidInput', `${n} warm spares is above the limit of ${this.opts.maxReplicas}.`, 'The limit comes from the terrarium.maxReplicas setting.');
+    }
+    const r = await setWarmSpares(this.cluster, this.environment, n, { signal: this.abort.signal });
+    this.host.info(`${this.environment} keeps ${n} warm spare${n === 1 ? '' : 's'}${r.previous !== undefined && r.previous !== n ? ` (was ${r.previous})` : ''}.`);
     await this.refresh();
   }
 

@@ -119,6 +119,7 @@ export function scalingView(env: Environment, sandboxes: Sandbox[], maxReplicas:
   return {
     desired: env.desired, ready: env.ready, maxReplicas, status: env.status,
     warmSpares: live.filter((s) => s.status.phase === 'Ready' && !s.claimedBy).length,
+    ...(env.warmSpares !== undefined ? { warmSparesTarget: env.warmSpares } : {}),
     cpu: env.resources.cpu, memory: env.resources.memory, storage: env.storage,
     sandboxes: live.map(sandboxRow),
     keptWorkspaces: sandboxes.filter((s) => s.status.phase === 'Stopped').map((s) => s.pvc),

@@ -7,6 +7,7 @@ import { guarded, withProgress } from '../ui';
 import { parseRequestLimit } from '../settings';
 import { confirmEgress, egressLine } from '../egressPrompt';
 import { pickEnvironment } from './pickers';
+import { scaleDownDialog } from './scaleDownDialog';
 
 /** Validation messages for input boxes: the core's TerrariumError text, or undefined when fine. */
 function validationMessage(fn: () => void): string | undefined {
@@ -75,12 +76,10 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       if (text === undefined) return;
       const to = Number(text);
       if (env && to < env.desired) {
-        const stopping = Array.from({ length: env.desired - to }, (_, i) => `${name}-${to + i}`);
-        const ok = await vscode.window.showWarningMessage(
-          `Scale ${name} from ${env.desired} to ${to}?`,
-          { modal: true, detail: `These sandboxes stop: ${stopping.join(', ')}. Their workspaces are kept and come back when you scale up again. tmux sessions in them end.` },
-          'Scale Down');
-        if (ok !== 'Scale Down') return;
+        const sandboxes = s.session.watch()?.sandboxes(name) ?? [];
+        const d = scaleDownDialog(name, env.desired, to, sandboxes, s.tree.team.me());
+        const ok = await vscode.window.showWarningMessage(d.message, { modal: true, detail: d.detail }, d.action);
+        if (ok !== d.action) return;
       }
       await withProgress(`Scaling ${name} to ${to}`, () => d.scaleEnvironment(cluster, name, to, { maxReplicas: max }));
       s.tree.refresh();

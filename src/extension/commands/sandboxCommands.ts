@@ -6,6 +6,13 @@ import type { TreeNode } from '../tree/treeProvider';
 import { guarded, withProgress } from '../ui';
 import { pickEnvironment, pickSandbox } from './pickers';
 import { proxyLauncher } from '../proxyLauncher';
+import { defaultBackupName, releaseDialog, releaseModeOf } from './releaseChoice';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ReleaseOptions } from '../../core/devenv/claims';
+
+// TODO(wave3): ReleaseOptions.keep from the claims module (release recycles unless keep) once it lands.
+type ReleaseOptionsWave3 = ReleaseOptions & { keep?: boolean };
 
 const REMOTE_SSH = 'ms-vscode-remote.remote-ssh';
 
@@ -86,16 +93,44 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.releaseSandbox, (node?: TreeNode) => guarded(log, 'Release sandbox', async () => {
       const sandbox = await pickSandbox(s, node);
       if (!sandbox) return;
-      const ok = await vscode.window.showWarningMessage(`Release ${sandbox}?`, { modal: true,
-        detail: 'Someone else may claim it afterwards. Its workspace is not deleted, and your key is removed from it.' }, 'Release');
-      if (ok !== 'Release') return;
+      const me = s.tree.team.me();
+      const holder = node?.kind === 'sandbox' ? node.sandbox.claimedBy : s.session.watch()?.sandboxes().find((x) => x.name === sandbox)?.claimedBy;
+      const dialog = releaseDialog(sandbox, me, holder);
+      const mode = releaseModeOf(await vscode.window.showWarningMessage(dialog.message, { modal: true, detail: dialog.detail }, ...dialog.choices));
+      if (!mode) return;
+      let backupFile: string | undefined;
+      if (mode === 'backup') {
+        const uri = await vscode.window.showSaveDialog({
+          title: `Back up the workspace of ${sandbox}, then recycle it`, saveLabel: 'Back Up and Recycle',
+          defaultUri: vscode.Uri.file(join(homedir(), defaultBackupName(sandbox, new Date()))), filters: { 'Workspace backup': ['tar.gz', 'tgz'] },
+        });
+        if (!uri) return;
+        backupFile = uri.fsPath;
+      }
       const { releaseSandbox } = loadCore().claims;
       const cluster = await s.session.cluster();
       const { ensureUserKey } = loadCore().keys;
       const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
-      const released = await releaseSandbox(cluster, sandbox, { user: s.session.userName, publicKey: key.publicKey });
+      const released = await withProgress(`Releasing ${sandbox}`, async (signal, report) => {
+        if (backupFile) {
+          // TODO(wave3): pass the file to the claims module's release (its --backup) once ReleaseOptions has it.
+          const { backupWorkspaceToFile } = loadCore().workspace;
+          const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+          const b = await backupWorkspaceToFile(cluster, sandbox, backupFile, { signal, onProgress: (n) => report(`backing up: ${mib(n)}`) });
+          log.info(`backed up ${sandbox} to ${b.file} (${mib(b.bytes)}, sha256 ${b.sha256})`);
+          report('recycling');
+        }
+        const opts: ReleaseOptionsWave3 = {
+          user: me, publicKey: key.publicKey, force: holder !== undefined && holder !== me, keep: mode === 'keep', signal,
+        };
+        return releaseSandbox(cluster, sandbox, opts);
+      });
       if (released.keyWarning) log.warn(released.keyWarning);
+      s.tree.team.invalidate();
       s.tree.refresh();
+      void vscode.window.showInformationMessage(mode === 'keep'
+        ? `Released ${sandbox}; its workspace is kept.`
+        : `Released ${sandbox}; it is being recycled with a new, empty workspace.${backupFile ? ` Backup: ${backupFile}` : ''}`);
     })),
 
     vscode.commands.registerCommand(COMMANDS.forwardPort, (node?: TreeNode) => guarded(log, 'Forward port', async () => {
