@@ -162,6 +162,33 @@ describe('terrarium controller', { timeout: 600_000 }, () => {
     assert.equal(sim.objects.get('leases.coordination.k8s.io', NS, 'terrarium-controller')?.spec?.holderIdentity ?? '', '', 'a clean stop releases the Lease');
   });
 
+  test('users may get the VSO destination Secrets and nothing else: never a host key', async () => {
+    sim.objects.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-config', namespace: NS }, data: { k: Buffer.from('v').toString('base64') } });
+    const vss = (name: string, destination: string) => ({
+      apiVersion: 'secrets.hashicorp.com/v1beta1', kind: 'VaultStaticSecret', metadata: { name, namespace: NS },
+      spec: { mount: 'secret', type: 'kv-v2', path: `team/${name}`, destination: { name: destination, create: true } },
+    });
+    const ctl = startController('replica-s');
+    try {
+      await eventually(async () => ctl.c.isLeader, 'the controller leads', 20_000, 20);
+      sim.objects.create('vaultstaticsecrets.secrets.hashicorp.com', vss('app', 'app-config'));
+      // A VSO object pointing at the environment's host key must not open it to users.
+      sim.objects.create('vaultstaticsecrets.secrets.hashicorp.com', vss('sneaky', `${ENV}-hostkey`));
+      const readRole = () => sim.objects.get('roles.rbac.authorization.k8s.io', NS, SECRETS_READ);
+      await eventually(async () => readRole()?.rules?.[0]?.resourceNames?.join() === 'app-config', 'secrets-read names app-config', 10_000, 20);
+      await eventually(async () => sim.objects.list('vaultstaticsecrets.secrets.hashicorp.com', NS).length === 2 && readRole()?.rules?.length === 1, 'both seen', 5000, 20);
+      assert.deepEqual(sim.objects.get('rolebindings.rbac.authorization.k8s.io', NS, SECRETS_READ).subjects,
+        [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'terrarium-users' }]);
+      const get = (as: Cluster, name: string) => as.call({ verb: 'get', resource: 'secrets', name }, (o) => as.core.readNamespacedSecret({ name, namespace: NS }, o), { retries: 0 });
+      assert.equal((await get(clusters.bob!, 'app-config')).metadata?.name, 'app-config', 'a user reads a Vault destination');
+      await assert.rejects(get(clusters.bob!, `${ENV}-hostkey`), (e) => isTerrariumError(e, 'Forbidden'), 'no user reads a host key');
+      // The controller itself cannot read Secrets either (it writes the Role through `escalate` on that one name).
+      await assert.rejects(get(clusters.controller!, 'app-config'), (e) => isTerrariumError(e, 'Forbidden'));
+    } finally {
+      await ctl.stop();
+    }
+  });
+
   test('a controller restarted mid-claim converges: new claims granted, stale grants removed', async () => {
     // While no controller runs: alice claims web-1, bob web-0, and carol has a stale grant she no longer holds.
     await setClaim(clusters.alice!, `${ENV}-1`, 'alice');

@@ -26,6 +26,7 @@ import {
 import type { ControllerContext } from './context';
 import { recordEvent } from './events';
 import { LeaderElector, type LeaderOptions } from './leader';
+import { reconcileWarmPool } from './warmPool';
 
 /** A per-environment reconciler: pure over the API, idempotent (see context.ts). */
 export interface EnvironmentReconciler {
@@ -34,10 +35,12 @@ export interface EnvironmentReconciler {
 }
 
 /**
- * HOOK(wave3): the warm-pool engineer's `reconcileWarmPool(ctx, env)` (warmPool.ts) and
- * `reconcileIdle(ctx, env)` (idle.ts) are called from here once those files land.
+ * What runs per environment, on change and every resync. HOOK(wave3): `reconcileIdle(ctx, env)`
+ * (idle.ts, the warm-pool engineer's) joins this list once idle.ts and its release.ts are committed.
  */
-export const ENVIRONMENT_RECONCILERS: EnvironmentReconciler[] = [];
+export const ENVIRONMENT_RECONCILERS: EnvironmentReconciler[] = [
+  { name: 'warm pool', run: (ctx, env) => reconcileWarmPool(ctx, env) },
+];
 
 export interface ControllerOptions {
   cluster: Cluster;

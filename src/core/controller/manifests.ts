@@ -24,6 +24,9 @@ import { CONTROLLER_NAME, SECRETS_READ, type RoleBindingObject, type RoleObject 
 const RBAC = 'rbac.authorization.k8s.io';
 const labels = () => ({ [LABEL_NAME]: APP_NAME, [LABEL_MANAGED_BY]: MANAGED_BY, 'app.kubernetes.io/component': 'controller' });
 
+/** The image manifests/controller/deployment.yaml names: this version's, never :latest. */
+export const controllerImageFor = (version: string): string => `ghcr.io/terrarium-dev/terrarium-controller:${version}`;
+
 /** The controller's username as the API server knows it. */
 export function controllerUsername(namespace: string): string {
   return `system:serviceaccount:${namespace}:${CONTROLLER_NAME}`;
@@ -87,15 +90,24 @@ export function renderControllerDeployment(o: ControllerDeploymentOptions) {
         metadata: { labels: { ...selector, [LABEL_MANAGED_BY]: MANAGED_BY } },
         spec: {
           serviceAccountName: CONTROLLER_NAME,
+          // Spread the replicas, so one node going away leaves a standby.
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } }],
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
             name: 'controller',
             image: o.image,
             args: ['controller', '--in-cluster', '--namespace', o.namespace, '--id', '$(POD_NAME)'],
-            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              // The root filesystem is read-only: the CLI's state (audit log) goes to the emptyDir.
+              { name: 'HOME', value: '/tmp' },
+              { name: 'XDG_STATE_HOME', value: '/tmp/state' },
+            ],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
             resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
           }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
         },
       },
     },
