@@ -33,7 +33,9 @@ export const SHELLS = ['bash', 'sh', 'dash', 'zsh', 'fish', 'ksh', 'mksh', 'ash'
 /**
  * The activity probe. A constant: nothing from the cluster is in argv. Lines: `now T`, `client T`,
  * `window T`, `session T`, `pane DEAD CMD`, `ssh N`, `mark T` (T in the pod's epoch seconds).
- * ssh sessions are sshd's per-connection processes ("sshd: dev@pts/0") of the pod's user.
+ * ssh sessions are the pod's established TCP connections to sshd's port 2222 (0x08AE) in
+ * /proc/net/tcp{,6}: every SSH connection arrives through a port-forward, which the pod sees as a
+ * connection to 127.0.0.1:2222 (a readiness probe's connection lasts milliseconds).
  */
 export const ACTIVITY_SCRIPT = `set -u
 echo "now $(date +%s)"
@@ -50,7 +52,7 @@ if command -v tmux >/dev/null 2>&1; then
     case "$cmd" in ${SHELLS.join('|')}|-*|'') ;; *) exit 1 ;; esac
   done || busy=1
 fi
-n=$(ps -o args= -u "$(id -u)" 2>/dev/null | grep -c '^sshd: [^ ]*@' || true)
+n=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -cE '^ *[0-9]+: [0-9A-F]+:08AE [0-9A-F]+:[0-9A-F]{4} 01 ' || true)
 echo "ssh \${n:-0}"
 mark="\${TMPDIR:-/tmp}/.terrarium-activity"
 if [ "$busy" = 1 ] || [ "\${n:-0}" -gt 0 ]; then touch "$mark" 2>/dev/null || true; fi
@@ -143,8 +145,9 @@ function lastActive(s: IdleSandbox): number | undefined {
 }
 
 export function decideIdle(i: IdleInput): IdleDecision {
-  const every = i.probeEveryMs ?? DEFAULT_PROBE_EVERY_MS;
   const fresh = i.freshMs ?? DEFAULT_FRESH_MS;
+  // A probe as fresh as acting needs is never due again at once (else nothing could be decided).
+  const every = Math.max(i.probeEveryMs ?? DEFAULT_PROBE_EVERY_MS, fresh + 1);
   const probe = new Set<string>();
   const actions: IdleAction[] = [];
   if (i.replicas <= 0 || (i.claimTtlMs === undefined && i.idleStopAfterMs === undefined)) return { probe: [], actions };
