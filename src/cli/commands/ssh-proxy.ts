@@ -34,13 +34,19 @@ export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: 
     const { values } = parse(argv, { pod: { type: 'string' }, port: { type: 'string' }, target: { type: 'string' }, 'target-dir': { type: 'string' } });
     if (values.help) { io.stdout.write(`usage: ${SSH_PROXY_USAGE}\n`); return 0; }
     const { cluster, pod, port } = await resolveTarget(values, io.env, io.stderr);
-    const [{ runStdioProxy }, { podReader }] = await Promise.all([
-      import('../../core/tunnel/stdioProxy'), import('../../core/tunnel/podReader'),
+    const [{ runStdioProxy }, { podReader }, { explainingStopped }] = await Promise.all([
+      import('../../core/tunnel/stdioProxy'), import('../../core/tunnel/podReader'), import('../../core/tunnel/diagnose'),
     ]);
+    // A missing sandbox of a stopped environment is explained (never started: no silent wake-up).
+    const readEnvironment = async (namespace: string, name: string) => {
+      const sts = await cluster.withNamespace(namespace).call({ verb: 'get', resource: 'statefulsets.apps', name },
+        (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace }, o), { retries: 1 });
+      return { replicas: sts.spec?.replicas ?? 1 };
+    };
     const code = await runStdioProxy({
       kc: cluster.kc, context: cluster.context,
       target: { namespace: cluster.namespace, pod, port },
-      readPod: podReader(cluster), stdin, stdout: io.stdout, stderr: io.stderr,
+      readPod: explainingStopped(podReader(cluster), readEnvironment, { context: cluster.context }), stdin, stdout: io.stdout, stderr: io.stderr,
     });
     // stdout is flushed by now; let go of stdin so the process can exit.
     stdin.destroy();

@@ -36,6 +36,36 @@ export function describeNotReady(pod: V1Pod): string {
   return waiting ? `${phase} (${waiting})` : phase;
 }
 
+/** An environment's wanted sandbox count (spec.replicas); undefined when there is no such environment. */
+export type EnvironmentReader = (namespace: string, environment: string) => Promise<{ replicas: number } | undefined>;
+
+/**
+ * A PodReader that explains a missing sandbox in environment words: the environment is stopped, or
+ * scaled below this sandbox. Connecting never starts anything (that would wake a stopped environment
+ * for whoever happens to ssh), so the error says how to start it. Only asked after a failure.
+ */
+export function explainingStopped(readPod: PodReader, readEnvironment: EnvironmentReader, where: { context?: string } = {}): PodReader {
+  return async (namespace, name) => {
+    const pod = await readPod(namespace, name);
+    if (pod) return pod;
+    const m = /^(.+)-(0|[1-9][0-9]*)$/.exec(name);
+    if (!m) return undefined;
+    const [, env, ord] = m as unknown as [string, string, string];
+    const e = await readEnvironment(namespace, env).catch(() => undefined);
+    if (!e) return undefined;
+    const ctx = where.context ? ` (context ${where.context})` : '';
+    if (e.replicas === 0) {
+      throw new TerrariumError('NotReady', `Environment ${env} in namespace ${namespace}${ctx} is stopped, so sandbox ${name} is not running; connecting does not start it.`,
+        `Start it with \`terrarium env start ${env}\`, then connect again.`);
+    }
+    if (Number(ord) >= e.replicas) {
+      throw new TerrariumError('NotReady', `Sandbox ${name} is not running: environment ${env} in namespace ${namespace}${ctx} runs ${e.replicas} sandbox${e.replicas === 1 ? '' : 'es'} (${env}-0 to ${env}-${e.replicas - 1}).`,
+        `Scale it up with \`terrarium env scale ${env} ${Number(ord) + 1}\`, or connect to a running sandbox.`);
+    }
+    return undefined;
+  };
+}
+
 /** A TerrariumError for a port-forward that could not be opened or failed before any data. */
 export async function explainPortForwardFailure(
   failure: PortForwardFailure,
