@@ -90,6 +90,7 @@ interface Term {
   ctx: ControllerContext;
   access: Serial;
   envs: Map<string, Serial>;
+  envTimers: Map<string, NodeJS.Timeout>;
   /** Access Roles by name, as listed at the term's start (and each resync) and as written since. */
   existing?: Map<string, ExistingAccess>;
   reseed: boolean;
@@ -242,7 +243,7 @@ export class TerrariumController {
       cluster: this.cluster, log: this.log, now: this.now, signal,
       event: (pod, reason, message, type) => this.event(signal, pod, reason, message, type),
     };
-    const term: Term = { ctx, access: new Serial(() => this.syncAccess(term)), envs: new Map<string, Serial>(), reseed: true };
+    const term: Term = { ctx, access: new Serial(() => this.syncAccess(term)), envs: new Map<string, Serial>(), envTimers: new Map(), reseed: true };
     this.term = term;
     const resync = setInterval(() => {
       term.reseed = true;
@@ -250,7 +251,11 @@ export class TerrariumController {
       for (const env of this.environments()) void this.envSerial(env).kick();
     }, this.opts.resyncMs ?? 30_000);
     resync.unref();
-    signal.addEventListener('abort', () => { clearInterval(resync); if (this.term === term) this.term = undefined; }, { once: true });
+    signal.addEventListener('abort', () => {
+      clearInterval(resync);
+      for (const timer of term.envTimers.values()) clearTimeout(timer);
+      if (this.term === term) this.term = undefined;
+    }, { once: true });
     void term.access.kick();
     for (const env of this.environments()) void this.envSerial(env).kick();
   }
@@ -265,7 +270,21 @@ export class TerrariumController {
     if (!t || t.ctx.signal.aborted) return;
     void t.access.kick();
     const env = obj && (inf === this.statefulSets ? obj.metadata?.name : obj.metadata?.labels?.[LABEL_ENVIRONMENT]);
-    if (env && this.reconcilers.length && this.environments().includes(env)) void this.envSerial(env).kick();
+    if (env && this.reconcilers.length && this.environments().includes(env)) this.kickEnvSoon(t, env);
+  }
+
+  /**
+   * Environment reconcilers read the API themselves (a few requests each): coalesce a burst of
+   * changes into one run, 100 ms later, so the access writes a claim waits for go first.
+   */
+  private kickEnvSoon(t: Term, env: string): void {
+    if (t.envTimers.has(env)) return;
+    const timer = setTimeout(() => {
+      t.envTimers.delete(env);
+      if (!t.ctx.signal.aborted) void this.envSerial(env).kick();
+    }, 100);
+    timer.unref();
+    t.envTimers.set(env, timer);
   }
 
   private envSerial(env: string): Serial {
