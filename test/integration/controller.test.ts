@@ -341,4 +341,23 @@ describe('terrarium controller', { timeout: 600_000 }, () => {
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout, /AccessRevoked/);
   });
+
+  test('per-environment reconcilers run on change: the warm pool refills when a claim eats the last spare', async () => {
+    const seen: string[] = [];
+    const spy = { name: 'spy', run: async (ctx: { signal: AbortSignal }, env: string) => { seen.push(env); assert.equal(ctx.signal.aborted, false); } };
+    const { ENVIRONMENT_RECONCILERS } = await import('../../src/core/controller/controller');
+    const ctl = startController('replica-p', { environmentReconcilers: [...ENVIRONMENT_RECONCILERS, spy] });
+    try {
+      await eventually(async () => ctl.c.isLeader, 'the controller leads', 20_000, 20);
+      for (const [who, sb] of [['alice', `${ENV}-0`], ['bob', `${ENV}-1`]] as const) await setClaim(clusters[who]!, sb, who);
+      const merge = (o: any) => setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o);
+      seen.length = 0;
+      await clusters.admin!.apps.patchNamespacedStatefulSet({ name: ENV, namespace: NS, body: { metadata: { annotations: { 'terrarium.dev/warm-spares': '1' } } } }, merge(undefined));
+      await eventually(async () => seen.includes(ENV), 'the reconcilers ran for the changed environment', 5000, 20);
+      await eventually(async () => sim.objects.get('statefulsets.apps', NS, ENV).spec.replicas === 3, 'one warm spare added', 20_000, 50);
+      assert.ok(ctl.lines.some((l) => /^warm pool web: /.test(l)), ctl.lines.join('\n'));
+    } finally {
+      await ctl.stop();
+    }
+  });
 });

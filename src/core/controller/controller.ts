@@ -27,6 +27,7 @@ import type { ControllerContext } from './context';
 import { recordEvent } from './events';
 import { LeaderElector, type LeaderOptions } from './leader';
 import { reconcileWarmPool } from './warmPool';
+import { reconcileIdle } from './idle';
 
 /** A per-environment reconciler: pure over the API, idempotent (see context.ts). */
 export interface EnvironmentReconciler {
@@ -34,12 +35,10 @@ export interface EnvironmentReconciler {
   run(ctx: ControllerContext, environment: string): Promise<void>;
 }
 
-/**
- * What runs per environment, on change and every resync. HOOK(wave3): `reconcileIdle(ctx, env)`
- * (idle.ts, the warm-pool engineer's) joins this list once idle.ts and its release.ts are committed.
- */
+/** What runs per environment, on change (coalesced) and every resync (warmPool.ts, idle.ts). */
 export const ENVIRONMENT_RECONCILERS: EnvironmentReconciler[] = [
   { name: 'warm pool', run: (ctx, env) => reconcileWarmPool(ctx, env) },
+  { name: 'idle', run: (ctx, env) => reconcileIdle(ctx, env) },
 ];
 
 export interface ControllerOptions {
