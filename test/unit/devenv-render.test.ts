@@ -150,22 +150,25 @@ describe('RBAC for users', () => {
     assert.deepEqual(sa[1]!.subjects, [{ kind: 'ServiceAccount', name: 'agent', namespace: 'ci' }]);
   });
 
-  test('grants what Terrarium needs', () => {
+  test('grants what users do: read environments and sandboxes, claim and release, resync', () => {
     const objs = renderRbac({ namespace: 'devenv', subject: { kind: 'Group', name: 'devs' } }) as Obj[];
-    for (const v of ['get', 'list', 'watch', 'patch', 'delete']) assert.ok(verbsFor(objs, 'apps', 'statefulsets').has(v), v);
-    assert.ok(verbsFor(objs, 'apps', 'statefulsets/scale').has('patch'));
-    for (const sub of ['pods/exec', 'pods/portforward']) assert.deepEqual([...verbsFor(objs, '', sub)].sort(), ['create', 'get']);
+    assert.deepEqual([...verbsFor(objs, 'apps', 'statefulsets')].sort(), ['get', 'list', 'watch']);
+    assert.deepEqual([...verbsFor(objs, 'apps', 'statefulsets/scale')], ['get']);
+    assert.deepEqual([...verbsFor(objs, '', 'persistentvolumeclaims')].sort(), ['delete', 'get', 'list', 'update', 'watch']);
+    assert.deepEqual([...verbsFor(objs, '', 'pods')].sort(), ['delete', 'get', 'list', 'watch']);
     assert.ok(verbsFor(objs, '', 'pods/log').has('get'));
-    for (const r of ['services', 'limitranges', 'persistentvolumeclaims', 'events']) assert.ok(verbsFor(objs, '', r).has('get'), r);
-    assert.ok(verbsFor(objs, 'networking.k8s.io', 'networkpolicies').has('patch'));
     assert.ok(verbsFor(objs, 'secrets.hashicorp.com', 'vaultstaticsecrets').has('patch'));
+    // Environments are the admins' (terrarium-admin): users change none of their objects.
+    for (const r of ['services', 'limitranges']) assert.equal(verbsFor(objs, '', r).size, 0, r);
+    assert.equal(verbsFor(objs, 'networking.k8s.io', 'networkpolicies').size, 0);
   });
 
-  test('never lets a user list or watch Secrets, and is namespaced only', () => {
+  test('gives no exec, attach or port-forward (the controller grants them per held pod) and no Secrets at all', () => {
     const objs = renderRbac({ namespace: 'devenv', subject: { kind: 'Group', name: 'devs' } }) as Obj[];
-    assert.deepEqual([...verbsFor(objs, '', 'secrets')].sort(), ['create', 'delete', 'get']);
+    for (const sub of ['pods/exec', 'pods/attach', 'pods/portforward', 'secrets']) assert.equal(verbsFor(objs, '', sub).size, 0, sub);
     for (const r of rules(objs)) {
       assert.ok(!r.verbs.includes('*') && !r.resources.includes('*') && !r.apiGroups.includes('*'), JSON.stringify(r));
+      assert.ok(!r.resources.includes('secrets'), JSON.stringify(r));
     }
     assert.ok(!objs.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
   });

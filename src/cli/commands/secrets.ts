@@ -10,6 +10,7 @@ import { buildPanelState } from '../../core/secrets/panelModel';
 import { isReconciled, requestResync, waitPastLastCheck } from '../../core/secrets/resync';
 import { readVso, readVsoSecrets, SECRET_KINDS, vsoPath, type VsoKind, type VsoObject } from '../../core/secrets/vsoResources';
 import { getJson } from '../../core/kube/request';
+import { kubeOp, VSO_OPS } from '../../core/kube/ops';
 import type { PanelState } from '../../shared/protocol';
 import { UsageError } from '../args';
 import { clusterFor, where } from '../cluster';
@@ -80,7 +81,7 @@ export const secretsResyncCommand: CommandHandler = async ({ globals, values, po
     const deadline = Date.now() + 60_000;
     while (!reconciled && Date.now() < deadline && !ctx.signal.aborted) {
       await new Promise((r) => setTimeout(r, 500));
-      const cur = await cluster.call({ verb: 'get', resource: `${obj.kind.toLowerCase()}s.secrets.hashicorp.com`, name },
+      const cur = await kubeOp(cluster, VSO_OPS[obj.kind as (typeof SECRET_KINDS)[number]].read, { name },
         () => getJson<VsoObject>(cluster.kc, vsoPath(cluster.namespace, obj.kind, name), {}, ctx.signal), { signal: ctx.signal });
       reconciled = isReconciled({ ...cur, kind: obj.kind }, req);
     }

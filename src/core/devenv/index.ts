@@ -9,7 +9,7 @@ export { describeEgress, egressAllowWarnings, type EgressWarning, type EgressWar
 export { describeSandboxStatus } from './status';
 export { environmentFromObjects, sandboxesFromObjects } from './model';
 export {
-  applyObject, createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, listSandboxes, restartSandbox,
+  applyObject, createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, listEventsAbout, listSandboxes, readSandboxLog, restartSandbox,
   scaleEnvironment, setEnvironmentResources, startEnvironment, stopEnvironment,
   type CreateOptions, type ResourceChange, type DeleteResult, type OpOptions, type ScaleOptions,
 } from './operations';

@@ -5,7 +5,8 @@ import {
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
-import { findOp, kubeOp, listOp, OPS, type OpRow } from '../kube/ops';
+import { findOp, kubeOp, OPS, type OpRow } from '../kube/ops';
+import { listOp } from '../kube/list';
 import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
 import {
@@ -348,6 +349,22 @@ async function listWarnings(cluster: Cluster, signal?: AbortSignal): Promise<Cor
     if (signal?.aborted || isTerrariumError(e, 'Cancelled')) throw e;
     return [];
   }
+}
+
+/** The last lines of a sandbox's log (Show sandbox logs). */
+export async function readSandboxLog(cluster: Cluster, sandbox: string, opts: OpOptions & { tailLines?: number } = {}): Promise<string> {
+  validateSandboxName(sandbox);
+  return kubeOp(cluster, OPS.readPodLog, { name: sandbox },
+    (o) => cluster.core.readNamespacedPodLog({ name: sandbox, namespace: cluster.namespace, tailLines: opts.tailLines ?? 1000, timestamps: true }, o), { signal: opts.signal });
+}
+
+/** The namespace's events about an environment or sandbox (its name, or names starting "<name>-"), oldest first. */
+export async function listEventsAbout(cluster: Cluster, target: string, opts: OpOptions = {}): Promise<CoreV1Event[]> {
+  const list = await listOp(cluster, OPS.listEvents,
+    (page, o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, ...page }, o), { signal: opts.signal });
+  return list.items
+    .filter((e) => e.involvedObject.name === target || e.involvedObject.name?.startsWith(`${target}-`))
+    .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? '')));
 }
 
 export async function listEnvironments(cluster: Cluster, opts: OpOptions = {}): Promise<Environment[]> {

@@ -3,6 +3,7 @@ import { HOST_KEY_PRIVATE, HOST_KEY_PUBLIC } from '../ssh/hostkey';
 import { isCidr, parseCidr } from './cidr';
 import { loadManifest, substitute, type ManifestObject } from './manifests';
 import { policyAnnotations } from './policy';
+import { renderRoles, USER_ROLE } from '../platform/roles';
 import {
   ANNOTATION_HOST_PUBLIC_KEY, DEFAULT_IMAGE, SANDBOX_CONTAINER, environmentLabels, hostKeySecretName,
 } from './names';
@@ -111,10 +112,9 @@ export function renderRbac(opts: { namespace: string; subject: RbacSubject; mani
   validateNamespace(opts.namespace);
   // The binding is named after the subject; subjects ("alice@example.com", "system:serviceaccount:…") are not object names.
   const slug = opts.subject.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'subject';
-  const [role, binding] = loadManifest('rbac', opts.manifestsDir);
-  if (!role || !binding) throw new Error('manifests/rbac.yaml must hold a Role and a RoleBinding.');
-  role.metadata.namespace = opts.namespace;
-  binding.metadata.namespace = opts.namespace;
+  // The users' Role as platform/roles.ts renders it from the operation table (= manifests/rbac.yaml).
+  const [role, binding] = renderRoles({ namespace: opts.namespace }) as ManifestObject[];
+  if (role?.metadata.name !== USER_ROLE || !binding) throw new Error('renderRoles must start with the users\' Role and its binding.');
   binding.metadata.name = `terrarium-user-${slug}`;
   const s = opts.subject;
   binding.subjects = [s.kind === 'ServiceAccount'

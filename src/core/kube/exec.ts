@@ -2,6 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
 import type { Cluster } from './cluster';
 import { TerrariumError } from './errors';
+import { fullOpOf, OPS } from './ops';
 import { translateKubeError } from './translate';
 
 export interface ExecResult {
@@ -51,7 +52,7 @@ function collector(limit: number): { stream: Writable; text(): string } {
 
 /** Runs one command in a pod over the exec API (in process: ~10 ms, no kubectl process). */
 export async function execInPod(cluster: Cluster, pod: string, argv: string[], opts: ExecOptions): Promise<ExecResult> {
-  const op = cluster.op({ verb: 'create', resource: 'pods/exec', name: pod });
+  const op = fullOpOf(cluster, OPS.execPod, { name: pod });
   if (opts.signal?.aborted) throw new TerrariumError('Cancelled', 'Cancelled.');
   const limit = opts.maxOutputBytes ?? 4 * 1024 * 1024;
   const out = collector(limit);

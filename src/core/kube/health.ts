@@ -1,7 +1,8 @@
 import type { Cluster } from './cluster';
 import { TerrariumError, isTerrariumError } from './errors';
 import { MANAGED_BY_SELECTOR } from './informer';
-import { listAll } from './list';
+import { listOp } from './list';
+import { kubeOp, OPS } from './ops';
 
 /** What a person sees for one cluster: can we reach it, who are we, is Terrarium there. */
 
@@ -67,7 +68,7 @@ export async function checkHealth(cluster: Cluster, opts: HealthOptions = {}): P
   // 1. Reachable + version: /version, which also tells TLS and network failures apart.
   let credentialsRejected: TerrariumError | undefined;
   try {
-    const info = await cluster.call({ verb: 'get', resource: 'version' }, (o) => cluster.version.getCode({}, o), retry);
+    const info = await kubeOp(cluster, OPS.readVersion, {}, (o) => cluster.version.getCode({}, o), retry);
     report.reachable = true;
     report.serverVersion = info.gitVersion;
     checks.push({ name: 'reachable', status: 'ok', line: `Reachable: ${cluster.server ?? 'the API server'} answers.` });
@@ -101,7 +102,7 @@ export async function checkHealth(cluster: Cluster, opts: HealthOptions = {}): P
     return finish();
   }
   try {
-    await cluster.call({ verb: 'get', resource: 'namespaces', name: ns, namespace: undefined }, (o) => cluster.core.readNamespace({ name: ns }, o), retry);
+    await kubeOp(cluster, OPS.readNamespace, { name: ns }, (o) => cluster.core.readNamespace({ name: ns }, o), retry);
     report.authenticated = true;
     report.namespaceExists = true;
     checks.push({ name: 'authenticated', status: 'ok', line: `Authenticated: the credentials of context "${cluster.context}" are accepted.` });
@@ -142,7 +143,7 @@ export async function checkHealth(cluster: Cluster, opts: HealthOptions = {}): P
     return finish();
   }
   try {
-    const list = await listAll(cluster, { verb: 'list', resource: 'statefulsets.apps' },
+    const list = await listOp(cluster, OPS.listStatefulSets,
       (page, o) => cluster.apps.listNamespacedStatefulSet({ namespace: ns, labelSelector: MANAGED_BY_SELECTOR, ...page }, o), retry);
     const n = list.items.length;
     report.environments = n;

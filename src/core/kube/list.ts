@@ -3,6 +3,7 @@ import type { Cluster } from './cluster';
 import { isTerrariumError, TerrariumError, type KubeOp } from './errors';
 import { byteBudget, CappedHttpLibrary, requestJson, type ByteBudget } from './request';
 import type { RetryOptions } from './retry';
+import { opOf, type OpRow, type OpTarget } from './ops';
 
 /**
  * Lists, page by page. Every list Terrarium makes goes through here: `limit` + `continue` (the API
@@ -101,3 +102,15 @@ function endlessList(cluster: Cluster, op: Omit<KubeOp, 'context'>, pages: numbe
     `Terrarium reads lists ${LIST_PAGE_SIZE} objects at a time; a list this long means the server keeps answering with continue tokens. Ask the cluster admin to check the API server.`);
 }
 
+/** Every item of a list operation of the table (ops.ts), page by page. */
+export function listOp<T>(cluster: Cluster, r: OpRow & { verb: 'list' },
+  fetchPage: (page: PageQuery, options: ConfigurationOptions, budget: ByteBudget) => Promise<ListPage<T>>,
+  opts?: ListOptions, target: OpTarget = {}): Promise<ListResult<T>> {
+  return listAll<T>(cluster, opOf(r, target), fetchPage, opts);
+}
+
+/** listOp over a raw API path as plain JSON (custom resources, metadata-only reads). */
+export function listOpJson<T>(cluster: Cluster, r: OpRow & { verb: 'list' }, apiPath: string,
+  query: Record<string, string | undefined> = {}, opts: ListOptions & { accept?: string } = {}, target: OpTarget = {}): Promise<ListResult<T>> {
+  return listAllJson<T>(cluster, opOf(r, target), apiPath, query, opts);
+}

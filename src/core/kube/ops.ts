@@ -1,8 +1,6 @@
 import type { ConfigurationOptions } from '@kubernetes/client-node';
 import type { Cluster } from './cluster';
 import { isTerrariumError, type KubeOp } from './errors';
-import { listAll, listAllJson, type ListOptions, type ListPage, type ListResult, type PageQuery } from './list';
-import type { ByteBudget } from './request';
 import type { RetryOptions } from './retry';
 
 /**
@@ -11,6 +9,8 @@ import type { RetryOptions } from './retry';
  * and a test checks that each Role grants exactly what its audience's rows use. Call sites name a
  * row instead of pairing a verb/resource string with a client method by hand:
  *   kubeOp(cluster, OPS.readStatefulSet, { name }, (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace }, o), { signal })
+ * Lists: listOp / listOpJson in list.ts. This module imports nothing at run time but errors.ts, so
+ * the ssh-proxy path can use the table without loading client-node.
  */
 
 /** A kind Terrarium touches: where it lives in the API. */
@@ -28,6 +28,9 @@ export interface KindRef {
 const core = (plural: string, extra: Partial<KindRef> = {}): KindRef => ({ group: '', version: 'v1', plural, ...extra });
 
 export const VSO_GROUP = 'secrets.hashicorp.com';
+/** The controller's leader-election Lease and the platform ConfigMap (= src/core/platform/names.ts; a test keeps them equal). */
+export const CONTROLLER_LEASE = 'terrarium-controller';
+export const PLATFORM_CONFIGMAP = 'terrarium-platform';
 
 export const KINDS = {
   pods: core('pods'),
@@ -36,6 +39,7 @@ export const KINDS = {
   events: core('events'),
   secrets: core('secrets'),
   limitRanges: core('limitranges'),
+  configMaps: core('configmaps'),
   namespaces: core('namespaces', { clusterScoped: true }),
   users: core('users', { clusterScoped: true }),
   groups: core('groups', { clusterScoped: true }),
@@ -47,6 +51,11 @@ export const KINDS = {
   selfSubjectReviews: { group: 'authentication.k8s.io', version: 'v1', plural: 'selfsubjectreviews', clusterScoped: true },
   selfSubjectRulesReviews: { group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectrulesreviews', clusterScoped: true },
   version: { group: '', version: '', plural: 'version', nonResourceURL: '/version' },
+  volumeSnapshots: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' },
+  volumeSnapshotClasses: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', clusterScoped: true },
+  storageClasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', clusterScoped: true },
+  validatingAdmissionPolicies: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', clusterScoped: true },
+  validatingAdmissionPolicyBindings: { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicybindings', clusterScoped: true },
   vaultStaticSecrets: { group: VSO_GROUP, version: 'v1beta1', plural: 'vaultstaticsecrets' },
   vaultDynamicSecrets: { group: VSO_GROUP, version: 'v1beta1', plural: 'vaultdynamicsecrets' },
   vaultPKISecrets: { group: VSO_GROUP, version: 'v1beta1', plural: 'vaultpkisecrets' },
@@ -83,7 +92,7 @@ export interface OpRow {
   readonly via?: Via;
   /**
    * The RBAC verbs that authorize the request, when not just `verb`: exec/attach/port-forward open a
-   * WebSocket with a GET, authorized as "get" before Kubernetes 1.30 and as "create" since (KEP-4006).
+   * WebSocket with a GET, authorized as "get"; newer API servers also check "create" (KEP-4006).
    */
   readonly rbacVerbs?: readonly string[];
   /** A fixed resourceNames restriction of the granted rule. */
@@ -165,22 +174,28 @@ export const OPS = {
   readVaultAuth: row(K.vaultAuths, { verb: 'get', audiences: ['user'], why: 'a VaultAuth another namespace holds ("ns/name")' }),
   listVaultConnections: row(K.vaultConnections, { verb: 'list', audiences: ['user'], why: 'secrets panel' }),
 
-  // The controller's own machinery.
-  listRoles: row(K.roles, { verb: 'list', audiences: ['controller'], why: 'per-user access Roles: converge after a restart' }),
-  watchRoles: row(K.roles, { verb: 'watch', audiences: ['controller'], why: 'per-user access Roles changed by someone else' }),
-  readRole: row(K.roles, { verb: 'get', audiences: ['controller'], why: 'one access Role' }),
-  createRole: row(K.roles, { verb: 'create', audiences: ['controller'], why: 'grant: a user holds a first sandbox' }),
-  updateRole: row(K.roles, { verb: 'update', audiences: ['controller'], why: 'grant/revoke one sandbox of a user' }),
+  // The controller's own machinery: per-user access and secrets-read Roles by server-side apply.
+  listRoles: row(K.roles, { verb: 'list', audiences: ['controller'], why: 'access Roles: converge after a restart' }),
+  applyAccessRole: row(K.roles, { verb: 'patch', audiences: ['controller'], why: 'grant/revoke: a user\'s access Role, the secrets-read Role' }),
   deleteRole: row(K.roles, { verb: 'delete', audiences: ['controller'], why: 'revoke: a user holds no sandbox' }),
-  listRoleBindings: row(K.roleBindings, { verb: 'list', audiences: ['controller'], why: 'per-user RoleBindings: converge after a restart' }),
-  watchRoleBindings: row(K.roleBindings, { verb: 'watch', audiences: ['controller'], why: 'per-user RoleBindings changed by someone else' }),
-  readRoleBinding: row(K.roleBindings, { verb: 'get', audiences: ['controller'], why: 'one access RoleBinding' }),
-  createRoleBinding: row(K.roleBindings, { verb: 'create', audiences: ['controller'], why: 'grant: bind a user to their access Role' }),
-  updateRoleBinding: row(K.roleBindings, { verb: 'update', audiences: ['controller'], why: 'repair a changed binding' }),
+  listRoleBindings: row(K.roleBindings, { verb: 'list', audiences: ['controller'], why: 'access RoleBindings: converge after a restart' }),
+  applyAccessRoleBinding: row(K.roleBindings, { verb: 'patch', audiences: ['controller'], why: 'grant: bind a user to their access Role; secrets-read binding' }),
   deleteRoleBinding: row(K.roleBindings, { verb: 'delete', audiences: ['controller'], why: 'revoke: a user holds no sandbox' }),
-  readLease: row(K.leases, { verb: 'get', audiences: ['controller'], why: 'leader election' }),
-  createLease: row(K.leases, { verb: 'create', audiences: ['controller'], why: 'leader election' }),
-  updateLease: row(K.leases, { verb: 'update', audiences: ['controller'], why: 'leader election: renew or take over' }),
+  readLease: row(K.leases, { verb: 'get', audiences: ['controller'], resourceNames: [CONTROLLER_LEASE], why: 'leader election' }),
+  // RBAC cannot restrict create by name (the name is in the body, not the URL).
+  createLease: row(K.leases, { verb: 'create', audiences: ['controller'], why: 'leader election: the first replica' }),
+  updateLease: row(K.leases, { verb: 'update', audiences: ['controller'], resourceNames: [CONTROLLER_LEASE], why: 'leader election: renew or take over' }),
+
+  // The platform as users see it (terrarium doctor, the tree's notices).
+  readControllerLease: row(K.leases, { verb: 'get', audiences: ['user'], resourceNames: [CONTROLLER_LEASE], why: 'status: is the controller running' }),
+  readPlatformConfig: row(K.configMaps, { verb: 'get', audiences: ['user', 'controller'], resourceNames: [PLATFORM_CONFIGMAP], why: 'status: what platform install installed (groups, version)' }),
+  readClaimPolicy: row(K.validatingAdmissionPolicies, { verb: 'get', audiences: ['user'], via: 'optional', why: 'status: claims enforced or advisory; on 403 "unknown"' }),
+  readClaimPolicyBinding: row(K.validatingAdmissionPolicyBindings, { verb: 'get', audiences: ['user'], via: 'optional', why: 'status: claims enforced or advisory; on 403 "unknown"' }),
+
+  // Workspaces by CSI snapshot (release --snapshot).
+  createVolumeSnapshot: row(K.volumeSnapshots, { verb: 'create', audiences: ['user'], why: 'release --snapshot keeps the workspace as a VolumeSnapshot' }),
+  listVolumeSnapshotClasses: row(K.volumeSnapshotClasses, { verb: 'list', audiences: ['user'], via: 'optional', why: 'which snapshot class fits; on 403 named with --snapshot-class' }),
+  readStorageClass: row(K.storageClasses, { verb: 'get', audiences: ['user'], via: 'optional', why: 'the workspace\'s CSI driver, to pick a snapshot class' }),
 
   // Identity.
   impersonateUser: row(K.users, { verb: 'impersonate', audiences: ['admin'], why: '--user: act for a user, checked by the API server' }),
@@ -256,19 +271,6 @@ export async function findOp<T>(cluster: Cluster, r: OpRow, target: OpTarget,
     if (isTerrariumError(e, 'NotFound')) return undefined;
     throw e;
   }
-}
-
-/** Every item of a list operation of the table, page by page (list.ts). */
-export function listOp<T>(cluster: Cluster, r: OpRow & { verb: 'list' },
-  fetchPage: (page: PageQuery, options: ConfigurationOptions, budget: ByteBudget) => Promise<ListPage<T>>,
-  opts?: ListOptions, target: OpTarget = {}): Promise<ListResult<T>> {
-  return listAll<T>(cluster, opOf(r, target), fetchPage, opts);
-}
-
-/** listOp over a raw API path as plain JSON (custom resources, metadata-only reads). */
-export function listOpJson<T>(cluster: Cluster, r: OpRow & { verb: 'list' }, apiPath: string,
-  query: Record<string, string | undefined> = {}, opts: ListOptions & { accept?: string } = {}, target: OpTarget = {}): Promise<ListResult<T>> {
-  return listAllJson<T>(cluster, opOf(r, target), apiPath, query, opts);
 }
 
 /** "/api/v1/namespaces/ns/pods/x/log", "/apis/apps/v1/namespaces/ns/statefulsets": a row's API path. */

@@ -1,5 +1,6 @@
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
+import { kubeOp, OPS, pathOf } from '../kube/ops';
 import { getJson } from '../kube/request';
 import { isTerrariumManagedSecret } from './managed';
 
@@ -57,13 +58,13 @@ export class SecretShapes {
   constructor(private readonly cluster: Cluster) {}
 
   private path(name: string): string {
-    return `/api/v1/namespaces/${encodeURIComponent(this.cluster.namespace)}/secrets/${encodeURIComponent(name)}`;
+    return pathOf(OPS.readSecret, this.cluster.namespace, name);
   }
 
   async shape(name: string, signal?: AbortSignal): Promise<SecretShape> {
     let meta: { metadata?: SecretMetadata };
     try {
-      meta = await this.cluster.call({ verb: 'get', resource: 'secrets', name },
+      meta = await kubeOp(this.cluster, OPS.readSecret, { name },
         () => getJson(this.cluster.kc, this.path(name), {}, signal, METADATA_ONLY), { signal });
     } catch (e) {
       if (isTerrariumError(e, 'NotFound')) { this.cache.delete(name); return { exists: false, keys: [] }; }
@@ -77,7 +78,7 @@ export class SecretShapes {
     const hit = this.cache.get(name);
     if (hit && hit.rv === rv) return { exists: true, keys: hit.keys, keysFrom: 'fullRead' };
     try {
-      const full = await this.cluster.call({ verb: 'get', resource: 'secrets', name },
+      const full = await kubeOp(this.cluster, OPS.readSecret, { name },
         () => getJson<{ data?: Record<string, string>; metadata?: SecretMetadata }>(this.cluster.kc, this.path(name), {}, signal), { signal });
       if (isTerrariumManagedSecret(name, full.metadata?.labels)) return { exists: true, keys: [], managed: true };
       const keys = Object.keys(full.data ?? {}).sort();

@@ -6,6 +6,7 @@ import type { Environment, Sandbox } from '../devenv/types';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
+import { findOp, OPS } from '../kube/ops';
 import { parseWebviewMessage, type PanelState, type PanelToWebview, type PlainSecretView, type SecretKind, type WebviewToPanel } from '../../shared/protocol';
 import { SecretShapes, shapesOf } from './destinations';
 import { rotationMarkOf, type VsoSecretLike } from './classify';
@@ -151,9 +152,8 @@ export class SecretsPanelController {
   }
 
   private async plainSecrets(signal: AbortSignal): Promise<PlainSecretView[]> {
-    const sts = await this.cluster.call({ verb: 'get', resource: 'statefulsets.apps', name: this.environment },
-      (o) => this.cluster.apps.readNamespacedStatefulSet({ name: this.environment, namespace: this.cluster.namespace }, o), { signal })
-      .catch((e) => { if (isTerrariumError(e, 'NotFound')) return undefined; throw e; });
+    const sts = await findOp(this.cluster, OPS.readStatefulSet, { name: this.environment },
+      (o) => this.cluster.apps.readNamespacedStatefulSet({ name: this.environment, namespace: this.cluster.namespace }, o), { signal });
     // The environment's own SSH host key is Terrarium's, not the user's: never offered for reveal.
     const names = referencedSecretNames(sts).filter((n) => n !== hostKeySecretName(this.environment));
     const shapes = await shapesOf(this.shapes, names, signal);

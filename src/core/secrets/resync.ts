@@ -1,6 +1,7 @@
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
+import { kubeOp, VSO_OPS } from '../kube/ops';
 import { requestJson } from '../kube/request';
 import { vsoPath, type VsoKind, type VsoObject } from './vsoResources';
 
@@ -10,6 +11,13 @@ import { vsoPath, type VsoKind, type VsoObject } from './vsoResources';
  * stand-in and the panel says so. On dynamic and PKI secrets it issues new credentials.
  */
 export const ANNOTATION_RESYNC = 'terrarium.dev/resync-requested-at';
+
+/** The patch row of a VSO secret kind; other kinds (VaultAuth, VaultConnection) have nothing to resync. */
+function resyncRow(kind: VsoKind) {
+  const ops = VSO_OPS[kind];
+  if (!('resync' in ops)) throw new TerrariumError('InvalidInput', `A ${kind} cannot be resynced.`, 'Resync a VaultStaticSecret, VaultDynamicSecret or VaultPKISecret.');
+  return ops.resync;
+}
 
 export interface ResyncRequest { requestedAt: string; resourceVersion: string }
 
@@ -21,7 +29,7 @@ export async function requestResync(cluster: Cluster, kind: VsoKind, name: strin
 
 async function resyncOp(cluster: Cluster, kind: VsoKind, name: string, now: Date, signal?: AbortSignal): Promise<ResyncRequest> {
   const requestedAt = isoSeconds(now);
-  const obj = await cluster.call({ verb: 'patch', resource: `${kind.toLowerCase()}s.secrets.hashicorp.com`, name },
+  const obj = await kubeOp(cluster, resyncRow(kind), { name },
     () => requestJson<VsoObject>(cluster.kc, { method: 'PATCH', path: vsoPath(cluster.namespace, kind, name), body: { metadata: { annotations: { [ANNOTATION_RESYNC]: requestedAt } } }, signal }),
     { signal });
   return { requestedAt, resourceVersion: obj.metadata?.resourceVersion ?? '' };

@@ -1,5 +1,6 @@
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError } from '../kube/errors';
+import { kubeOp, OPS, pathOf } from '../kube/ops';
 import { getJson } from '../kube/request';
 import { isTerrariumManagedSecret, refuseManagedSecret } from './managed';
 
@@ -10,8 +11,8 @@ import { isTerrariumManagedSecret, refuseManagedSecret } from './managed';
  */
 export async function readSecretValue(cluster: Cluster, secret: string, key: string, signal?: AbortSignal): Promise<string> {
   if (isTerrariumManagedSecret(secret)) throw refuseManagedSecret(secret);
-  const obj = await cluster.call({ verb: 'get', resource: 'secrets', name: secret },
-    () => getJson<{ data?: Record<string, string>; metadata?: { labels?: Record<string, string> } }>(cluster.kc, `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/secrets/${encodeURIComponent(secret)}`, {}, signal), { signal });
+  const obj = await kubeOp(cluster, OPS.readSecret, { name: secret },
+    () => getJson<{ data?: Record<string, string>; metadata?: { labels?: Record<string, string> } }>(cluster.kc, pathOf(OPS.readSecret, cluster.namespace, secret), {}, signal), { signal });
   if (isTerrariumManagedSecret(secret, obj.metadata?.labels)) throw refuseManagedSecret(secret);
   const b64 = obj.data?.[key];
   if (b64 === undefined) {

@@ -1,6 +1,7 @@
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
-import { listAllJson } from '../kube/list';
+import { kubeOp, OPS, pathOf, VSO_GROUP, VSO_OPS } from '../kube/ops';
+import { listOpJson } from '../kube/list';
 import { getJson } from '../kube/request';
 import type { VsoStatus } from '../../shared/protocol';
 import { shapesOf, type SecretShape, type SecretShapes } from './destinations';
@@ -9,7 +10,7 @@ import { shapesOf, type SecretShape, type SecretShapes } from './destinations';
  * Reads the Vault Secrets Operator's resources of one namespace. Terrarium never talks to Vault:
  * everything comes from the custom resources' status, which the operator writes.
  */
-export const VSO_GROUP = 'secrets.hashicorp.com';
+export { VSO_GROUP };
 export const VSO_VERSION = 'v1beta1';
 
 export const VSO_PLURALS = {
@@ -49,12 +50,11 @@ export function destinationOf(s: VsoObject): string {
 }
 
 export function vsoPath(namespace: string, kind: VsoKind, name?: string): string {
-  return `/apis/${VSO_GROUP}/${VSO_VERSION}/namespaces/${encodeURIComponent(namespace)}/${VSO_PLURALS[kind]}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  return pathOf(VSO_OPS[kind].list, namespace, name);
 }
 
 async function list(cluster: Cluster, kind: VsoKind, signal?: AbortSignal): Promise<VsoObject[]> {
-  const plural = VSO_PLURALS[kind];
-  const res = await listAllJson<any>(cluster, { verb: 'list', resource: `${plural}.${VSO_GROUP}` }, vsoPath(cluster.namespace, kind), {}, { signal });
+  const res = await listOpJson<any>(cluster, VSO_OPS[kind].list, vsoPath(cluster.namespace, kind), {}, { signal });
   // Lists leave kind off their items; put it back so each object says what it is.
   return res.items.map((o) => ({ ...o, kind }));
 }
@@ -93,7 +93,7 @@ async function readForeignAuths(cluster: Cluster, secrets: VsoObject[], signal?:
   await Promise.all([...refs].map(async (ref) => {
     const [ns, name] = ref.split('/') as [string, string];
     try {
-      const o = await cluster.call({ verb: 'get', resource: `${VSO_PLURALS.VaultAuth}.${VSO_GROUP}`, name },
+      const o = await kubeOp(cluster, VSO_OPS.VaultAuth.read, { name, namespace: ns },
         () => getJson<any>(cluster.kc, vsoPath(ns, 'VaultAuth', name), {}, signal), { signal });
       auths.push({ ...o, kind: 'VaultAuth' });
     } catch (e) {
@@ -109,8 +109,8 @@ export interface WarningEvent { kind: string; name: string; reason: string; mess
 
 /** Recent Warning events in the namespace about VSO objects (Kubernetes keeps events about an hour). */
 export async function readVsoWarnings(cluster: Cluster, signal?: AbortSignal): Promise<WarningEvent[]> {
-  const res = await listAllJson<any>(cluster, { verb: 'list', resource: 'events' },
-    `/api/v1/namespaces/${encodeURIComponent(cluster.namespace)}/events`, { fieldSelector: 'type=Warning' }, { signal });
+  const res = await listOpJson<any>(cluster, OPS.listEvents,
+    pathOf(OPS.listEvents, cluster.namespace), { fieldSelector: 'type=Warning' }, { signal });
   return res.items
     .filter((e) => e.type === 'Warning' && (SECRET_KINDS as readonly string[]).includes(e.involvedObject?.kind))
     .map((e) => ({

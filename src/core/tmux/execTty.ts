@@ -1,6 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import type { Cluster } from '../kube/cluster';
 import { exitCodeFromStatus } from '../kube/exec';
+import { fullOpOf, OPS } from '../kube/ops';
 import { translateKubeError } from '../kube/translate';
 import { auditEvent, resultOf } from '../audit/auditor';
 import type { TtyConnect, TtyHandle, TtySize } from './reconnectingTerminal';
@@ -11,7 +12,7 @@ import type { TtyConnect, TtyHandle, TtySize } from './reconnectingTerminal';
  */
 export function execTtyConnector(cluster: Cluster, pod: string, container: string): TtyConnect {
   return async (argv: string[], size: TtySize, handlers): Promise<TtyHandle> => {
-    const op = { context: cluster.context, verb: 'create', resource: 'pods/exec', namespace: cluster.namespace, name: pod };
+    const op = fullOpOf(cluster, OPS.execPod, { name: pod });
     const stdin = new PassThrough();
     const stdout = Object.assign(new Writable({ write(chunk: Buffer, _e, cb) { handlers.onData(chunk); cb(); } }),
       { columns: size.cols, rows: size.rows });

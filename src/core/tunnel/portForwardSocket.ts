@@ -11,6 +11,7 @@ import { Duplex } from 'node:stream';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { TerrariumError } from '../kube/errors';
+import { OPS, pathOf } from '../kube/ops';
 import { maskedBinaryFrame } from './wsFrame';
 
 /** What the socket needs from a KubeConfig (client-node's KubeConfig satisfies it). */
@@ -163,7 +164,7 @@ export async function openPortForward(kc: WsKubeConfig, target: PortForwardTarge
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new TerrariumError('NoContext', 'The kubeconfig has no current cluster.', 'Pass --context or set a current context.');
   const base = cluster.server.replace(/^http/, 'ws').replace(/\/+$/, '');
-  const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/portforward?ports=${target.port}`;
+  const path = `${pathOf(OPS.portForwardPod, target.namespace, target.pod)}?ports=${target.port}`;
   const wsOpts: WebSocket.ClientOptions & Record<string, unknown> = {};
   await kc.applyToHTTPSOptions(wsOpts);
   if (opts.signal?.aborted) throw new TerrariumError('Cancelled', 'Cancelled.');

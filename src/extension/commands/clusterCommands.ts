@@ -56,8 +56,7 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
       const sandbox = await pickSandbox(s, node);
       if (!sandbox) return;
       const cluster = await s.session.cluster();
-      const text = await cluster.call({ verb: 'get', resource: 'pods/log', name: sandbox },
-        () => cluster.core.readNamespacedPodLog({ name: sandbox, namespace: cluster.namespace, tailLines: 1000, timestamps: true }));
+      const text = await loadCore().devenv.readSandboxLog(cluster, sandbox);
       await showText(text || `(${sandbox} has written no logs yet)`);
     })),
 
@@ -65,12 +64,7 @@ export function registerClusterCommands(s: Services): vscode.Disposable[] {
       const target = node?.kind === 'sandbox' ? node.sandbox.name : await pickEnvironment(s, node);
       if (!target) return;
       const cluster = await s.session.cluster();
-      const { listAll } = loadCore().list;
-      const list = await listAll(cluster, { verb: 'list', resource: 'events' },
-        (page, o) => cluster.core.listNamespacedEvent({ namespace: cluster.namespace, ...page }, o));
-      const related = list.items
-        .filter((e) => e.involvedObject.name === target || e.involvedObject.name?.startsWith(`${target}-`))
-        .sort((a, b) => String(a.lastTimestamp ?? a.eventTime ?? '').localeCompare(String(b.lastTimestamp ?? b.eventTime ?? '')));
+      const related = await loadCore().devenv.listEventsAbout(cluster, target);
       const lines = related.map((e) => [String(e.lastTimestamp ?? e.eventTime ?? ''), e.type, e.reason,
         `${e.involvedObject.kind}/${e.involvedObject.name}`, e.message].join('  '));
       await showText(lines.length ? lines.join('\n') : `No recent events for ${target}. (Kubernetes keeps events for about an hour.)`);
