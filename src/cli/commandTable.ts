@@ -72,6 +72,42 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/status')).statusCommand,
   },
   {
+    kind: 'parsed', name: 'doctor', summary: 'Check what blocks using Terrarium here: identity, claim policy, controller, permissions',
+    details: 'Exits with 0 only when nothing blocks use (warnings, such as advisory claims, do not). Example: terrarium doctor --json',
+    load: async () => (await import('./commands/doctor')).doctorCommand,
+  },
+  {
+    kind: 'parsed', name: 'platform install', summary: 'Install the multi-user platform in a namespace (cluster admin)',
+    options: {
+      'users-group': { type: 'string', value: 'GROUP', description: 'the group every Terrarium user is in (default terrarium-users)' },
+      'admins-group': { type: 'string', value: 'GROUP', description: 'the group that may act for others (default terrarium-admins)' },
+      'controller-image': { type: 'string', value: 'IMAGE', description: 'the controller image (default: this version\'s)' },
+      'dry-run': { type: 'boolean', description: 'let the API server check every object without storing any' },
+      output: { type: 'string', short: 'o', value: 'yaml|json', description: 'print the objects instead of applying them (for GitOps)' },
+    },
+    details: 'Applies, by server-side apply (running it again changes nothing): the namespace (Pod Security "restricted", label\n'
+      + 'terrarium.dev/platform=true), the user, admin and controller Roles and bindings, the controller\'s ServiceAccount and\n'
+      + 'Deployment, the claim policy (ValidatingAdmissionPolicy terrarium-claims), a default NetworkPolicy, the LimitRange and\n'
+      + 'the terrarium-platform ConfigMap. Example: terrarium platform install -n devenv -o yaml | kubectl apply -f -',
+    load: async () => (await import('./commands/platform')).platformInstallCommand,
+  },
+  {
+    kind: 'parsed', name: 'platform uninstall', summary: 'Remove what platform install made; environments and workspaces stay',
+    options: {
+      'users-group': { type: 'string', value: 'GROUP', description: 'as given to install (names its bindings)' },
+      'admins-group': { type: 'string', value: 'GROUP', description: 'as given to install' },
+      'delete-workspaces': { type: 'boolean', description: 'also delete the namespace\'s workspace volumes (their data is lost)' },
+      yes: { type: 'boolean', short: 'y', description: 'confirm --delete-workspaces' },
+      'dry-run': { type: 'boolean', description: 'let the API server check every deletion without doing it' },
+    },
+    details: 'The claim policy is cluster-wide: it is removed only when no other namespace still carries terrarium.dev/platform=true.',
+    load: async () => (await import('./commands/platform')).platformUninstallCommand,
+  },
+  {
+    kind: 'parsed', name: 'platform status', summary: 'Whether claims are enforced or advisory, and whether the controller runs',
+    load: async () => (await import('./commands/platform')).platformStatusCommand,
+  },
+  {
     kind: 'parsed', name: 'env list', summary: 'List environments with ready/desired sandboxes',
     load: async () => (await import('./commands/env')).envListCommand,
   },

@@ -196,6 +196,22 @@ const REASON_TEXT: Record<number, string> = {
 /** RBAC denials read: `User "bob" cannot list resource "pods" in API group "" in the namespace "devenv"`. */
 const RBAC_DENIAL = /((?:User|ServiceAccount|Group) "[^"]+") cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]+)"| at the cluster scope)?/;
 
+/**
+ * The claim policy (manifests/claim-policy.yaml) words its own rejection, after
+ * "ValidatingAdmissionPolicy 'terrarium-claims' with binding ... denied request: terrarium-claims: ":
+ * shown as it is, without the API server's wrapping.
+ */
+const CLAIM_POLICY_TEXT = /terrarium-claims:\s*(.+)$/s;
+function claimPolicyDenial(f: FailureInfo, op: KubeOp, cause: unknown): TerrariumError | undefined {
+  const m = f.statusBody?.message ? CLAIM_POLICY_TEXT.exec(f.statusBody.message) : null;
+  if (!m) return undefined;
+  const text = m[1]!.trim();
+  return new TerrariumError('Forbidden',
+    `${text.endsWith('.') ? text : `${text}.`}${op.context ? ` (context "${op.context}")` : ''}`,
+    'Claim a free sandbox instead (terrarium sandbox claim ENV), or ask its holder or a Terrarium admin to release it (terrarium sandbox release SANDBOX).',
+    { cause, status: f.status });
+}
+
 function translateHttp(f: FailureInfo, op: KubeOp, tctx: TranslateContext, cause: unknown): TerrariumError {
   const status = f.status ?? 0;
   const s = f.statusBody;
@@ -209,6 +225,8 @@ function translateHttp(f: FailureInfo, op: KubeOp, tctx: TranslateContext, cause
         'Log in to the cluster again or refresh the token in your kubeconfig (for exec or OIDC logins, re-run the login command), then retry.',
         opts);
     case 403: {
+      const claim = claimPolicyDenial(f, op, cause);
+      if (claim) return claim;
       const m = serverMsg ? RBAC_DENIAL.exec(serverMsg) : null;
       if (m || !serverMsg) {
         const verb = m?.[2] ?? op.verb;
@@ -269,6 +287,8 @@ function translateHttp(f: FailureInfo, op: KubeOp, tctx: TranslateContext, cause
         'Nothing to do: the view reloads the full list by itself.',
         opts);
     case 422: {
+      const claim = claimPolicyDenial(f, op, cause);
+      if (claim) return claim;
       const causes = (s?.details?.causes ?? [])
         .map((c) => (c.field ? `${c.field}: ${c.message ?? c.reason ?? 'invalid'}` : c.message ?? c.reason ?? ''))
         .filter(Boolean);

@@ -32,4 +32,11 @@ export const statefulsets = defineKind({
  */
 export const controllerrevisions = defineKind({ group: 'apps', version: 'v1', plural: 'controllerrevisions', kind: 'ControllerRevision', namespaced: true });
 
-export const APPS_KINDS = [statefulsets, controllerrevisions];
+/**
+ * apps/v1 Deployment, stored and served (CRUD, watch, apply) so `terrarium platform install` and
+ * `kubectl apply` can write the controller's Deployment; no Deployment controller runs (no
+ * ReplicaSets or pods): tests run the Terrarium controller in-process instead.
+ */
+export const deployments = defineKind({ group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], subresources: ['status'] });
+
+export const APPS_KINDS = [statefulsets, controllerrevisions, deployments];

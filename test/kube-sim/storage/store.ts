@@ -4,6 +4,7 @@
  * and a bounded watch history (older events are compacted away: watching from before is 410).
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { alreadyExists, conflict, gone, notFound } from '../machinery/errors';
 import { recordManagedFields, type WriteManager } from '../machinery/managedFields';
 import { nowRfc3339, type KubeObject, type ObjectInput } from '../machinery/types';
@@ -126,8 +127,9 @@ export class Store {
   }
 
   private put(r: ResourceDef, key: string, next: KubeObject, cur: KubeObject): KubeObject {
-    const same = JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } })
-      === JSON.stringify({ ...cur, metadata: { ...cur.metadata, resourceVersion: '' } });
+    // Key order does not matter (an apply may rebuild metadata in another order than stored).
+    const same = isDeepStrictEqual({ ...next, metadata: { ...next.metadata, resourceVersion: '' } },
+      { ...cur, metadata: { ...cur.metadata, resourceVersion: '' } });
     if (same) return structuredClone(cur); // no-op writes do not bump resourceVersion, like the real API
     next.metadata.resourceVersion = String(++this.rv);
     this.objects.set(key, next);

@@ -1,0 +1,175 @@
+/**
+ * `terrarium doctor` (first version; issue 12 extends it): can this person use Terrarium here, and
+ * if not, what blocks them. Reachability and credentials (health.ts), who the API server says they
+ * are (SelfSubjectReview), whether claims are enforced and the controller runs (status.ts), and the
+ * main actions' permissions (one SelfSubjectAccessReview each). `ok` is false only when something
+ * blocks use; warnings (advisory claims, a missing optional permission) do not.
+ */
+import { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
+import type { Cluster } from '../kube/cluster';
+import { TerrariumError, isTerrariumError } from '../kube/errors';
+import { checkHealth, type HealthReport } from '../kube/health';
+import { platformStatus, type PlatformStatus } from './status';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
+
+export interface DoctorCheck {
+  /** Stable id for --json callers: "reachable", "identity", "claims", "controller", "can:claim" ... */
+  id: string;
+  status: CheckStatus;
+  line: string;
+  /** What to do, for warn and fail. */
+  hint?: string;
+}
+
+export interface DoctorIdentity { username: string; groups: string[]; source: 'api-server' | 'kubeconfig'; note?: string }
+
+export interface DoctorReport {
+  context: string;
+  server?: string;
+  namespace: string;
+  ok: boolean;
+  identity?: DoctorIdentity;
+  platform?: PlatformStatus;
+  checks: DoctorCheck[];
+}
+
+/** An action a person does with Terrarium, as the authorizer sees it. */
+interface Action {
+  id: string;
+  what: string;
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  /** Without it nothing works (fail); otherwise only that action is unavailable (warn). */
+  required: boolean;
+  /** Granted per held sandbox by the controller, so a namespace-wide "no" is expected for users. */
+  perSandbox?: boolean;
+}
+
+// TODO(wave3): take these from the operation table (src/core/kube/ops.ts) once it lands.
+const ACTIONS: Action[] = [
+  { id: 'list-environments', what: 'see environments', verb: 'list', group: 'apps', resource: 'statefulsets', required: true },
+  { id: 'list-sandboxes', what: 'see sandboxes', verb: 'list', group: '', resource: 'pods', required: true },
+  { id: 'claim', what: 'claim and release sandboxes', verb: 'patch', group: '', resource: 'persistentvolumeclaims', required: true },
+  { id: 'connect', what: 'connect (port-forward to a sandbox)', verb: 'create', group: '', resource: 'pods', subresource: 'portforward', required: true, perSandbox: true },
+  { id: 'exec', what: 'run agent sessions (exec into a sandbox)', verb: 'create', group: '', resource: 'pods', subresource: 'exec', required: true, perSandbox: true },
+  { id: 'scale', what: 'scale environments', verb: 'patch', group: 'apps', resource: 'statefulsets', subresource: 'scale', required: false },
+  { id: 'create-environments', what: 'create environments', verb: 'create', group: 'apps', resource: 'statefulsets', required: false },
+  { id: 'logs', what: 'read sandbox logs', verb: 'get', group: '', resource: 'pods', subresource: 'log', required: false },
+];
+
+const apis = new WeakMap<Cluster, { authn: AuthenticationV1Api; authz: AuthorizationV1Api }>();
+function apisOf(cluster: Cluster) {
+  let a = apis.get(cluster);
+  if (!a) apis.set(cluster, (a = { authn: cluster.kc.makeApiClient(AuthenticationV1Api), authz: cluster.kc.makeApiClient(AuthorizationV1Api) }));
+  return a;
+}
+
+/** SelfSubjectReview; a server without it (404) gets the kubeconfig user's name, said so. */
+// TODO(wave3): use currentIdentity() from src/core/kube/identity.ts once the claims engineer commits it.
+async function whoAmI(cluster: Cluster, signal?: AbortSignal): Promise<DoctorIdentity> {
+  try {
+    const r = await cluster.call({ verb: 'create', resource: 'selfsubjectreviews.authentication.k8s.io', namespace: undefined },
+      (o) => apisOf(cluster).authn.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }, o), { signal });
+    const u = r.status?.userInfo;
+    if (!u?.username) throw new TerrariumError('Unknown', 'The API server answered the SelfSubjectReview without a username.');
+    return { username: u.username, groups: u.groups ?? [], source: 'api-server' };
+  } catch (e) {
+    if (!isTerrariumError(e, 'NotFound')) throw e;
+    const name = cluster.kc.getCurrentUser()?.name ?? 'unknown';
+    return { username: name, groups: [], source: 'kubeconfig', note: 'The API server does not serve SelfSubjectReview (Kubernetes older than 1.28): this is the kubeconfig\'s user entry name, not necessarily who the server thinks you are.' };
+  }
+}
+
+async function allowed(cluster: Cluster, a: Action, signal?: AbortSignal): Promise<{ allowed: boolean; reason?: string }> {
+  const r = await cluster.call({ verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io', namespace: undefined },
+    (o) => apisOf(cluster).authz.createSelfSubjectAccessReview({
+      body: {
+        apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes: { namespace: cluster.namespace, verb: a.verb, group: a.group, resource: a.resource, ...(a.subresource ? { subresource: a.subresource } : {}) } },
+      },
+    }, o), { signal });
+  return { allowed: !!r.status?.allowed, reason: r.status?.reason || undefined };
+}
+
+const rule = (a: Action) => `"${a.verb}" on ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource}${a.group ? ` (API group ${a.group})` : ''}`;
+
+function fromHealth(h: HealthReport): DoctorCheck[] {
+  return h.checks.map((c) => ({
+    id: c.name,
+    status: c.status === 'error' ? 'fail' : c.status === 'warning' ? 'warn' : c.status,
+    line: c.line,
+    ...(c.error?.hint && c.status !== 'ok' ? { hint: c.error.hint } : {}),
+  }));
+}
+
+export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; now?: () => Date } = {}): Promise<DoctorReport> {
+  const signal = opts.signal;
+  const health = await checkHealth(cluster, { signal });
+  const report: DoctorReport = { context: cluster.context, server: cluster.server, namespace: cluster.namespace, ok: false, checks: fromHealth(health) };
+  const finish = () => { report.ok = report.checks.every((c) => c.status !== 'fail'); return report; };
+  if (!health.reachable || health.authenticated === false) return finish();
+
+  const [identity, platform, answers] = await Promise.all([
+    whoAmI(cluster, signal).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
+    platformStatus(cluster, { signal, now: opts.now }).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
+    Promise.all(ACTIONS.map((a) => allowed(cluster, a, signal).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))))),
+  ]);
+
+  if (identity instanceof TerrariumError) {
+    report.checks.push({ id: 'identity', status: 'warn', line: `Cannot tell who you are: ${identity.message}`, hint: identity.hint });
+  } else {
+    report.identity = identity;
+    const groups = identity.groups.filter((g) => g !== 'system:authenticated');
+    report.checks.push({
+      id: 'identity', status: identity.source === 'api-server' ? 'ok' : 'warn',
+      line: `You are ${identity.username}${groups.length ? ` (groups: ${groups.join(', ')})` : ''}${identity.source === 'kubeconfig' ? ' (from the kubeconfig)' : ''}.`,
+      ...(identity.note ? { hint: identity.note } : {}),
+    });
+  }
+
+  let controllerRuns = false;
+  if (platform instanceof TerrariumError) {
+    report.checks.push({ id: 'claims', status: 'warn', line: `Cannot tell whether claims are enforced: ${platform.message}`, hint: platform.hint });
+  } else {
+    report.platform = platform;
+    const installed = !!platform.installed || platform.claims.source === 'policy' && platform.claims.state === 'enforced';
+    report.checks.push({
+      id: 'claims', status: platform.claims.state === 'enforced' ? 'ok' : 'warn', line: platform.claims.detail,
+      ...(platform.claims.state !== 'enforced' ? { hint: 'A cluster admin installs the claim policy with: terrarium platform install' } : {}),
+    });
+    controllerRuns = platform.controller.state === 'running';
+    const c = platform.controller;
+    report.checks.push({
+      id: 'controller',
+      // Installed but not running blocks users: nobody gets exec or port-forward on a new claim.
+      status: c.state === 'running' ? 'ok' : installed && c.state !== 'unknown' ? 'fail' : 'warn',
+      line: c.detail,
+      ...(c.state !== 'running' ? {
+        hint: installed
+          ? `Check the controller's Deployment (kubectl -n ${cluster.namespace} get deploy terrarium-controller) or run it locally: terrarium controller`
+          : 'Without the platform, claims are advisory and access is what your Role grants; a cluster admin installs it with: terrarium platform install',
+      } : {}),
+    });
+  }
+
+  ACTIONS.forEach((a, i) => {
+    const r = answers[i]!;
+    const id = `can:${a.id}`;
+    if (r instanceof TerrariumError) {
+      report.checks.push({ id, status: 'warn', line: `Cannot tell whether you may ${a.what}: ${r.message}`, hint: r.hint });
+    } else if (r.allowed) {
+      report.checks.push({ id, status: 'ok', line: `You may ${a.what}.` });
+    } else if (a.perSandbox && controllerRuns) {
+      report.checks.push({ id, status: 'ok', line: `You may ${a.what} only on sandboxes you hold (the controller grants it when you claim one).` });
+    } else {
+      report.checks.push({
+        id, status: a.required ? 'fail' : 'warn', line: `You may not ${a.what}: ${rule(a)} is not granted in namespace "${cluster.namespace}".`,
+        hint: `Ask a cluster admin to add you to the Terrarium users group (terrarium platform install binds it) or to grant ${rule(a)}.`,
+      });
+    }
+  });
+  return finish();
+}
