@@ -268,7 +268,7 @@ const PARSED: CommandEntry[] = [
   {
     kind: 'parsed', name: 'ssh', summary: 'Claim if needed, install your key, and run OpenSSH into a sandbox', args: 'SANDBOX [-- COMMAND...]',
     positionals: { min: 1, max: 1000, names: 'SANDBOX' },
-    options: { user: { type: 'string', value: 'USER', description: 'who claims the sandbox (default: TERRARIUM_USER or your login name)' } },
+    options: { user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself as the API server knows you)' } },
     load: async () => (await import('./commands/ssh')).sshCommand,
   },
 ];
@@ -277,8 +277,8 @@ const PARSED: CommandEntry[] = [
 const CONNECT_SUMMARIES: Record<string, { summary: string; args?: string }> = {
   'ssh-proxy': { summary: 'SSH ProxyCommand: stdio to a sandbox\'s sshd over the Kubernetes API' },
   forward: { summary: 'Forward a local 127.0.0.1 port to a sandbox (reconnects)', args: 'SANDBOX' },
-  'sandbox claim': { summary: 'Claim a sandbox of an environment for a user', args: 'ENV' },
-  'sandbox release': { summary: 'Release a claimed sandbox', args: 'SANDBOX' },
+  'sandbox claim': { summary: 'Claim a Ready sandbox of an environment as yourself (--user U: act for U, admins)', args: 'ENV' },
+  'sandbox release': { summary: 'Release a sandbox: its workspace is recycled (--keep keeps it, --backup FILE saves it first)', args: 'SANDBOX' },
 };
 
 function connectCommands(): RawCommandEntry[] {

@@ -3,10 +3,10 @@
  * and its watch caches. No vscode import (unit tested in plain Node); the Kubernetes client is
  * loaded on first use, not at activation.
  */
-import { userInfo } from 'node:os';
 import type { Cluster } from '../core/kube/cluster';
 import type { ContextInfo, KubeconfigDiscovery, SecurityNotice } from '../core/kube/kubeconfig';
 import { isTerrariumError, TerrariumError } from '../core/kube/errors';
+import { currentIdentity, type Identity } from '../core/kube/identity';
 import type { EnvironmentWatch } from '../core/devenv/watch';
 import type { TmuxSessions } from '../core/tmux/sessions';
 import type { TerrariumSettings } from './settings';
@@ -70,8 +70,21 @@ export class ClusterSession {
 
   get currentContext(): string | undefined { return this._cluster?.context; }
   get namespace(): string { return this.memento.get<string>('terrarium.namespace') || this.settings().namespace; }
-  /** Who claims sandboxes: the OS user name, stable across windows. */
-  get userName(): string { return this.env.TERRARIUM_USER || userInfo().username; }
+  /**
+   * Whom claims act for: TERRARIUM_USER (someone else, through impersonation the API server checks),
+   * else the API server's name for you once identity() has answered (undefined before: the core
+   * then asks the server itself). Never the OS login name: containers all log in as root or node.
+   */
+  get userName(): string | undefined { return this.env.TERRARIUM_USER || this._identity?.username; }
+  private _identity?: Identity;
+
+  /** Who the API server says you are (SelfSubjectReview), cached per cluster; see Identity.note for a fallback. */
+  async identity(): Promise<Identity> {
+    const cluster = await this.cluster();
+    const identity = await currentIdentity(cluster);
+    if (this._cluster === cluster) this._identity = identity;
+    return identity;
+  }
 
   async loadCore(): Promise<Core> {
     return (this.core ??= this.load());
@@ -82,6 +95,7 @@ export class ClusterSession {
     this._watch?.dispose();
     this._watch = undefined;
     this._cluster = undefined;
+    this._identity = undefined;
     this.discovery = undefined;
     this.fire();
   }

@@ -15,6 +15,7 @@ import { TmuxSessions } from '../../src/core/tmux/sessions';
 import { execTtyConnector } from '../../src/core/tmux/execTty';
 import { startLocalForward } from '../../src/core/tunnel/localForward';
 import { eventually, getTestCluster, kubeSimAvailable, usingRealCluster, type TestCluster } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 
 const noCluster = !usingRealCluster() && !kubeSimAvailable() ? 'needs kube-sim (test/kube-sim) or TERRARIUM_TEST_KUBECONFIG' : false;
 const ENV = 'aucore';
@@ -33,6 +34,7 @@ describe('core operations audit themselves, once each', { timeout: 240_000, skip
 
   before(async () => {
     tc = await getTestCluster();
+    await grantSandboxUsers(tc.cluster); // the admin acts for bob (impersonation)
     restore = installAuditor(mem);
   });
   after(async () => {
@@ -68,7 +70,7 @@ describe('core operations audit themselves, once each', { timeout: 240_000, skip
     }, `${sandbox} Ready again`, 120_000);
     await claimSandbox(tc.cluster, { environment: ENV, user: 'bob' });
     assert.deepEqual(fresh(), [['claim', sandbox, 'ok']]);
-    await releaseSandbox(tc.cluster, sandbox, { user: 'bob' });
+    await releaseSandbox(tc.cluster, sandbox, { user: 'bob', keep: true });
     assert.deepEqual(fresh(), [['release', sandbox, 'ok']]);
 
     const tmux = new TmuxSessions(execRunner(tc.cluster, SANDBOX_CONTAINER), sandbox, tc.cluster);

@@ -10,8 +10,10 @@ import { claimSandbox, listClaims, releaseSandbox, CLAIMED_BY } from '../../src/
 import { isTerrariumError } from '../../src/core/kube/errors';
 import type { KubeSim } from '../kube-sim/index';
 import { eventually, getTestCluster, type TestCluster } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 
 const ENV = 'pool';
+
 
 describe('claims: list, release, racing scale-up', { timeout: 300_000 }, () => {
   let tc: TestCluster;
@@ -23,6 +25,8 @@ describe('claims: list, release, racing scale-up', { timeout: 300_000 }, () => {
 
   before(async () => {
     tc = await getTestCluster();
+    // The admin acts for ada, bob, ... through impersonation (in group terrarium-users): let that group work here.
+    await grantSandboxUsers(tc.cluster);
     await createEnvironment(tc.cluster, { name: ENV, replicas: 2, image: process.env.TERRARIUM_TEST_IMAGE ?? 'terrarium/devenv:dev' });
     await eventually(async () => (await readyPods()).length === 2, 'pool-0 and pool-1 ready', 120_000);
   });
@@ -42,15 +46,19 @@ describe('claims: list, release, racing scale-up', { timeout: 300_000 }, () => {
   });
 
   test('releaseSandbox: only the holder releases (or force); releasing twice is a no-op', async () => {
-    await assert.rejects(releaseSandbox(tc.cluster, 'pool-0', { user: 'bob' }), (e: Error) => isTerrariumError(e, 'Forbidden') && /claimed by ada/.test(e.message));
+    // The admin acts for ada and bob (impersonation); --keep keeps the workspaces for the next test.
+    await assert.rejects(releaseSandbox(tc.cluster, 'pool-0', { user: 'bob', keep: true }), (e: Error) => isTerrariumError(e, 'Forbidden') && /claimed by ada/.test(e.message));
     assert.equal(await claimedBy('pool-0'), 'ada', 'a refused release leaves the claim');
-    const r = await releaseSandbox(tc.cluster, 'pool-0', { user: 'ada' });
+    const r = await releaseSandbox(tc.cluster, 'pool-0', { user: 'ada', keep: true });
     assert.equal(r.previousUser, 'ada');
+    assert.equal(r.action, 'kept');
     assert.equal(await claimedBy('pool-0'), undefined);
-    assert.equal((await releaseSandbox(tc.cluster, 'pool-0', { user: 'ada' })).previousUser, undefined, 'not claimed: nothing to do');
+    const again = await releaseSandbox(tc.cluster, 'pool-0', { user: 'ada' });
+    assert.equal(again.previousUser, undefined, 'not claimed: nothing to do');
+    assert.equal(again.action, 'not-claimed', 'an unclaimed sandbox is not recycled');
 
     await claimSandbox(tc.cluster, { environment: ENV, user: 'bob', sandbox: 'pool-1' });
-    assert.equal((await releaseSandbox(tc.cluster, 'pool-1', { user: 'ada', force: true })).previousUser, 'bob');
+    assert.equal((await releaseSandbox(tc.cluster, 'pool-1', { user: 'ada', force: true, keep: true })).previousUser, 'bob');
     assert.equal(await claimedBy('pool-1'), undefined);
     await assert.rejects(releaseSandbox(tc.cluster, 'pool-7', { user: 'ada' }), (e) => isTerrariumError(e, 'NotFound'));
   });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundledCli, clusterArgs, eventually, getTestCluster, kubeSimAvailable, runCli, usingRealCluster, type CliResult, type TestCluster } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 import { CLAIMED_AT, CLAIMED_BY } from '../../src/core/devenv/claims';
 
 const ENV = 'hx';
@@ -31,6 +32,7 @@ describe('hostile claim annotations stay inert in the CLI', { timeout: 180_000, 
 
   before(async () => {
     [tc] = await Promise.all([getTestCluster(), bundledCli()]);
+    await grantSandboxUsers(tc.cluster); // --user bob: the admin acts for bob (impersonation)
     cli = (...args) => runCli([...args, ...clusterArgs(tc)]);
     const created = await cli('env', 'create', ENV, '--replicas', '1', '--storage', '1Gi', ...(process.env.TERRARIUM_TEST_IMAGE ? ['--image', process.env.TERRARIUM_TEST_IMAGE] : []));
     assert.equal(created.code, 0, created.stderr);

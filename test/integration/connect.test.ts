@@ -17,6 +17,7 @@ import { claimSandbox } from '../../src/core/devenv/claims';
 import { isTerrariumError } from '../../src/core/kube/errors';
 import { startLocalForward } from '../../src/core/tunnel/localForward';
 import { clusterArgs, eventually, getTestCluster, runCli, type TestCluster } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 
 const run = promisify(execFile);
 const ENV = 'conn';
@@ -34,6 +35,7 @@ describe('connect over the Kubernetes API with real OpenSSH', () => {
 
   before(async () => {
     tc = await getTestCluster();
+    await grantSandboxUsers(tc.cluster); // TERRARIUM_USER=ada: the admin acts for ada (impersonation)
     home = mkdtempSync(join(tmpdir(), 'terrarium-connect-'));
     cliEnv = { XDG_CONFIG_HOME: join(home, 'xdg'), TERRARIUM_USER: 'ada', HOME: home };
     await createEnvironment(tc.cluster, { name: ENV, replicas: 3, image: process.env.TERRARIUM_TEST_IMAGE ?? 'terrarium/devenv:dev' });

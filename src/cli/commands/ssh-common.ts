@@ -72,9 +72,10 @@ export async function clusterFrom(values: { kubeconfig?: string; context?: strin
   return clusterFor({ kubeconfig: values.kubeconfig, context: values.context, namespace: values.namespace, json: false, help: false }, { env, stderr });
 }
 
-/** The claim owner when --user is not given: TERRARIUM_USER, else the login name. */
-export async function defaultUser(env: NodeJS.ProcessEnv): Promise<string> {
-  if (env.TERRARIUM_USER) return env.TERRARIUM_USER;
-  const os = await import('node:os');
-  return os.userInfo().username;
+/**
+ * Whom a claim acts for: --user, else TERRARIUM_USER, else nobody (yourself, as the API server
+ * knows you). Acting for someone else goes through impersonation, which the API server checks.
+ */
+export function actingFor(user: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return user || env.TERRARIUM_USER || undefined;
 }

@@ -10,6 +10,7 @@ import type { ProxyLauncher } from '../../core/ssh/sshconfig';
 import { clusterFor } from '../cluster';
 import type { CommandContext, CommandHandler } from '../commandTable';
 import { jsonText } from '../output';
+import { actingFor } from './ssh-common';
 
 /** ssh's ProxyCommand runs this very CLI: the bundle next to us (dist/cli.js), with this Node. */
 export function cliLauncher(): ProxyLauncher {
@@ -42,10 +43,12 @@ export const sshConfigCommand: CommandHandler = async ({ globals, positionals, v
 export const sshCommand: CommandHandler = async ({ globals, positionals, values }, ctx) => {
   const [sandbox, ...command] = positionals;
   const cluster = clusterFor(globals, ctx);
-  const user = typeof values.user === 'string' ? values.user : ctx.env.TERRARIUM_USER || (await import('node:os')).userInfo().username;
+  // --user / TERRARIUM_USER: act for that user (impersonation, checked by the API server); else yourself.
+  const user = actingFor(typeof values.user === 'string' ? values.user : undefined, ctx.env);
   const prepared = await prepareConnection(cluster, sandbox!, {
     user, stateDir: stateDir(ctx), proxy: cliLauncher(), noInclude: true, homeDir: ctx.homeDir, signal: ctx.signal,
   });
+  if (prepared.claim.identityNote) ctx.stderr.write(`terrarium: note: ${prepared.claim.identityNote}\n`);
   const standalone = join(stateDir(ctx), 'ssh_config');
   const sshBin = ctx.env.TERRARIUM_SSH || 'ssh';
   if (!existsSync(standalone)) throw new Error(`ssh config ${standalone} was not written`);

@@ -65,7 +65,8 @@ export async function writeSshConfig(cluster: Cluster, environment: string, opts
 }
 
 export interface PrepareOptions extends SshConfigOptions {
-  user: string;
+  /** Act for this user (impersonation); default: yourself, as the API server knows you. */
+  user?: string;
 }
 
 export interface PreparedConnection {

@@ -1,0 +1,178 @@
+/**
+ * Claiming a sandbox: the caller's existing claim if there is one, otherwise the first sandbox that
+ * is Ready now and unclaimed (optionally scaling up when none is). A claim that takes a free
+ * sandbox costs two writes: the PVC update (the record) and the exec that installs the key, which
+ * replaces any keys a previous holder left. Reads: the review of who we are (cached), and one LIST
+ * of pods and one of PVCs in parallel. Restoring the warm pool comes after, in the background.
+ */
+import type { Cluster } from '../../kube/cluster';
+import { TerrariumError } from '../../kube/errors';
+import { execRunner, type ExecRunner } from '../../kube/exec';
+import { waitPodReady } from '../../kube/waitReady';
+import { audited, sshKeyFingerprint } from '../../audit/auditor';
+import { terminalSafe } from '../../text/terminalSafe';
+import { SANDBOX_CONTAINER } from '../names';
+import { findStatefulSet, noEnvironment } from '../statefulSet';
+import { actingAs } from './acting';
+import { installPublicKey, validatePublicKey } from './keys';
+import { environmentOf, pvcNameFor, snapshot, validateEnvironment, writeClaim } from './record';
+import { restoreWarmSparesLater } from './warmPool';
+
+export interface ClaimOptions {
+  environment: string;
+  /** Act for this user (impersonation, checked by the API server); default: yourself. */
+  user?: string;
+  /** Claim this sandbox rather than any free one. */
+  sandbox?: string;
+  /** Installed into the sandbox's workspace (authorized_keys) after the claim. */
+  publicKey?: string;
+  /** When no sandbox is free, add one replica and claim it once Ready. */
+  scaleUp?: boolean;
+  /** Upper bound for scaling up (default 20). */
+  maxReplicas?: number;
+  /** How long to wait for a sandbox to become Ready (after scale-up, or a named one still starting). Default 120 s. */
+  waitReadyMs?: number;
+  /**
+   * After a claim that took a free sandbox, restore the environment's warm spares in the background
+   * when no controller does (default true). The CLI passes false and runs restoreWarmSpares itself
+   * after printing the result.
+   */
+  restoreWarmPool?: boolean;
+  signal?: AbortSignal;
+  /** Seams for tests. */
+  exec?: ExecRunner;
+  now?: () => Date;
+}
+
+export interface ClaimResult {
+  environment: string;
+  sandbox: string;
+  pvc: string;
+  /** The holder: the API server's name for the user (or the impersonated user). */
+  user: string;
+  /** Where `user` came from: the API server, or the kubeconfig on a server without SelfSubjectReview. */
+  identitySource: 'api-server' | 'kubeconfig';
+  /** Why the identity is not the API server's, when it is not. */
+  identityNote?: string;
+  /** Set when an admin acted for someone else (impersonation). */
+  actingFor?: string;
+  claimedAt: string;
+  /** The user already held this claim. */
+  existing: boolean;
+  /** A replica was added to make room. */
+  scaledUp: boolean;
+  keyInstalled: boolean;
+  /** authorized_keys was replaced (a new holder): keys of anyone before are gone. */
+  keysReplaced: boolean;
+}
+
+export async function claimSandbox(cluster: Cluster, opts: ClaimOptions): Promise<ClaimResult> {
+  return audited(cluster, { action: 'claim', target: opts.sandbox ?? opts.environment, detail: { user: opts.user, environment: opts.environment, scaleUp: opts.scaleUp } },
+    () => claimOp(cluster, opts),
+    (r) => ({ target: r.sandbox, detail: { user: r.user, actingFor: r.actingFor, environment: r.environment, existing: r.existing, scaledUp: r.scaledUp, keyInstalled: r.keyInstalled } }));
+}
+
+async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> {
+  const environment = validateEnvironment(opts.environment || (opts.sandbox ? environmentOf(opts.sandbox) : ''));
+  if (opts.sandbox && environmentOf(opts.sandbox) !== environment) {
+    throw new TerrariumError('InvalidInput', `Sandbox ${opts.sandbox} is not in environment ${environment}.`, `Name a sandbox of ${environment}, e.g. ${environment}-0.`);
+  }
+  if (opts.publicKey) validatePublicKey(opts.publicKey);
+  const { cluster, identity, actingFor } = await actingAs(base, opts.user, opts.signal);
+  const user = identity.username;
+  const now = opts.now ?? (() => new Date());
+  const waitMs = opts.waitReadyMs ?? 120_000;
+  const signal = opts.signal;
+  const exec = opts.exec ?? execRunner(cluster, SANDBOX_CONTAINER);
+
+  const finish = async (sandbox: string, existing: boolean, scaledUp: boolean, claimedAt: string, ready: boolean): Promise<ClaimResult> => {
+    let keyInstalled = false;
+    if (opts.publicKey) {
+      const publicKey = opts.publicKey;
+      await audited(cluster, { action: 'key-install', target: sandbox, detail: { user, key: sshKeyFingerprint(publicKey), replace: !existing } }, async () => {
+        // A sandbox taken now was Ready a moment ago: no need to ask again.
+        if (!ready) await waitPodReady(cluster, sandbox, { timeoutMs: waitMs, signal, hint: 'See why with `terrarium status`; it stays claimed for you, so try again once it is Ready.' });
+        await installPublicKey(exec, sandbox, publicKey, { replace: !existing, signal });
+      });
+      keyInstalled = true;
+    }
+    if (!existing && opts.restoreWarmPool !== false) restoreWarmSparesLater(cluster, environment);
+    return {
+      environment, sandbox, pvc: pvcNameFor(sandbox), user, identitySource: identity.source,
+      ...(identity.note ? { identityNote: identity.note } : {}), ...(actingFor ? { actingFor } : {}),
+      claimedAt, existing, scaledUp, keyInstalled, keysReplaced: keyInstalled && !existing,
+    };
+  };
+
+  let scaledUp = false;
+  for (let round = 0; round < 4; round++) {
+    const { states, pvcs } = await snapshot(cluster, environment, signal);
+    if (!states.length && !(await findStatefulSet(cluster, environment, signal))) throw noEnvironment(cluster, environment);
+
+    if (opts.sandbox) {
+      const s = states.find((x) => x.sandbox === opts.sandbox);
+      const pvc = pvcs.get(pvcNameFor(opts.sandbox));
+      if (!s || !pvc) {
+        throw new TerrariumError('NotFound', `Sandbox ${opts.sandbox} does not exist in environment ${environment}.`,
+          'List sandboxes with `terrarium status`.', { status: 404 });
+      }
+      if (s.claim && s.claim.user !== user) {
+        throw new TerrariumError('Conflict', `Sandbox ${opts.sandbox} is claimed by ${terminalSafe(s.claim.user)}${s.claim.at ? ` since ${terminalSafe(s.claim.at)}` : ''}.`,
+          `Claim another one with \`terrarium sandbox claim ${environment}\`.`);
+      }
+      if (s.claim) return finish(s.sandbox, true, false, s.claim.at ?? '', s.ready);
+      if (!s.ready) {
+        // Only a sandbox that is Ready now is taken: wait for this one, then look again.
+        await waitPodReady(cluster, s.sandbox, { timeoutMs: waitMs, signal, hint: `Claim another one with \`terrarium sandbox claim ${environment}\`, or see why with \`terrarium status\`.` });
+        continue;
+      }
+      const at = now().toISOString();
+      if (await writeClaim(cluster, pvc, user, at, signal)) return finish(s.sandbox, false, false, at, true);
+      continue; // someone changed it: look again (it may be ours, or theirs now)
+    }
+
+    const mine = states.find((x) => x.claim?.user === user);
+    if (mine) return finish(mine.sandbox, true, false, mine.claim!.at ?? '', mine.ready);
+
+    for (const s of states.filter((x) => x.ready && !x.claim)) {
+      const pvc = pvcs.get(s.pvc);
+      if (!pvc) continue;
+      const at = now().toISOString();
+      if (await writeClaim(cluster, pvc, user, at, signal)) return finish(s.sandbox, false, scaledUp, at, true);
+    }
+
+    if (!opts.scaleUp) {
+      const claimed = states.filter((x) => x.claim).length;
+      const notReady = states.filter((x) => !x.ready && !x.claim).length;
+      throw new TerrariumError('Conflict',
+        `No free sandbox in environment ${environment}: ${states.length} sandbox${states.length === 1 ? '' : 'es'}, ${claimed} claimed${notReady ? `, ${notReady} not ready` : ''}.`,
+        `Scale it up (terrarium env scale ${environment} ${states.length + 1}), wait for a starting one, or ask someone to release theirs.`);
+    }
+    const added = await scaleUpOne(cluster, environment, opts.maxReplicas ?? 20, signal);
+    scaledUp = true;
+    await waitPodReady(cluster, added, { timeoutMs: waitMs, signal, hint: 'See why with `terrarium status`, then claim again.' });
+  }
+  throw new TerrariumError('Conflict', `No free sandbox in environment ${environment}: others claimed them while we tried.`, 'Try again in a moment.');
+}
+
+/** Adds one replica with the scale subresource, conditional on the version read (one per caller). */
+async function scaleUpOne(cluster: Cluster, environment: string, max: number, signal?: AbortSignal): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const scale = await cluster.call({ verb: 'get', resource: 'statefulsets.apps/scale', name: environment },
+      (o) => cluster.apps.readNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace }, o), { signal });
+    const replicas = scale.spec?.replicas ?? 0;
+    if (replicas >= max) {
+      throw new TerrariumError('Conflict', `No free sandbox in environment ${environment}, and it already has the maximum of ${max} sandboxes.`,
+        'Ask someone to release one (terrarium sandbox release), or raise the limit.');
+    }
+    try {
+      await cluster.call({ verb: 'update', resource: 'statefulsets.apps/scale', name: environment },
+        (o) => cluster.apps.replaceNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace,
+          body: { ...scale, apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: replicas + 1 } } }, o), { signal });
+      return `${environment}-${replicas}`;
+    } catch (e) {
+      if (!(e instanceof TerrariumError && e.code === 'Conflict')) throw e;
+    }
+  }
+  throw new TerrariumError('Conflict', `Could not scale environment ${environment}: it kept changing under us.`, 'Try again in a moment.');
+}
