@@ -6,6 +6,7 @@
  * [--kubeconfig K] [--context C]`. It runs on every connect, so it imports only what it needs, lazily.
  */
 import type { Readable, Writable } from 'node:stream';
+import { kubeOp, OPS } from '../../core/kube/ops';
 import { defaultIo, parse, portOption, reportError, usageError, clusterFrom, type CommandIo } from './ssh-common';
 
 export const SSH_PROXY_USAGE = 'terrarium ssh-proxy --target-dir DIR --target ID\n'
@@ -39,7 +40,7 @@ export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: 
     ]);
     // A missing sandbox of a stopped environment is explained (never started: no silent wake-up).
     const readEnvironment = async (namespace: string, name: string) => {
-      const sts = await cluster.withNamespace(namespace).call({ verb: 'get', resource: 'statefulsets.apps', name },
+      const sts = await kubeOp(cluster.withNamespace(namespace), OPS.readStatefulSet, { name },
         (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace }, o), { retries: 1 });
       return { replicas: sts.spec?.replicas ?? 1 };
     };
