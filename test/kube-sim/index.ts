@@ -105,7 +105,7 @@ export interface KubeSim {
     /** Removes the object at once (no finalizers, no garbage collection); 404 ApiError when absent. */
     delete(resource: ResourceName, ns: string | undefined, name: string): void;
   };
-  /** The requests the API server gets (WebSocket upgrades excluded). */
+  /** The requests the API server gets, WebSocket upgrades (exec, attach, port-forward: GETs with `Upgrade: websocket`) included. */
   requests: {
     /** Calls fn for every request from now on; returns a function that stops observing. */
     observe(fn: RequestObserver): () => void;
@@ -242,7 +242,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     server = tls ? createHttps({ key: tls.key, cert: tls.cert }) : createHttp();
     server.keepAliveTimeout = 5000;
     server.on('request', (req, res) => void handle(req, res));
-    server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => { observeUpgrade(req); api.handleUpgrade(req, socket, head); });
     server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
@@ -253,6 +253,12 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     server.close(() => resolve());
   });
   const observers = new Set<RequestObserver>();
+  const observed = (req: IncomingMessage): ObservedRequest => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    return { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers };
+  };
+  // Observers see WebSocket upgrades (exec, attach, port-forward) too; their status callback is not called.
+  const observeUpgrade = (req: IncomingMessage) => { if (observers.size) { const seen = observed(req); for (const fn of observers) fn(seen); } };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (!observers.size) return api.handle(req, res);
     const url = new URL(req.url ?? '/', 'http://sim');

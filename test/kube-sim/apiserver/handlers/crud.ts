@@ -4,7 +4,7 @@
  * kind's strategy, validating plugins) and then storage.
  */
 import yaml from 'js-yaml';
-import { ApiError, badRequest, methodNotAllowed, noSuchResource, notFound } from '../../machinery/errors';
+import { ApiError, badRequest, conflict, methodNotAllowed, noSuchResource, notFound } from '../../machinery/errors';
 import { managerOf, serverSideApply } from '../../machinery/managedFields';
 import { parseFieldSelector, parseLabelSelector } from '../../machinery/selectors';
 import { nowRfc3339, type DeleteOptions, type KubeObject, type ObjectInput } from '../../machinery/types';
@@ -123,6 +123,16 @@ function get(scope: ApiScope, ctx: RequestContext): void {
   writeJson(ctx.res, 200, obj);
 }
 
+/**
+ * A stale resourceVersion is 409 Conflict before validating admission runs: genericregistry
+ * Store.Update compares it with the stored one first and calls updateValidation (admission) after,
+ * so a client that lost a race learns that, not a policy's verdict on an object it never saw.
+ */
+function staleIsConflict(r: RequestContext['resource'], obj: KubeObject, old: KubeObject): void {
+  const wanted = obj.metadata?.resourceVersion;
+  if (wanted && wanted !== old.metadata.resourceVersion) throw conflict(r.plural, r.group, old.metadata.name);
+}
+
 /** PUT: with metadata.resourceVersion it is conditional (409 Conflict when stale, storage's GuaranteedUpdate); without, unconditional. */
 function update(scope: ApiScope, ctx: RequestContext): void {
   const r = ctx.resource, name = ctx.name!;
@@ -133,6 +143,7 @@ function update(scope: ApiScope, ctx: RequestContext): void {
   if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
   const old = scope.store.mustGet(r, ctx.namespace, name);
   obj.apiVersion = groupVersion(r); obj.kind = r.kind;
+  staleIsConflict(r, obj, old);
   if (!statusOnly) admit(scope, ctx, { operation: 'UPDATE', name, object: obj, oldObject: old });
   writeJson(ctx.res, 200, scope.store.update(r, obj, { statusOnly, who: managerOf(ctx.query, userAgent(ctx)) }));
 }
@@ -181,6 +192,7 @@ function patch(scope: ApiScope, ctx: RequestContext): void {
   // A patch carries a resourceVersion only when the client asks for optimistic concurrency.
   const carried = (body as any)?.metadata?.resourceVersion;
   if (!carried) next.metadata.resourceVersion = old.metadata.resourceVersion;
+  staleIsConflict(r, next, old);
   if (statusOnly) next = { ...old, status: next.status, metadata: { ...old.metadata, resourceVersion: next.metadata.resourceVersion, ...(type === 'apply' ? { managedFields: next.metadata.managedFields } : {}) } };
   else admit(scope, ctx, { operation: 'UPDATE', name, object: next, oldObject: old });
   if (type === 'apply') {
