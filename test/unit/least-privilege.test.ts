@@ -189,13 +189,12 @@ const WAVE3_SWEEP = new Set<string>([
   'src/core/devenv/statefulSet.ts', 'src/core/kube/identity.ts', 'src/core/kube/waitReady.ts',
   // wave 3 sweep: controller engineer
   'src/core/controller/controller.ts', 'src/core/controller/events.ts', 'src/core/controller/http.ts', 'src/core/controller/leader.ts',
-  'src/core/controller/release.ts',
   // wave 3 sweep: warm-pool engineer
   'src/core/controller/idle.ts', 'src/core/controller/warmPool.ts', 'src/core/devenv/warmSpares.ts',
   // wave 3 sweep: workspace engineer
   'src/core/workspace/backup.ts', 'src/core/workspace/execStream.ts', 'src/core/workspace/snapshot.ts',
   // wave 3 sweep: platform engineer
-  'src/core/platform/doctor.ts', 'src/core/platform/install.ts', 'src/core/platform/status.ts',
+  'src/core/platform/doctor.ts', 'src/core/platform/install.ts',
   // wave 3 sweep: extension engineer (being edited now)
   'src/core/kube/permissions.ts',
 ]);

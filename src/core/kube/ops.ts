@@ -104,6 +104,8 @@ export interface OpRow {
 type Row<V extends Verb> = Omit<OpRow, 'kind' | 'verb'> & { verb: V };
 const row = <V extends Verb>(kind: KindRef, r: Row<V>): OpRow & { verb: V } => ({ kind, ...r });
 const STREAM_VERBS = ['create', 'get'] as const;
+/** Server-side apply is a PATCH, and when the object is absent kube-apiserver also authorizes it as create. */
+const APPLY_VERBS = ['patch', 'create'] as const;
 
 const K = KINDS;
 export const OPS = {
@@ -111,7 +113,7 @@ export const OPS = {
   listStatefulSets: row(K.statefulSets, { verb: 'list', audiences: ['user', 'controller'], why: 'environments in the tree, status, health; the controller lists to converge' }),
   watchStatefulSets: row(K.statefulSets, { verb: 'watch', audiences: ['user', 'controller'], why: 'the tree watch cache; the controller watches environments' }),
   readStatefulSet: row(K.statefulSets, { verb: 'get', audiences: ['user', 'controller'], why: 'one environment: claim, scale panel, secrets panel' }),
-  applyStatefulSet: row(K.statefulSets, { verb: 'patch', audiences: ['admin'], why: 'create/update an environment by server-side apply' }),
+  applyStatefulSet: row(K.statefulSets, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'create/update an environment by server-side apply' }),
   patchStatefulSet: row(K.statefulSets, { verb: 'patch', audiences: ['admin', 'controller'], why: 'stop remembers the replica count; resources; the controller records idle/warm-pool annotations' }),
   deleteStatefulSet: row(K.statefulSets, { verb: 'delete', audiences: ['admin'], why: 'delete an environment' }),
   readScale: row(K.statefulSets, { verb: 'get', subresource: 'scale', audiences: ['user', 'controller'], why: 'a claim reads the warm pool size' }),
@@ -147,14 +149,14 @@ export const OPS = {
   deleteHostKeySecret: row(K.secrets, { verb: 'delete', audiences: ['admin'], why: 'delete an environment' }),
 
   // The rest of an environment.
-  applyService: row(K.services, { verb: 'patch', audiences: ['admin'], why: 'create/update an environment' }),
+  applyService: row(K.services, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'create/update an environment' }),
   deleteService: row(K.services, { verb: 'delete', audiences: ['admin'], why: 'delete an environment' }),
-  applyNetworkPolicy: row(K.networkPolicies, { verb: 'patch', audiences: ['admin'], why: 'create/update an environment' }),
+  applyNetworkPolicy: row(K.networkPolicies, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'create/update an environment' }),
   deleteNetworkPolicy: row(K.networkPolicies, { verb: 'delete', audiences: ['admin'], why: 'delete an environment' }),
-  applyLimitRange: row(K.limitRanges, { verb: 'patch', audiences: ['admin'], why: 'create/update an environment' }),
-  applyRole: row(K.roles, { verb: 'patch', audiences: ['admin'], why: 'apply Terrarium Roles (installing the controller Role needs its permissions or escalate)' }),
-  applyRoleBinding: row(K.roleBindings, { verb: 'patch', audiences: ['admin'], why: 'apply Terrarium RoleBindings' }),
-  applyNamespace: row(K.namespaces, { verb: 'patch', audiences: ['admin'], via: 'optional', why: 'create the namespace with Pod Security labels; on 403 an administrator prepared it' }),
+  applyLimitRange: row(K.limitRanges, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'create/update an environment' }),
+  applyRole: row(K.roles, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'apply Terrarium Roles (installing the controller Role needs its permissions or escalate)' }),
+  applyRoleBinding: row(K.roleBindings, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'apply Terrarium RoleBindings' }),
+  applyNamespace: row(K.namespaces, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], via: 'optional', why: 'create the namespace with Pod Security labels; on 403 an administrator prepared it' }),
   readNamespace: row(K.namespaces, { verb: 'get', audiences: ['user'], via: 'optional', why: 'health: the namespace exists; on 403 "cannot check"' }),
 
   // Vault Secrets Operator resources: users read them and ask for a resync.
@@ -176,10 +178,10 @@ export const OPS = {
 
   // The controller's own machinery: per-user access and secrets-read Roles by server-side apply.
   listRoles: row(K.roles, { verb: 'list', audiences: ['controller'], why: 'access Roles: converge after a restart' }),
-  applyAccessRole: row(K.roles, { verb: 'patch', audiences: ['controller'], why: 'grant/revoke: a user\'s access Role, the secrets-read Role' }),
+  applyAccessRole: row(K.roles, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['controller'], why: 'grant/revoke: a user\'s access Role, the secrets-read Role' }),
   deleteRole: row(K.roles, { verb: 'delete', audiences: ['controller'], why: 'revoke: a user holds no sandbox' }),
   listRoleBindings: row(K.roleBindings, { verb: 'list', audiences: ['controller'], why: 'access RoleBindings: converge after a restart' }),
-  applyAccessRoleBinding: row(K.roleBindings, { verb: 'patch', audiences: ['controller'], why: 'grant: bind a user to their access Role; secrets-read binding' }),
+  applyAccessRoleBinding: row(K.roleBindings, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['controller'], why: 'grant: bind a user to their access Role; secrets-read binding' }),
   deleteRoleBinding: row(K.roleBindings, { verb: 'delete', audiences: ['controller'], why: 'revoke: a user holds no sandbox' }),
   readLease: row(K.leases, { verb: 'get', audiences: ['controller'], resourceNames: [CONTROLLER_LEASE], why: 'leader election' }),
   // RBAC cannot restrict create by name (the name is in the body, not the URL).
