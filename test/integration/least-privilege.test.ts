@@ -77,8 +77,8 @@ describe('the rendered Roles on an RBAC authorizer', () => {
     const mismatches: string[] = [];
     for (const [name, r] of Object.entries(OPS) as [string, OpRow][]) {
       if (r.kind.nonResourceURL || r.via === 'default') continue;
-      const objName = r.resourceNames?.[0] ?? 'some-object';
-      for (const p of PRINCIPALS) {
+      // A row limited to names is also asked about another name, which it must not reach.
+      for (const objName of r.resourceNames ? [r.resourceNames[0]!, 'other-object'] : ['some-object']) for (const p of PRINCIPALS) {
         for (const verb of r.rbacVerbs ?? [r.verb]) {
           // Allowed when any row this principal holds grants the same verb on the same resource (and name).
           const want = (Object.values(OPS) as OpRow[]).some((o) => p.audiences.some((a) => holds(a, o))
@@ -88,7 +88,7 @@ describe('the rendered Roles on an RBAC authorizer', () => {
             verb, group: r.kind.group, resource: r.kind.plural, subresource: r.subresource, name: objName,
             namespace: r.kind.clusterScoped ? undefined : NS,
           });
-          if (got !== want) mismatches.push(`${p.name} ${verb} ${name}: ${got ? 'allowed' : 'denied'}, table says ${want ? 'allowed' : 'denied'}`);
+          if (got !== want) mismatches.push(`${p.name} ${verb} ${name} ${objName}: ${got ? 'allowed' : 'denied'}, table says ${want ? 'allowed' : 'denied'}`);
         }
       }
     }
