@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { discoverKubeconfig, openCluster } from '../../src/core/kube/kubeconfig';
 import type { Cluster } from '../../src/core/kube/cluster';
@@ -40,11 +39,15 @@ async function cli(context: string, args: string[]): Promise<{ code: number; out
   return { code, out: io.out(), err: io.err() };
 }
 
-const merge = (o: any) => setHeaderOptions('Content-Type', PatchStrategy.MergePatch, o);
+/** A claim write as the claims module makes it: read, change the annotations, update (optimistic). */
 async function annotate(as: Cluster, pvc: string, annotations: Record<string, string | null>): Promise<true | TerrariumError> {
   try {
-    await as.call({ verb: 'patch', resource: 'persistentvolumeclaims', name: pvc },
-      (o) => as.core.patchNamespacedPersistentVolumeClaim({ name: pvc, namespace: NS, body: { metadata: { annotations } } }, merge(o)));
+    const cur = await as.call({ verb: 'get', resource: 'persistentvolumeclaims', name: pvc }, (o) => as.core.readNamespacedPersistentVolumeClaim({ name: pvc, namespace: NS }, o));
+    const next = { ...(cur.metadata!.annotations ?? {}) };
+    for (const [k, v] of Object.entries(annotations)) { if (v === null) delete next[k]; else next[k] = v; }
+    cur.metadata!.annotations = next;
+    await as.call({ verb: 'update', resource: 'persistentvolumeclaims', name: pvc },
+      (o) => as.core.replaceNamespacedPersistentVolumeClaim({ name: pvc, namespace: NS, body: cur }, o));
     return true;
   } catch (e) { if (isTerrariumError(e)) return e; throw e; }
 }

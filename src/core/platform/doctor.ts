@@ -9,6 +9,7 @@ import { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../kube/errors';
 import { checkHealth, type HealthReport } from '../kube/health';
+import { OPS, type OpRow } from '../kube/ops';
 import { platformStatus, type PlatformStatus } from './status';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
@@ -34,30 +35,24 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-/** An action a person does with Terrarium, as the authorizer sees it. */
+/** An action a person does with Terrarium: one row of the operation table, asked as a SelfSubjectAccessReview. */
 interface Action {
   id: string;
   what: string;
-  verb: string;
-  group: string;
-  resource: string;
-  subresource?: string;
+  row: OpRow;
   /** Without it nothing works (fail); otherwise only that action is unavailable (warn). */
   required: boolean;
-  /** Granted per held sandbox by the controller, so a namespace-wide "no" is expected for users. */
-  perSandbox?: boolean;
 }
 
-// TODO(wave3): take these from the operation table (src/core/kube/ops.ts) once it lands.
 const ACTIONS: Action[] = [
-  { id: 'list-environments', what: 'see environments', verb: 'list', group: 'apps', resource: 'statefulsets', required: true },
-  { id: 'list-sandboxes', what: 'see sandboxes', verb: 'list', group: '', resource: 'pods', required: true },
-  { id: 'claim', what: 'claim and release sandboxes', verb: 'patch', group: '', resource: 'persistentvolumeclaims', required: true },
-  { id: 'connect', what: 'connect (port-forward to a sandbox)', verb: 'create', group: '', resource: 'pods', subresource: 'portforward', required: true, perSandbox: true },
-  { id: 'exec', what: 'run agent sessions (exec into a sandbox)', verb: 'create', group: '', resource: 'pods', subresource: 'exec', required: true, perSandbox: true },
-  { id: 'scale', what: 'scale environments', verb: 'patch', group: 'apps', resource: 'statefulsets', subresource: 'scale', required: false },
-  { id: 'create-environments', what: 'create environments', verb: 'create', group: 'apps', resource: 'statefulsets', required: false },
-  { id: 'logs', what: 'read sandbox logs', verb: 'get', group: '', resource: 'pods', subresource: 'log', required: false },
+  { id: 'list-environments', what: 'see environments', row: OPS.listStatefulSets, required: true },
+  { id: 'list-sandboxes', what: 'see sandboxes', row: OPS.listPods, required: true },
+  { id: 'claim', what: 'claim and release sandboxes', row: OPS.updatePVC, required: true },
+  { id: 'connect', what: 'connect (port-forward to a sandbox)', row: OPS.portForwardPod, required: true },
+  { id: 'exec', what: 'run agent sessions (exec into a sandbox)', row: OPS.execPod, required: true },
+  { id: 'logs', what: 'read sandbox logs', row: OPS.readPodLog, required: false },
+  { id: 'scale', what: 'scale environments (admins)', row: OPS.patchScale, required: false },
+  { id: 'create-environments', what: 'create environments (admins)', row: OPS.applyStatefulSet, required: false },
 ];
 
 const apis = new WeakMap<Cluster, { authn: AuthenticationV1Api; authz: AuthorizationV1Api }>();
@@ -88,13 +83,21 @@ async function allowed(cluster: Cluster, a: Action, signal?: AbortSignal): Promi
     (o) => apisOf(cluster).authz.createSelfSubjectAccessReview({
       body: {
         apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { namespace: cluster.namespace, verb: a.verb, group: a.group, resource: a.resource, ...(a.subresource ? { subresource: a.subresource } : {}) } },
+        spec: {
+          resourceAttributes: {
+            namespace: cluster.namespace, verb: a.row.rbacVerbs?.[0] ?? a.row.verb, group: a.row.kind.group, resource: a.row.kind.plural,
+            ...(a.row.subresource ? { subresource: a.row.subresource } : {}),
+          },
+        },
       },
     }, o), { signal });
   return { allowed: !!r.status?.allowed, reason: r.status?.reason || undefined };
 }
 
-const rule = (a: Action) => `"${a.verb}" on ${a.subresource ? `${a.resource}/${a.subresource}` : a.resource}${a.group ? ` (API group ${a.group})` : ''}`;
+const rule = (a: Action) => {
+  const r = a.row;
+  return `"${r.rbacVerbs?.[0] ?? r.verb}" on ${r.subresource ? `${r.kind.plural}/${r.subresource}` : r.kind.plural}${r.kind.group ? ` (API group ${r.kind.group})` : ''}`;
+};
 
 function fromHealth(h: HealthReport): DoctorCheck[] {
   return h.checks.map((c) => ({
@@ -162,7 +165,7 @@ export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; 
       report.checks.push({ id, status: 'warn', line: `Cannot tell whether you may ${a.what}: ${r.message}`, hint: r.hint });
     } else if (r.allowed) {
       report.checks.push({ id, status: 'ok', line: `You may ${a.what}.` });
-    } else if (a.perSandbox && controllerRuns) {
+    } else if (a.row.via === 'access' && controllerRuns) {
       report.checks.push({ id, status: 'ok', line: `You may ${a.what} only on sandboxes you hold (the controller grants it when you claim one).` });
     } else {
       report.checks.push({

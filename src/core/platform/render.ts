@@ -16,10 +16,8 @@ import {
   ANNOTATION_ADMINS_GROUP, ANNOTATION_USERS_GROUP, CLAIM_POLICY, DEFAULT_ADMINS_GROUP,
   DEFAULT_NETWORK_POLICY, DEFAULT_USERS_GROUP, LABEL_PLATFORM, PLATFORM_CONFIGMAP, controllerImageOf,
 } from './names';
-import { renderRoles } from './rolesFallback';
-import {
-  renderControllerDeployment, renderControllerRole, renderControllerRoleBinding, renderControllerServiceAccount,
-} from '../controller/manifests';
+import { renderRoles } from './roles';
+import { renderControllerDeployment, renderControllerServiceAccount } from '../controller/manifests';
 
 export type Obj = KubernetesObject & Record<string, any>;
 
@@ -81,10 +79,8 @@ export function renderPlatform(opts: PlatformOptions): Obj[] {
     namespace,
     limitRange,
     netpol,
-    ...renderRoles({ namespace: ns, usersGroup, adminsGroup }),
+    ...(renderRoles({ namespace: ns, usersGroup, adminsGroup }) as Obj[]),
     renderControllerServiceAccount(ns) as Obj,
-    renderControllerRole(ns) as Obj,
-    renderControllerRoleBinding(ns) as Obj,
     renderControllerDeployment({ namespace: ns, image }) as Obj,
     ...claimPolicyObjects(opts.manifestsDir),
   ];

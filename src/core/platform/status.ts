@@ -9,6 +9,7 @@
 import { AdmissionregistrationV1Api, CoordinationV1Api } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
+import { OPS, kubeOp } from '../kube/ops';
 import { CLAIM_POLICY, CONTROLLER_LEASE, LABEL_PLATFORM, PLATFORM_CONFIGMAP } from './names';
 
 export type ClaimsState = 'enforced' | 'advisory' | 'unknown';
@@ -66,13 +67,14 @@ export async function platformStatus(cluster: Cluster, opts: StatusOptions = {})
   const now = (opts.now ?? (() => new Date()))();
   const { admission, coordination } = clientsOf(cluster);
   const [policy, binding, nsObj, cm, lease] = await Promise.all([
-    tryRead(() => cluster.call({ verb: 'get', resource: 'validatingadmissionpolicies.admissionregistration.k8s.io', name: CLAIM_POLICY, namespace: undefined },
+    tryRead(() => kubeOp(cluster, OPS.readClaimPolicy, { name: CLAIM_POLICY, namespace: null },
       (o) => admission.readValidatingAdmissionPolicy({ name: CLAIM_POLICY }, o), { signal })),
-    tryRead(() => cluster.call({ verb: 'get', resource: 'validatingadmissionpolicybindings.admissionregistration.k8s.io', name: CLAIM_POLICY, namespace: undefined },
+    tryRead(() => kubeOp(cluster, OPS.readClaimPolicyBinding, { name: CLAIM_POLICY, namespace: null },
       (o) => admission.readValidatingAdmissionPolicyBinding({ name: CLAIM_POLICY }, o), { signal })),
-    tryRead(() => cluster.call({ verb: 'get', resource: 'namespaces', name: ns, namespace: undefined }, (o) => cluster.core.readNamespace({ name: ns }, o), { signal })),
-    tryRead(() => cluster.call({ verb: 'get', resource: 'configmaps', name: PLATFORM_CONFIGMAP }, (o) => cluster.core.readNamespacedConfigMap({ name: PLATFORM_CONFIGMAP, namespace: ns }, o), { signal })),
-    tryRead(() => cluster.call({ verb: 'get', resource: 'leases.coordination.k8s.io', name: CONTROLLER_LEASE },
+    tryRead(() => kubeOp(cluster, OPS.readNamespace, { name: ns, namespace: null }, (o) => cluster.core.readNamespace({ name: ns }, o), { signal })),
+    tryRead(() => kubeOp(cluster, OPS.readPlatformConfig, { name: PLATFORM_CONFIGMAP },
+      (o) => cluster.core.readNamespacedConfigMap({ name: PLATFORM_CONFIGMAP, namespace: ns }, o), { signal })),
+    tryRead(() => kubeOp(cluster, OPS.readControllerLease, { name: CONTROLLER_LEASE },
       (o) => coordination.readNamespacedLease({ name: CONTROLLER_LEASE, namespace: ns }, o), { signal })),
   ]);
 
