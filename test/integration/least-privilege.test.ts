@@ -4,7 +4,10 @@
 // controller can grant per-user access (RBAC's escalation check), which a user cannot.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { OPS, type Audience, type OpRow } from '../../src/core/kube/ops';
 import { accessRules, renderRoles } from '../../src/core/platform/roles';
@@ -132,5 +135,20 @@ describe('the rendered Roles on an RBAC authorizer', () => {
     assert.equal(await allowed(tokens.boss!, { verb: 'impersonate', resource: 'groups', name: 'terrarium-users' }), true);
     assert.equal(await allowed(tokens.boss!, { verb: 'impersonate', resource: 'groups', name: 'system:masters' }), false);
     assert.equal(await allowed(tokens.alice!, { verb: 'impersonate', resource: 'users', name: 'bob' }), false);
+  });
+
+  test('manifests/rbac.yaml applies as it stands into any namespace (kubectl apply -n NS -f) and binds the controller\'s ServiceAccount there', async () => {
+    const ns = 'fromfile';
+    assert.equal((await call('POST', '/api/v1/namespaces', ADMIN_TOKEN, { metadata: { name: ns } })).status, 201);
+    const docs = (loadAll(readFileSync(join(__dirname, '..', '..', 'manifests', 'rbac.yaml'), 'utf8')) as any[]).filter(Boolean);
+    for (const o of docs.filter((d) => d.kind === 'Role' || d.kind === 'RoleBinding')) {
+      const r = await call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/${o.kind.toLowerCase()}s`, ADMIN_TOKEN, o);
+      assert.equal(r.status, 201, `${o.kind} ${o.metadata.name}: ${JSON.stringify(r.body)}`);
+    }
+    const sa = sim.users.add(`system:serviceaccount:${ns}:terrarium-controller`, ['system:serviceaccounts', `system:serviceaccounts:${ns}`]);
+    assert.equal(await allowed(sa, { verb: 'watch', resource: 'persistentvolumeclaims', namespace: ns }), true);
+    // The ServiceAccount of the same name in another namespace is not bound.
+    assert.equal(await allowed(tokens[CONTROLLER]!, { verb: 'watch', resource: 'persistentvolumeclaims', namespace: ns }), false);
+    assert.equal(await allowed(tokens.alice!, { verb: 'update', resource: 'persistentvolumeclaims', name: 'workspace-web-0', namespace: ns }), true);
   });
 });
