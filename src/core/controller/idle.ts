@@ -291,7 +291,7 @@ export async function reconcileIdle(ctx: ControllerContext, environment: string,
     if (ctx.signal.aborted) return;
     if (a.kind === 'release') {
       const ttl = formatDuration(policy.claimTtlMs!);
-      const done = await releaseIdleClaim(ctx, a.sandbox, a.user);
+      const done = await releaseIdleClaim(ctx, a.sandbox, a.user, a.claimedAt, opts.exec);
       if (!done) continue;
       ctx.log(`idle ${environment}: released ${a.sandbox} from ${a.user} after ${formatDuration(a.idleForMs)} without activity (claim TTL ${ttl})`);
       await ctx.event({ name: a.sandbox, ...(a.uid ? { uid: a.uid } : {}) }, 'ClaimExpired',

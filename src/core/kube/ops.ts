@@ -49,6 +49,7 @@ export const KINDS = {
   roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
   selfSubjectReviews: { group: 'authentication.k8s.io', version: 'v1', plural: 'selfsubjectreviews', clusterScoped: true },
+  selfSubjectAccessReviews: { group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectaccessreviews', clusterScoped: true },
   selfSubjectRulesReviews: { group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectrulesreviews', clusterScoped: true },
   version: { group: '', version: '', plural: 'version', nonResourceURL: '/version' },
   volumeSnapshots: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' },
@@ -117,8 +118,12 @@ export const OPS = {
   patchStatefulSet: row(K.statefulSets, { verb: 'patch', audiences: ['admin', 'controller'], why: 'stop remembers the replica count; resources; the controller records idle/warm-pool annotations' }),
   deleteStatefulSet: row(K.statefulSets, { verb: 'delete', audiences: ['admin'], why: 'delete an environment' }),
   readScale: row(K.statefulSets, { verb: 'get', subresource: 'scale', audiences: ['user', 'controller'], why: 'a claim reads the warm pool size' }),
-  patchScale: row(K.statefulSets, { verb: 'patch', subresource: 'scale', audiences: ['admin'], why: 'scale/stop/start an environment' }),
+  patchScale: row(K.statefulSets, { verb: 'patch', subresource: 'scale', audiences: ['admin', 'controller'], why: 'scale/stop/start an environment; the controller\'s idle stop is stopEnvironment' }),
   updateScale: row(K.statefulSets, { verb: 'update', subresource: 'scale', audiences: ['admin', 'controller'], why: 'the warm pool and idle stop scale with an optimistic (resourceVersion) write' }),
+  // Users may not scale (a scale-down would stop others' sandboxes; RBAC cannot allow only "up"):
+  // a claim that finds no free sandbox, or restores the warm pool without the controller, scales
+  // where the person may (admins) and otherwise leaves it to the controller's warm pool.
+  updateScaleForClaim: row(K.statefulSets, { verb: 'update', subresource: 'scale', audiences: ['user'], via: 'optional', why: 'claim with no free sandbox; warm pool without the controller' }),
 
   // Sandboxes (pods).
   listPods: row(K.pods, { verb: 'list', audiences: ['user', 'controller'], why: 'sandboxes of environments' }),
@@ -204,6 +209,7 @@ export const OPS = {
   impersonateGroup: row(K.groups, { verb: 'impersonate', audiences: ['admin'], resourceNames: ['terrarium-users'], why: 'the impersonated user keeps the Terrarium users group (impersonation drops groups)' }),
   readVersion: row(K.version, { verb: 'get', audiences: ['user'], via: 'default', why: 'health: server version' }),
   createSelfSubjectReview: row(K.selfSubjectReviews, { verb: 'create', audiences: ['user', 'controller'], via: 'default', why: 'who am I' }),
+  createSelfSubjectAccessReview: row(K.selfSubjectAccessReviews, { verb: 'create', audiences: ['user'], via: 'default', why: 'doctor: may I do X' }),
   createSelfSubjectRulesReview: row(K.selfSubjectRulesReviews, { verb: 'create', audiences: ['user'], via: 'default', why: 'grey out what the user may not do' }),
 } as const satisfies Record<string, OpRow>;
 
