@@ -4,6 +4,7 @@
  */
 import type { Cluster } from '../core/kube/cluster';
 import { TerrariumError } from '../core/kube/errors';
+import { pollUntil } from '../core/kube/waitReady';
 import { getEnvironment, listSandboxes } from '../core/devenv/operations';
 import type { Environment } from '../core/devenv/types';
 import { UsageError } from './args';
@@ -25,35 +26,20 @@ export interface WaitOptions {
   now?: () => number;
 }
 
-function abortable(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(cancelled()); return; }
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(cancelled()); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function cancelled(): TerrariumError {
-  return new TerrariumError('Cancelled', 'Interrupted while waiting.');
-}
-
 /** Resolves with the environment once ready >= desired; Timeout (naming the sandboxes that are not ready) otherwise. */
 export async function waitUntilReady(cluster: Cluster, name: string, opts: WaitOptions): Promise<Environment> {
-  const sleep = opts.sleep ?? abortable;
-  const now = opts.now ?? Date.now;
-  const deadline = now() + opts.timeoutMs;
-  for (;;) {
-    const env = await getEnvironment(cluster, name, { signal: opts.signal });
-    if (env.ready >= env.desired) return env;
-    if (now() >= deadline) {
-      const notReady = (await listSandboxes(cluster, name, { signal: opts.signal }))
-        .filter((s) => s.ordinal < env.desired && s.status.phase !== 'Ready')
-        .map((s) => `${s.name}: ${formatSandboxStatus(s.status)}`);
-      throw new TerrariumError('Timeout',
-        `Environment "${name}" has ${env.ready} of ${env.desired} sandboxes ready after ${Math.round(opts.timeoutMs / 1000)} s.${notReady.length ? ` ${notReady.join('; ')}.` : ''}`,
-        `See "terrarium sandbox list ${name}" for each sandbox's status, or wait longer with --timeout SECONDS.`);
-    }
-    await sleep(opts.intervalMs ?? 1000, opts.signal);
-  }
+  const interval = opts.intervalMs ?? 1000;
+  // The one wait-until-Ready loop (core/kube/waitReady.ts), at a fixed interval.
+  let env!: Environment;
+  return pollUntil<Environment>(async () => {
+    env = await getEnvironment(cluster, name, { signal: opts.signal });
+    return env.ready >= env.desired ? { done: true, value: env } : { done: false, reason: `${env.ready} of ${env.desired}` };
+  }, async () => {
+    const notReady = (await listSandboxes(cluster, name, { signal: opts.signal }))
+      .filter((s) => s.ordinal < env.desired && s.status.phase !== 'Ready')
+      .map((s) => `${s.name}: ${formatSandboxStatus(s.status)}`);
+    return new TerrariumError('Timeout',
+      `Environment "${name}" has ${env.ready} of ${env.desired} sandboxes ready after ${Math.round(opts.timeoutMs / 1000)} s.${notReady.length ? ` ${notReady.join('; ')}.` : ''}`,
+      `See "terrarium sandbox list ${name}" for each sandbox's status, or wait longer with --timeout SECONDS.`);
+  }, { timeoutMs: opts.timeoutMs, signal: opts.signal, initialDelayMs: interval, maxDelayMs: interval, sleep: opts.sleep, now: opts.now });
 }

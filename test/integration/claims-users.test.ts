@@ -11,7 +11,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -183,11 +185,18 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     await releaseSandbox(alice, 'web-1', { keep: true });
   });
 
-  test('release recycles by default: the next holder gets a fresh workspace (a planted file is gone)', async () => {
+  test('release recycles by default (after --backup FILE saved it): the next holder gets a fresh workspace (a planted file is gone)', async () => {
     await claimSandbox(alice, { environment: 'web', sandbox: 'web-2', publicKey: KEY_A, restoreWarmPool: false });
     await sh('web-2', 'mkdir -p "$HOME/.ssh" && echo "echo pwned" > "$HOME/.ssh/rc" && echo secret > "$HOME/planted.txt"');
     const before = pvc('web-2').metadata.uid;
-    const r = await releaseSandbox(alice, 'web-2');
+    const file = join(dir, 'web-2.tar.gz');
+    const cli = io();
+    assert.equal(await sandboxReleaseCommand(['web-2', '--backup', file, '--json', '--kubeconfig', kubeconfig, '--context', 'alice', '-n', NS], cli.io), 0, cli.err);
+    const r = JSON.parse(cli.out);
+    assert.equal(r.backup.file, file);
+    assert.match(readFileSync(`${file}.sha256`, 'utf8'), new RegExp(`^${r.backup.sha256}  web-2\\.tar\\.gz`));
+    assert.equal(createHash('sha256').update(readFileSync(file)).digest('hex'), r.backup.sha256);
+    assert.match(execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }), /planted\.txt/, 'the backup was taken before the workspace went');
     assert.equal(r.action, 'recycled');
     assert.equal(r.workspaceDeleted, true);
     assert.equal(r.podDeleted, true);
@@ -218,7 +227,7 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     assert.deepEqual(writes, [`PUT /api/v1/namespaces/${NS}/persistentvolumeclaims/workspace-${r.sandbox}`]);
     // Reads: one LIST of pods and one of PVCs (the exec's WebSocket upgrade, a GET, is counted above).
     assert.deepEqual(requests.filter((q) => q.startsWith('GET ') && !q.endsWith('/exec')).sort(),
-      [`GET /api/v1/namespaces/${NS}/pods`, `GET /api/v1/namespaces/${NS}/persistentvolumeclaims`], `reads: ${requests.join(', ')}`);
+      [`GET /api/v1/namespaces/${NS}/persistentvolumeclaims`, `GET /api/v1/namespaces/${NS}/pods`], `reads: ${requests.join(', ')}`);
     const restored = await settleWarmPool();
     assert.deepEqual(restored.map((x) => [x.action, x.from, x.to]), [['scaled', 2, 3]], JSON.stringify(restored));
     assert.equal(sim.objects.get('statefulset', NS, 'pool').spec.replicas, 3);

@@ -39,7 +39,7 @@ function cancelled(): TerrariumError {
  * Calls check until it is done; after timeoutMs throws onTimeout(last reason). Checks at least
  * once, and once more at the deadline rather than sleeping past it.
  */
-export async function pollUntil<T>(check: () => Promise<Poll<T>>, onTimeout: (lastReason: string) => Error, opts: PollOptions): Promise<T> {
+export async function pollUntil<T>(check: () => Promise<Poll<T>>, onTimeout: (lastReason: string) => Error | Promise<Error>, opts: PollOptions): Promise<T> {
   const sleep = opts.sleep ?? abortableSleep;
   const now = opts.now ?? Date.now;
   const deadline = now() + opts.timeoutMs;
@@ -49,7 +49,7 @@ export async function pollUntil<T>(check: () => Promise<Poll<T>>, onTimeout: (la
     const r = await check();
     if (r.done) return r.value;
     const left = deadline - now();
-    if (left <= 0) throw onTimeout(r.reason);
+    if (left <= 0) throw await onTimeout(r.reason);
     await sleep(Math.min(delay, left), opts.signal);
     delay = Math.min(opts.maxDelayMs ?? 1000, delay * 1.5);
   }
