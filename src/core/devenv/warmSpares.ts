@@ -7,6 +7,7 @@ import { PatchStrategy, setHeaderOptions, type ConfigurationOptions, type V1Stat
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
+import { kubeOp, OPS } from '../kube/ops';
 import { ANNOTATION_WARM_SPARES, readPolicy, validateWarmSpares } from './policy';
 import { FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY } from './names';
 import { validateName } from './validate';
@@ -24,7 +25,7 @@ async function setOp(cluster: Cluster, name: string, warmSpares: number, opts: {
   validateName(name);
   let sts: V1StatefulSet;
   try {
-    sts = await cluster.call({ verb: 'get', resource: 'statefulsets.apps', name },
+    sts = await kubeOp(cluster, OPS.readStatefulSet, { name },
       (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal: opts.signal });
   } catch (e) {
     if (!isTerrariumError(e, 'NotFound')) throw e;
@@ -37,7 +38,7 @@ async function setOp(cluster: Cluster, name: string, warmSpares: number, opts: {
   const policy = readPolicy(sts.metadata?.annotations);
   validateWarmSpares(warmSpares, policy.maxReplicas);
   // resourceVersion makes it conditional: a concurrent edit of the annotations is a 409, not lost.
-  await cluster.call({ verb: 'patch', resource: 'statefulsets.apps', name },
+  await kubeOp(cluster, OPS.patchStatefulSet, { name },
     (o) => cluster.apps.patchNamespacedStatefulSet({ name, namespace: cluster.namespace, fieldManager: FIELD_MANAGER,
       body: { metadata: { resourceVersion: sts.metadata?.resourceVersion, annotations: { [ANNOTATION_WARM_SPARES]: String(warmSpares) } } } }, merge(o)),
     { signal: opts.signal });

@@ -13,6 +13,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
+import { kubeOp, OPS } from '../kube/ops';
 // TODO(wave3): import currentIdentity from src/core/kube/identity.ts once it lands.
 import { whoAmI } from '../audit/identity';
 import { ANNOTATION_CLAIMED_BY, SANDBOX_CONTAINER, WORKSPACE_MOUNT } from '../devenv/names';
@@ -61,7 +62,7 @@ const workspaceOf = (sandbox: string) => `workspace-${sandbox}`;
 
 async function readPod(cluster: Cluster, sandbox: string, signal?: AbortSignal): Promise<V1Pod> {
   try {
-    return await cluster.call({ verb: 'get', resource: 'pods', name: sandbox },
+    return await kubeOp(cluster, OPS.readPod, { name: sandbox },
       (o) => cluster.core.readNamespacedPod({ name: sandbox, namespace: cluster.namespace }, o), { signal });
   } catch (e) {
     if (!isTerrariumError(e, 'NotFound')) throw e;
@@ -200,7 +201,7 @@ async function readClaimHolder(cluster: Cluster, sandbox: string, signal?: Abort
   const name = workspaceOf(sandbox);
   let pvc: V1PersistentVolumeClaim;
   try {
-    pvc = await cluster.call({ verb: 'get', resource: 'persistentvolumeclaims', name },
+    pvc = await kubeOp(cluster, OPS.readPVC, { name },
       (o) => cluster.core.readNamespacedPersistentVolumeClaim({ name, namespace: cluster.namespace }, o), { signal });
   } catch (e) {
     if (!isTerrariumError(e, 'NotFound')) throw e;

@@ -11,6 +11,7 @@ import type { Cluster } from '../kube/cluster';
 import { TerrariumError } from '../kube/errors';
 import { exitCodeFromStatus } from '../kube/exec';
 import { translateKubeError } from '../kube/translate';
+import { fullOpOf, OPS } from '../kube/ops';
 
 /** Outgoing bytes queued in the WebSocket before stdin waits (keeps memory bounded). */
 const SEND_HIGH_WATER = 1024 * 1024;
@@ -47,7 +48,7 @@ interface ExecSocket {
 
 /** Runs argv in the pod; resolves with the exit code once the command ended and stdout was consumed. */
 export function streamExec(cluster: Cluster, pod: string, argv: string[], opts: StreamExecOptions): Promise<StreamExecResult> {
-  const op = cluster.op({ verb: 'create', resource: 'pods/exec', name: pod });
+  const op = fullOpOf(cluster, OPS.execPod, { name: pod });
   if (opts.signal?.aborted) return Promise.reject(new TerrariumError('Cancelled', 'Cancelled.'));
   const idleMs = opts.idleTimeoutMs ?? 120_000;
 

@@ -9,6 +9,7 @@ import { StorageV1Api, type V1PersistentVolumeClaim } from '@kubernetes/client-n
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
+import { kubeOp, OPS } from '../kube/ops';
 import { LABEL_MANAGED_BY, MANAGED_BY } from '../devenv/names';
 import { validateName, validateSandboxName } from '../devenv/validate';
 
@@ -31,14 +32,16 @@ export interface SnapshotResult { name: string; className: string; pvc: string }
 
 const NO_CLASS_HINT = 'Ask your cluster administrator for a CSI driver with snapshot support, or use a tar backup: terrarium workspace backup SANDBOX -o FILE.tar.gz';
 
-async function listClasses(cluster: Cluster, signal?: AbortSignal): Promise<SnapshotClass[]> {
+/** The classes; undefined when the caller may not list them (a namespaced Role cannot grant that). */
+async function listClasses(cluster: Cluster, signal?: AbortSignal): Promise<SnapshotClass[] | undefined> {
   try {
-    const list = await cluster.call({ verb: 'list', resource: `volumesnapshotclasses.${SNAPSHOT_GROUP}`, namespace: undefined },
+    const list = await kubeOp(cluster, OPS.listVolumeSnapshotClasses, {},
       (o) => cluster.custom.listClusterCustomObject({ group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, plural: 'volumesnapshotclasses' }, o), { signal });
     return ((list as { items?: SnapshotClass[] }).items ?? []);
   } catch (e) {
     // 404: the snapshot CRDs are not installed, so there can be no class.
     if (isTerrariumError(e, 'NotFound')) return [];
+    if (isTerrariumError(e, 'Forbidden')) return undefined;
     throw e;
   }
 }
@@ -47,7 +50,7 @@ async function storageClassDriver(cluster: Cluster, pvc: V1PersistentVolumeClaim
   const name = pvc.spec?.storageClassName;
   if (!name) return undefined;
   try {
-    const sc = await cluster.call({ verb: 'get', resource: 'storageclasses.storage.k8s.io', name, namespace: undefined },
+    const sc = await kubeOp(cluster, OPS.readStorageClass, { name },
       (o) => cluster.kc.makeApiClient(StorageV1Api).readStorageClass({ name }, o), { signal, retries: 1 });
     return sc.provisioner;
   } catch {
@@ -89,11 +92,17 @@ async function snapshotOp(cluster: Cluster, sandbox: string, opts: SnapshotOptio
   validateSandboxName(sandbox);
   if (opts.className !== undefined) validateName(opts.className, 'VolumeSnapshotClass name');
   const pvcName = `workspace-${sandbox}`;
-  const classes = await listClasses(cluster, opts.signal);
+  const listed = await listClasses(cluster, opts.signal);
+  if (!listed && opts.className === undefined) {
+    throw new TerrariumError('Forbidden', 'You may not list the VolumeSnapshotClasses of this cluster, so Terrarium cannot pick one.',
+      'Ask your administrator which class to use, then pass it with --snapshot-class NAME.', { status: 403 });
+  }
+  // Not allowed to list, but named: the API server checks the name when the driver takes the snapshot.
+  const classes = listed ?? [{ metadata: { name: opts.className } }];
   if (!classes.length) chooseSnapshotClass(classes, opts.className, undefined);
   let pvc: V1PersistentVolumeClaim;
   try {
-    pvc = await cluster.call({ verb: 'get', resource: 'persistentvolumeclaims', name: pvcName },
+    pvc = await kubeOp(cluster, OPS.readPVC, { name: pvcName },
       (o) => cluster.core.readNamespacedPersistentVolumeClaim({ name: pvcName, namespace: cluster.namespace }, o), { signal: opts.signal });
   } catch (e) {
     if (!isTerrariumError(e, 'NotFound')) throw e;
@@ -109,7 +118,7 @@ async function snapshotOp(cluster: Cluster, sandbox: string, opts: SnapshotOptio
     metadata: { name, namespace: cluster.namespace, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SANDBOX]: sandbox } },
     spec: { volumeSnapshotClassName: className, source: { persistentVolumeClaimName: pvcName } },
   };
-  await cluster.call({ verb: 'create', resource: `volumesnapshots.${SNAPSHOT_GROUP}`, name },
+  await kubeOp(cluster, OPS.createVolumeSnapshot, { name },
     (o) => cluster.custom.createNamespacedCustomObject({ group: SNAPSHOT_GROUP, version: SNAPSHOT_VERSION, namespace: cluster.namespace, plural: 'volumesnapshots', body }, o),
     { signal: opts.signal });
   return { name, className, pvc: pvcName };
