@@ -10,7 +10,7 @@
  * with the claims, so stale grants of users who hold nothing are removed. Writes are server-side
  * apply (idempotent) and deletes that accept 404, so running them twice is harmless.
  */
-import { PatchStrategy, setHeaderOptions, type ConfigurationOptions, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { createInformer, MANAGED_BY_SELECTOR, RESOURCES, type Informer, type ResourceRef } from '../kube/informer';
@@ -21,10 +21,11 @@ import { SECRET_KINDS, VSO_GROUP, VSO_PLURALS, VSO_VERSION } from '../secrets/vs
 import {
   ACCESS_PREFIX, ACCESS_SUBRESOURCES, ANNOTATION_USER, CONTROLLER_NAME, LABEL_ACCESS, diffAccess, grantedSandboxes, holdings,
   readableSecrets, renderAccessBinding, renderAccessRole, renderSecretsReadBinding, renderSecretsReadRole, sandboxesByUser,
-  type AccessChange, type ExistingAccess, type Obj,
+  type AccessChange, type ExistingAccess, type Obj, type RoleBindingObject, type RoleObject,
 } from './access';
 import type { ControllerContext } from './context';
 import { recordEvent } from './events';
+import { sendJson } from './http';
 import { LeaderElector, type LeaderOptions } from './leader';
 import { reconcileWarmPool } from './warmPool';
 import { reconcileIdle } from './idle';
@@ -58,7 +59,6 @@ export interface ControllerOptions {
 }
 
 const FIELD_MANAGER = CONTROLLER_NAME;
-const ssa = (o: ConfigurationOptions | undefined) => setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply, o as any) as ConfigurationOptions;
 const ACCESS_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_ACCESS}=user`;
 const SUBRESOURCES_TEXT = ACCESS_SUBRESOURCES.join(', ');
 const q = (s: string) => JSON.stringify(s);
@@ -155,8 +155,15 @@ export class TerrariumController {
     for (const inf of [...core, ...this.vso]) inf.start();
     const stopAll = () => { for (const inf of [...core, ...this.vso]) inf.stop(); };
     try {
-      await this.waitFor(() => core.every((i) => this.synced.has(i)), signal);
+      // A daemon waits (and logs) until it can list; --once gives up after a minute with the reason.
+      const listed = () => core.every((i) => this.synced.has(i));
+      await this.waitFor(listed, this.opts.once ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : signal);
       if (signal.aborted) return;
+      if (!listed()) {
+        const failing = core.find((i) => i.error);
+        throw failing?.error ?? new TerrariumError('Timeout', 'The controller could not list claims, pods and environments within 60 s.',
+          'Check that the API server answers (terrarium status) and that the controller\'s Role is installed (terrarium platform install).');
+      }
       this.log(`watching claims, pods and environments in namespace ${q(this.cluster.namespace)}`);
       if (this.opts.once) { await this.runOnce(); return; }
       if (this.opts.leaderElection === false) {
@@ -221,8 +228,8 @@ export class TerrariumController {
       done = this.converge().finally(() => once.abort());
     });
     if (!led && !signal.aborted) {
-      throw new TerrariumError('Conflict', `Another controller (${q(elector.holder ?? '')}) leads in namespace ${q(this.cluster.namespace)} (Lease ${elector.name}); --once did nothing.`,
-        'It keeps the grants itself; to converge by hand, stop it first (kubectl scale deployment terrarium-controller --replicas=0).');
+      throw new TerrariumError('Conflict', `The Lease ${elector.name} in namespace ${q(this.cluster.namespace)} is held by ${q(elector.holder ?? '')}, so --once did nothing.`,
+        'A running controller keeps the grants itself. If that one is gone, its Lease runs out 15 s after its last renewal: run this again then.');
     }
     await done;
   }
@@ -370,25 +377,16 @@ export class TerrariumController {
     const existing = term.existing!;
     const before = existing.get(c.name);
     if (c.sandboxes.length) {
-      const role = renderAccessRole(ns, c.user, c.sandboxes);
-      this.writes++;
-      await this.cluster.call({ verb: 'patch', resource: 'roles.rbac.authorization.k8s.io', name: c.name },
-        (o) => this.cluster.rbac.patchNamespacedRole({ name: c.name, namespace: ns, body: role, fieldManager: FIELD_MANAGER, force: true }, ssa(o)), { signal });
+      await this.apply(renderAccessRole(ns, c.user, c.sandboxes), signal);
       existing.set(c.name, { user: c.user, sandboxes: c.sandboxes, bound: before?.bound ?? false });
       if (!before?.bound) {
         // After the Role: binding a Role needs its rules to exist (RBAC escalation check).
-        this.writes++;
-        await this.cluster.call({ verb: 'patch', resource: 'rolebindings.rbac.authorization.k8s.io', name: c.name },
-          (o) => this.cluster.rbac.patchNamespacedRoleBinding({ name: c.name, namespace: ns, body: renderAccessBinding(ns, c.user), fieldManager: FIELD_MANAGER, force: true }, ssa(o)), { signal });
+        await this.apply(renderAccessBinding(ns, c.user), signal);
         existing.set(c.name, { user: c.user, sandboxes: c.sandboxes, bound: true });
       }
     } else {
-      // The binding first: from then on the Role grants nothing.
-      this.writes += 2;
-      await ignoreNotFound(this.cluster.call({ verb: 'delete', resource: 'rolebindings.rbac.authorization.k8s.io', name: c.name },
-        (o) => this.cluster.rbac.deleteNamespacedRoleBinding({ name: c.name, namespace: ns }, o), { signal }));
-      await ignoreNotFound(this.cluster.call({ verb: 'delete', resource: 'roles.rbac.authorization.k8s.io', name: c.name },
-        (o) => this.cluster.rbac.deleteNamespacedRole({ name: c.name, namespace: ns }, o), { signal }));
+      // Both at once: either one gone ends the access.
+      await Promise.all([this.remove('rolebindings', c.name, signal), this.remove('roles', c.name, signal)]);
       existing.delete(c.name);
     }
     const who = q(c.user);
@@ -405,6 +403,24 @@ export class TerrariumController {
     }
   }
 
+  private rbacPath(plural: 'roles' | 'rolebindings', name?: string): string {
+    return `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(this.cluster.namespace)}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+  }
+
+  /** Server-side apply as field manager terrarium-controller (force: these objects are the controller's). */
+  private async apply(obj: RoleObject | RoleBindingObject, signal: AbortSignal): Promise<void> {
+    const plural = obj.kind === 'Role' ? 'roles' : 'rolebindings';
+    const name = obj.metadata.name;
+    this.writes++;
+    await sendJson(this.cluster, { verb: 'patch', resource: `${plural}.rbac.authorization.k8s.io`, name }, 'APPLY',
+      `${this.rbacPath(plural, name)}?fieldManager=${FIELD_MANAGER}&force=true`, obj, signal);
+  }
+
+  private async remove(plural: 'roles' | 'rolebindings', name: string, signal: AbortSignal): Promise<void> {
+    this.writes++;
+    await ignoreNotFound(sendJson(this.cluster, { verb: 'delete', resource: `${plural}.rbac.authorization.k8s.io`, name }, 'DELETE', this.rbacPath(plural, name), undefined, signal));
+  }
+
   // ---- secrets ----
 
   private async syncSecrets(term: Term): Promise<void> {
@@ -415,16 +431,8 @@ export class TerrariumController {
     if (term.secrets === key) return;
     const ns = this.cluster.namespace;
     const { signal } = term.ctx;
-    const apply = (kind: 'Role' | 'RoleBinding') => {
-      this.writes++;
-      return kind === 'Role'
-        ? this.cluster.call({ verb: 'patch', resource: 'roles.rbac.authorization.k8s.io', name: renderSecretsReadRole(ns, names).metadata.name },
-          (o) => this.cluster.rbac.patchNamespacedRole({ name: renderSecretsReadRole(ns, names).metadata.name, namespace: ns, body: renderSecretsReadRole(ns, names), fieldManager: FIELD_MANAGER, force: true }, ssa(o)), { signal })
-        : this.cluster.call({ verb: 'patch', resource: 'rolebindings.rbac.authorization.k8s.io', name: renderSecretsReadBinding(ns).metadata.name },
-          (o) => this.cluster.rbac.patchNamespacedRoleBinding({ name: renderSecretsReadBinding(ns).metadata.name, namespace: ns, body: renderSecretsReadBinding(ns), fieldManager: FIELD_MANAGER, force: true }, ssa(o)), { signal });
-    };
-    await apply('Role');
-    if (term.secrets === undefined) await apply('RoleBinding');
+    await this.apply(renderSecretsReadRole(ns, names), signal);
+    if (term.secrets === undefined) await this.apply(renderSecretsReadBinding(ns), signal);
     term.secrets = key;
     this.log(`secrets: group terrarium-users may get ${names.length ? names.join(', ') : 'no Secret'} (Role terrarium-secrets-read)`);
   }

@@ -13,9 +13,12 @@ export function microTime(d: Date): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-const METHODS = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, DELETE: HttpMethod.DELETE } as const;
+const METHODS = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, DELETE: HttpMethod.DELETE, APPLY: HttpMethod.PATCH } as const;
 
-/** One API call through cluster.call (retries, translated errors), answering parsed JSON. */
+/**
+ * One API call through cluster.call (retries, translated errors), answering parsed JSON. Also the
+ * controller's hot path (a grant waits for it), so it skips the typed clients' serialisation.
+ */
 export function sendJson<T>(cluster: Cluster, op: Omit<KubeOp, 'context'>, method: keyof typeof METHODS, path: string,
   body: unknown, signal: AbortSignal | undefined, retries?: number): Promise<T> {
   return cluster.call(op, async () => {
@@ -24,7 +27,8 @@ export function sendJson<T>(cluster: Cluster, op: Omit<KubeOp, 'context'>, metho
     const ctx = new RequestContext(server + path, METHODS[method]);
     ctx.setHeaderParam('Accept', 'application/json');
     if (body !== undefined) {
-      ctx.setHeaderParam('Content-Type', 'application/json');
+      // APPLY: server-side apply (a JSON body is valid YAML).
+      ctx.setHeaderParam('Content-Type', method === 'APPLY' ? 'application/apply-patch+yaml' : 'application/json');
       ctx.setBody(JSON.stringify(body));
     }
     await cluster.kc.applySecurityAuthentication(ctx);
