@@ -74,6 +74,7 @@ export async function sandboxReleaseCommand(argv: string[], io: CommandIo = defa
     const cluster = await clusterFrom(values, io.env, io.stderr);
     const { releaseSandbox } = await import('../../core/devenv/claims');
     const r = await releaseSandbox(cluster, sandbox, { user: actingFor(values.user, io.env), force: values.force, keep: values.keep, backupFile: values.backup });
+    if (r.identityNote) io.stderr.write(`terrarium: note: ${terminalSafe(r.identityNote)}\n`);
     if (values.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
     else {
       if (r.backup) io.stdout.write(`Backed up ${sandbox}'s workspace to ${terminalSafe(r.backup.file)} (${r.backup.bytes} bytes, sha256 ${r.backup.sha256}).\n`);

@@ -40,6 +40,8 @@ export interface ReleaseResult {
   /** Who released it (the API server's name; the impersonated user when acting for someone). */
   user: string;
   actingFor?: string;
+  /** Why `user` is not the API server's answer (a server without SelfSubjectReview), when it is not. */
+  identityNote?: string;
   /** The workspace PVC was deleted (recycle). */
   workspaceDeleted: boolean;
   /** The pod was deleted (recycle); false when it was not running. */
@@ -64,7 +66,7 @@ async function releaseOp(base: Cluster, sandbox: string, opts: ReleaseOptions): 
   const user = identity.username;
   const signal = opts.signal;
   const pvcName = pvcNameFor(sandbox);
-  const base0 = { sandbox, user, ...(actingFor ? { actingFor } : {}), workspaceDeleted: false, podDeleted: false, keysRemoved: false, keyRemoved: false };
+  const base0 = { sandbox, user, ...(actingFor ? { actingFor } : {}), ...(identity.note ? { identityNote: identity.note } : {}), workspaceDeleted: false, podDeleted: false, keysRemoved: false, keyRemoved: false };
   let backup: ReleaseResult['backup'];
   for (let attempt = 0; attempt < 5; attempt++) {
     const pvc = await readPvc(cluster, pvcName, signal);
