@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { load as loadYaml, loadAll } from 'js-yaml';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { openCluster } from '../../src/core/kube/kubeconfig';
-import { claimsEnforced, mayReach, readPermissions } from '../../src/core/kube/permissions';
+import { mayReach, readPermissions } from '../../src/core/kube/permissions';
 import { SecretsPanelController, type PanelHost } from '../../src/core/secrets/panelController';
 import type { PanelState, PanelToWebview } from '../../src/shared/protocol';
 import { parseWebviewMessage } from '../../src/shared/protocol';
@@ -65,7 +65,7 @@ describe('the extension\'s view of a shared cluster (kube-sim, users alice and b
     assert.deepEqual(bob.reach, ['sample-1']);
     assert.ok(mayReach(bob, 'sample-1') && !mayReach(bob, 'sample-0'));
     assert.equal(bob.claim, true);
-    assert.equal(bob.forceRelease, false, 'the claim policy is assumed until the server says it is not installed');
+    assert.equal(bob.forceRelease, false, 'taking alice\'s claim is for terrarium-admins');
     const alice = await readPermissions(as('alice'));
     assert.deepEqual(alice.reach, []);
     const admin = await readPermissions(as('kube-sim'));
@@ -82,16 +82,6 @@ describe('the extension\'s view of a shared cluster (kube-sim, users alice and b
       assert.equal(p.known, false);
       assert.equal(p.reach, 'all');
       assert.match(p.note!, /did not answer a rules review.*every action is shown/);
-    } finally { sim.authorization.clear(); }
-  });
-
-  test('claims are advisory without the platform ConfigMap, enforced with it', async () => {
-    assert.equal(await claimsEnforced(as('kube-sim')), false);
-    sim.objects.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'terrarium-platform', namespace: NS }, data: { claimPolicy: 'installed' } });
-    assert.equal(await claimsEnforced(as('kube-sim')), true);
-    sim.authorization.forbid({ verb: 'get', group: '', resource: 'configmaps' });
-    try {
-      assert.equal(await claimsEnforced(as('bob')), undefined, 'a ConfigMap bob may not read: unknown, no notice');
     } finally { sim.authorization.clear(); }
   });
 

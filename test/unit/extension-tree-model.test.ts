@@ -136,9 +136,10 @@ test('environment rows count claimed (and yours) and warm spares', () => {
 });
 
 test('the advisory notice is a row without actions', () => {
-  const v = advisoryNode('ns/k/devenv');
+  const v = advisoryNode('ns/k/devenv', 'The claim policy terrarium-claims is not installed: claims are advisory.');
   assert.equal(v.kind, 'message');
   assert.match(`${v.label} ${v.description}`, /advisory.*no claim policy/);
+  assert.match(v.tooltip!, /terrarium\\-claims is not installed/);
   const items = pkg.contributes.menus['view/item/context'] as { command: string }[];
   for (const { command } of items) assert.ok(!menuMatches(command, v.contextValue), command);
 });

@@ -63,12 +63,13 @@ test('base Role without exec plus the controller\'s grant: only the held pods ar
   assert.deepEqual(half.reach, []);
 });
 
-test('force-release: admins where the claim policy is enforced; anyone with PVC writes where claims are advisory', () => {
+test('force-release (taking someone else\'s claim) is offered to terrarium-admins only, claim policy or not', () => {
   const rules = manifestRules();
   assert.equal(permissionsFromReview({ rules, incomplete: false }, { groups: ['terrarium-users'] }).forceRelease, false);
   assert.equal(permissionsFromReview({ rules, incomplete: false }, { groups: ['terrarium-users', 'terrarium-admins'] }).forceRelease, true);
-  assert.equal(permissionsFromReview({ rules, incomplete: false }, { groups: [], claimsEnforced: false }).forceRelease, true);
   assert.equal(permissionsFromReview({ rules: [], incomplete: false }, { groups: ['terrarium-admins'] }).forceRelease, false, 'no PVC writes at all');
+  assert.equal(permissionsFromReview({ rules: [], incomplete: true }, { groups: [] }).forceRelease, false, 'unknown rules do not make anyone an admin');
+  assert.equal(unknownPermissions('x', { groups: ['terrarium-admins'] }).forceRelease, true);
 });
 
 test('a read-only viewer: no claim, release, scale, create, delete, restart or reach', () => {
@@ -90,7 +91,7 @@ test('an incomplete review hides nothing and says why', () => {
   const p = permissionsFromReview({ rules: [], incomplete: true, evaluationError: 'webhook authorizer does not support rules' });
   assert.equal(p.known, false);
   assert.match(p.note!, /incomplete.*webhook authorizer/);
-  for (const k of ['claim', 'release', 'recycle', 'forceRelease', 'scale', 'createEnvironment', 'deleteEnvironment', 'restart'] as const) assert.equal(p[k], true, k);
+  for (const k of ['claim', 'release', 'recycle', 'scale', 'createEnvironment', 'deleteEnvironment', 'restart'] as const) assert.equal(p[k], true, k);
   assert.ok(mayReach(p, 'anything-0'));
   assert.equal(unknownPermissions('x').reach, 'all');
 });

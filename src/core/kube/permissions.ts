@@ -12,6 +12,7 @@
 import { AuthorizationV1Api, type V1SelfSubjectRulesReview } from '@kubernetes/client-node';
 import type { Cluster } from './cluster';
 import { isTerrariumError } from './errors';
+import { kubeOp, OPS } from './ops';
 
 /** One resource rule as a SelfSubjectRulesReview reports it. */
 export interface ResourceRule { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }
@@ -40,7 +41,10 @@ export interface TerrariumPermissions {
   release: boolean;
   /** Release and recycle: delete the PVC and the pod so the StatefulSet makes both fresh. */
   recycle: boolean;
-  /** Release someone else's claim: PVC writes, and the claim policy lets admins (or nobody checks). */
+  /**
+   * Release someone else's claim: PVC writes, as a member of terrarium-admins (whom the claim
+   * policy lets). Where no policy is installed others could too, but the UI offers it to admins only.
+   */
   forceRelease: boolean;
   /** Change the number of sandboxes (scale subresource or the StatefulSet), stop and start included. */
   scale: boolean;
@@ -81,8 +85,6 @@ function namedPods(rules: readonly ResourceRule[], subresource: string, verb: st
 export interface PermissionContext {
   /** The person's groups (SelfSubjectReview). */
   groups?: readonly string[];
-  /** The claim policy is installed: only the holder or an admin may change a claim. Unknown: assume it is. */
-  claimsEnforced?: boolean;
 }
 
 /** Terrarium's actions from a rules review; an incomplete review allows what it does not list. */
@@ -91,6 +93,7 @@ export function permissionsFromReview(review: RulesReview, ctx: PermissionContex
   const can = (a: Attributes) => incomplete || allows(rules, a);
   const core = (verb: string, resource: string, subresource?: string): Attributes => ({ verb, resource, subresource });
   const apps = (verb: string, resource: string, subresource?: string): Attributes => ({ verb, group: 'apps', resource, subresource });
+  const networking = (verb: string, resource: string): Attributes => ({ verb, group: 'networking.k8s.io', resource });
   const pvcWrite = can(core('update', 'persistentvolumeclaims')) || can(core('patch', 'persistentvolumeclaims'));
   const stsWrite = (verb: string) => can(apps(verb, 'statefulsets', 'scale')) || can(apps(verb, 'statefulsets'));
   // WebSocket exec and port-forward need both get and create on the subresource (what clients open).
@@ -108,21 +111,21 @@ export function permissionsFromReview(review: RulesReview, ctx: PermissionContex
     claim: pvcWrite,
     release: pvcWrite,
     recycle: pvcWrite && can(core('delete', 'persistentvolumeclaims')) && can(core('delete', 'pods')),
-    forceRelease: pvcWrite && (admin || ctx.claimsEnforced === false || incomplete),
+    forceRelease: pvcWrite && admin,
     scale: stsWrite('update') || stsWrite('patch'),
     createEnvironment: ['statefulsets'].every((r) => can(apps('create', r)))
       && ['services', 'secrets'].every((r) => can(core('create', r)))
-      && can({ verb: 'create', group: 'networking.k8s.io', resource: 'networkpolicies' }),
+      && can(networking('create', 'networkpolicies')),
     deleteEnvironment: can(apps('delete', 'statefulsets')),
     restart: can(core('delete', 'pods')),
     reach,
   };
 }
 
-/** Everything allowed, with the reason the server could not say. */
-export function unknownPermissions(note: string): TerrariumPermissions {
+/** Everything allowed (taking others' claims only for admins), with the reason the server could not say. */
+export function unknownPermissions(note: string, ctx: PermissionContext = {}): TerrariumPermissions {
   return {
-    known: false, note, claim: true, release: true, recycle: true, forceRelease: true, scale: true,
+    known: false, note, claim: true, release: true, recycle: true, forceRelease: !!ctx.groups?.includes(ADMIN_GROUP), scale: true,
     createEnvironment: true, deleteEnvironment: true, restart: true, reach: 'all',
   };
 }
@@ -147,8 +150,7 @@ function reviewFrom(body: V1SelfSubjectRulesReview): RulesReview {
 export async function reviewRules(cluster: Cluster, signal?: AbortSignal): Promise<RulesReview> {
   const api = cluster.kc.makeApiClient(AuthorizationV1Api);
   const body: V1SelfSubjectRulesReview = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: cluster.namespace } };
-  const res = await cluster.call({ verb: 'create', resource: 'selfsubjectrulesreviews.authorization.k8s.io', namespace: undefined },
-    (o) => api.createSelfSubjectRulesReview({ body }, o), { signal });
+  const res = await kubeOp(cluster, OPS.createSelfSubjectRulesReview, {}, (o) => api.createSelfSubjectRulesReview({ body }, o), { signal });
   return reviewFrom(res);
 }
 
@@ -159,7 +161,7 @@ export async function readPermissions(cluster: Cluster, ctx: PermissionContext =
   } catch (e) {
     if (isTerrariumError(e, 'Cancelled')) throw e;
     const why = isTerrariumError(e) ? e.text : e instanceof Error ? e.message : String(e);
-    return unknownPermissions(`the API server did not answer a rules review (${why}): every action is shown and the server decides`);
+    return unknownPermissions(`the API server did not answer a rules review (${why}): every action is shown and the server decides`, ctx);
   }
 }
 
@@ -191,29 +193,5 @@ export class PermissionsCache {
   invalidate(cluster?: Cluster): void {
     if (cluster) this.entries.delete(this.key(cluster));
     else this.entries.clear();
-  }
-}
-
-// TODO(wave3): use src/core/platform/status.ts (platform engineer) when it lands; until then the
-// ConfigMap install writes is read here (its name from src/core/platform/names.ts).
-const PLATFORM_CONFIGMAP = 'terrarium-platform';
-const NOT_INSTALLED = /^(false|no|absent|missing|not[- ]?installed|off)$/i;
-
-/**
- * Whether the claim policy guards claims in the cluster's namespace, from the ConfigMap
- * `terrarium-platform` that `terrarium platform install` writes: absent means nothing is installed
- * (claims are advisory); undefined when it cannot be read (no notice then: unknown is not "advisory").
- */
-export async function claimsEnforced(cluster: Cluster, signal?: AbortSignal): Promise<boolean | undefined> {
-  try {
-    const cm = await cluster.call({ verb: 'get', resource: 'configmaps', name: PLATFORM_CONFIGMAP },
-      (o) => cluster.core.readNamespacedConfigMap({ name: PLATFORM_CONFIGMAP, namespace: cluster.namespace }, o), { signal, retries: 0 });
-    const data = cm.data ?? {};
-    const policy = Object.entries(data).find(([k]) => /claim.?polic/i.test(k));
-    return !(policy && NOT_INSTALLED.test(policy[1].trim()));
-  } catch (e) {
-    if (isTerrariumError(e, 'NotFound')) return false;
-    if (isTerrariumError(e, 'Cancelled')) throw e;
-    return undefined;
   }
 }

@@ -77,7 +77,7 @@ export function registerEnvironmentCommands(s: Services): vscode.Disposable[] {
       const to = Number(text);
       if (env && to < env.desired) {
         const sandboxes = s.session.watch()?.sandboxes(name) ?? [];
-        const d = scaleDownDialog(name, env.desired, to, sandboxes, s.tree.team.me());
+        const d = scaleDownDialog(name, env.desired, to, sandboxes, (await s.tree.team.identity())?.username);
         const ok = await vscode.window.showWarningMessage(d.message, { modal: true, detail: d.detail }, d.action);
         if (ok !== d.action) return;
       }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { loadCore } from '../core';
+import { TerrariumError } from '../../core/kube/errors';
 import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
@@ -9,12 +10,18 @@ import { proxyLauncher } from '../proxyLauncher';
 import { defaultBackupName, releaseDialog, releaseModeOf } from './releaseChoice';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ReleaseOptions } from '../../core/devenv/claims';
-
-// TODO(wave3): ReleaseOptions.keep from the claims module (release recycles unless keep) once it lands.
-type ReleaseOptionsWave3 = ReleaseOptions & { keep?: boolean };
 
 const REMOTE_SSH = 'ms-vscode-remote.remote-ssh';
+
+/**
+ * The claim user: the API server's name for the person (SelfSubjectReview). Passing it (rather than
+ * nothing) names yourself, which the claims module never impersonates.
+ */
+async function myName(s: Services): Promise<string> {
+  const id = await s.tree.team.identity();
+  if (!id) throw new TerrariumError('Unreachable', 'Could not ask the API server who you are.', 'Check the connection to the cluster (Terrarium: Show Log), then try again.');
+  return id.username;
+}
 
 /** Claim, release, connect (Remote-SSH over the Kubernetes API), copy the ssh command, forward a port. */
 export function registerSandboxCommands(s: Services): vscode.Disposable[] {
@@ -25,7 +32,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     const cluster = await s.session.cluster();
     const cfg = s.settings();
     const prepared = await prepareConnection(cluster, sandbox, {
-      user: s.session.userName,
+      user: await myName(s),
       stateDir: s.context.globalStorageUri.fsPath,
       sshConfigFile: cfg.sshConfigFile,
       proxy: proxyLauncher(s.context.extensionPath),
@@ -82,8 +89,9 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       if (!environment) return;
       const { ensureUserKey } = loadCore().keys;
       const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
+      const user = await myName(s);
       const result = await withProgress('Claiming a sandbox', (signal) => claimSandbox(cluster, {
-        environment, sandbox, user: s.session.userName, publicKey: key.publicKey, scaleUp: true,
+        environment, sandbox, user, publicKey: key.publicKey, scaleUp: true,
         maxReplicas: s.settings().maxReplicas, signal,
       }));
       s.tree.refresh();
@@ -93,7 +101,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.releaseSandbox, (node?: TreeNode) => guarded(log, 'Release sandbox', async () => {
       const sandbox = await pickSandbox(s, node);
       if (!sandbox) return;
-      const me = s.tree.team.me();
+      const me = await myName(s);
       const holder = node?.kind === 'sandbox' ? node.sandbox.claimedBy : s.session.watch()?.sandboxes().find((x) => x.name === sandbox)?.claimedBy;
       const dialog = releaseDialog(sandbox, me, holder);
       const mode = releaseModeOf(await vscode.window.showWarningMessage(dialog.message, { modal: true, detail: dialog.detail }, ...dialog.choices));
@@ -109,22 +117,13 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       }
       const { releaseSandbox } = loadCore().claims;
       const cluster = await s.session.cluster();
-      const { ensureUserKey } = loadCore().keys;
-      const key = await ensureUserKey(s.context.globalStorageUri.fsPath);
-      const released = await withProgress(`Releasing ${sandbox}`, async (signal, report) => {
-        if (backupFile) {
-          // TODO(wave3): pass the file to the claims module's release (its --backup) once ReleaseOptions has it.
-          const { backupWorkspaceToFile } = loadCore().workspace;
-          const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-          const b = await backupWorkspaceToFile(cluster, sandbox, backupFile, { signal, onProgress: (n) => report(`backing up: ${mib(n)}`) });
-          log.info(`backed up ${sandbox} to ${b.file} (${mib(b.bytes)}, sha256 ${b.sha256})`);
-          report('recycling');
-        }
-        const opts: ReleaseOptionsWave3 = {
-          user: me, publicKey: key.publicKey, force: holder !== undefined && holder !== me, keep: mode === 'keep', signal,
-        };
-        return releaseSandbox(cluster, sandbox, opts);
+      const released = await withProgress(`Releasing ${sandbox}`, (signal, report) => {
+        if (backupFile) report('backing up the workspace, then recycling');
+        return releaseSandbox(cluster, sandbox, {
+          user: me, force: holder !== undefined && holder !== me, keep: mode === 'keep', backupFile, signal,
+        });
       });
+      if (released.backup) log.info(`backed up ${sandbox} to ${released.backup.file} (${released.backup.bytes} bytes, sha256 ${released.backup.sha256})`);
       if (released.keyWarning) log.warn(released.keyWarning);
       s.tree.team.invalidate();
       s.tree.refresh();

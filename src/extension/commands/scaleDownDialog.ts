@@ -8,7 +8,7 @@ import { plainText } from '../tree/treeModel';
 
 export interface ScaleDownDialog { message: string; detail: string; action: string }
 
-export function scaleDownDialog(env: string, from: number, to: number, sandboxes: readonly Pick<Sandbox, 'name' | 'ordinal' | 'claimedBy'>[], me: string): ScaleDownDialog {
+export function scaleDownDialog(env: string, from: number, to: number, sandboxes: readonly Pick<Sandbox, 'name' | 'ordinal' | 'claimedBy'>[], me: string | undefined): ScaleDownDialog {
   const byOrdinal = new Map(sandboxes.map((x) => [x.ordinal, x]));
   const stopping = Array.from({ length: from - to }, (_, i) => byOrdinal.get(to + i) ?? { name: `${env}-${to + i}`, ordinal: to + i, claimedBy: undefined });
   const claimed = stopping.filter((x) => x.claimedBy);

@@ -1,7 +1,7 @@
 /**
  * Who the person is and what they may do in the open namespace, for the tree and the commands:
- * the identity, the rules review (core/kube/permissions, cached per cluster and namespace) and
- * whether claims are enforced by the claim policy. No vscode import: unit tested in plain Node.
+ * the identity (SelfSubjectReview), the rules review (core/kube/permissions, cached per cluster and
+ * namespace) and whether claims are enforced by the claim policy (core/platform/status). No vscode import: unit tested in plain Node.
  *
  * The review is read again when the watch reconnects after an error, when the cluster or
  * namespace changes, and when the person's own claims change (the controller's per-user Role
@@ -10,16 +10,17 @@
 import type { Sandbox } from '../../core/devenv';
 import type { PermissionsCache, TerrariumPermissions } from '../../core/kube/permissions';
 import type { Cluster } from '../../core/kube/cluster';
+import type { Identity } from '../../core/kube/identity';
 import type { ClusterSession } from '../clusterSession';
 import type { Core } from '../core';
 
 export interface TeamSnapshot {
-  /** The claim user name of this person. */
-  me: string;
+  /** The claim user name of this person (the API server's); undefined when it could not be asked. */
+  me?: string;
   /** Undefined only when the core is not loadable (tests of the bare tree). */
   permissions?: TerrariumPermissions;
-  /** False: no claim policy installed (claims are advisory); undefined: not known. */
-  claimsEnforced?: boolean;
+  /** Whether the claim policy guards claims here (platform status), with its sentence for people; undefined: not read. */
+  claims?: { state: 'enforced' | 'advisory' | 'unknown'; detail: string };
 }
 
 /** The part of the log TeamView writes to. */
@@ -34,7 +35,7 @@ export class TeamView {
   private held?: string;
   private watchState?: string;
   private recheck?: NodeJS.Timeout;
-  private readonly enforced = new Map<string, Promise<boolean | undefined>>();
+  private readonly claimsState = new Map<string, Promise<TeamSnapshot['claims']>>();
   private readonly logged = new Set<string>();
   private readonly unsubscribe: () => void;
 
@@ -52,9 +53,24 @@ export class TeamView {
     });
   }
 
-  /** The claim user name. */
-  // TODO(wave3): currentIdentity(cluster) from src/core/kube/identity.ts (claims engineer) when it lands.
-  me(): string { return this.session.userName; }
+  /**
+   * Who the API server says the person is (SelfSubjectReview, cached per kubeconfig by the core;
+   * the kubeconfig's user name where the server lacks the API, with a note for the log). Undefined
+   * when it cannot be asked: then nothing shows as "yours" (a local login name is never an identity).
+   */
+  async identity(): Promise<Pick<Identity, 'username' | 'groups'> | undefined> {
+    const cluster = await this.session.cluster();
+    const core = this.core();
+    if (!core) return undefined;
+    try {
+      const id = await core.identity.currentIdentity(cluster);
+      if (id.note) this.once(`${cluster.context}: ${id.note}`);
+      return id;
+    } catch (e) {
+      this.once(`${cluster.context}: could not ask the API server who you are: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  }
 
   private core(): Core | undefined {
     try { return this.loadCore?.(); } catch { return undefined; }
@@ -63,7 +79,7 @@ export class TeamView {
   /** Forget the rules review (and the claim policy answer) so the next look asks the server again. */
   invalidate(): void {
     this.cache?.invalidate();
-    this.enforced.clear();
+    this.claimsState.clear();
   }
 
   /** The permissions for commands: the cached answer, read now if there is none. */
@@ -82,8 +98,9 @@ export class TeamView {
       this.held = undefined;
       this.invalidate();
     }
-    const me = this.me();
-    if (sandboxes) {
+    const id = await this.identity();
+    const me = id?.username;
+    if (sandboxes && me !== undefined) {
       const held = sandboxes.filter((s) => s.claimedBy === me).map((s) => s.name).sort().join(',');
       if (this.held !== undefined && held !== this.held) this.claimsChanged();
       this.held = held;
@@ -91,11 +108,10 @@ export class TeamView {
     const core = this.core();
     if (!core) return { me };
     this.cache ??= new core.permissions.PermissionsCache();
-    const claimsEnforced = await this.claimsEnforced(core, cluster);
-    // TODO(wave3): pass the identity's groups (terrarium-admins may force-release) once identity.ts lands.
-    const permissions = await this.cache.get(cluster, { groups: [], claimsEnforced });
+    const claims = await this.claims(core, cluster);
+    const permissions = await this.cache.get(cluster, { groups: id?.groups ?? [] });
     if (!permissions.known && permissions.note) this.once(`${cluster.context}/${cluster.namespace}: ${permissions.note}`);
-    return { me, permissions, claimsEnforced };
+    return { me, permissions, claims };
   }
 
   private claimsChanged(): void {
@@ -105,15 +121,15 @@ export class TeamView {
     this.recheck.unref?.();
   }
 
-  private claimsEnforced(core: Core, cluster: Cluster): Promise<boolean | undefined> {
+  private claims(core: Core, cluster: Cluster): Promise<TeamSnapshot['claims']> {
     const key = `${cluster.context}\0${cluster.namespace}`;
-    let p = this.enforced.get(key);
+    let p = this.claimsState.get(key);
     if (!p) {
-      p = core.permissions.claimsEnforced(cluster).catch((e: unknown) => {
+      p = core.platform.platformStatus(cluster).then((st) => st.claims, (e: unknown) => {
         this.once(`could not tell whether claims are enforced in ${cluster.namespace}: ${e instanceof Error ? e.message : String(e)}`);
         return undefined;
       });
-      this.enforced.set(key, p);
+      this.claimsState.set(key, p);
     }
     return p;
   }

@@ -182,14 +182,14 @@ export function sandboxNode(context: string, namespace: string, s: Sandbox, me?:
 }
 
 /** The one-line notice shown when no claim policy is installed (non-clickable). */
-export function advisoryNode(parentId: string): NodeView {
+export function advisoryNode(parentId: string, detail?: string): NodeView {
   return {
     id: `${parentId}/advisory`,
     kind: 'message',
     label: 'Claims are advisory here',
     description: 'no claim policy installed',
-    tooltip: 'This cluster has no Terrarium claim policy, so the API server does not stop anyone from taking or '
-      + 'releasing a claim that is not theirs. An administrator installs it with `terrarium platform install`.',
+    tooltip: [detail ? md(detail) : '', 'Without the claim policy the API server does not stop anyone from taking or releasing '
+      + 'a claim that is not theirs. An administrator installs it with `terrarium platform install`.'].filter(Boolean).join('\n\n'),
     icon: { id: 'shield', color: YELLOW },
     contextValue: contextValue('message', ['advisory']),
     collapsible: 'none',

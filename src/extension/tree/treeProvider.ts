@@ -95,7 +95,7 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         if (watch.state === 'syncing') return [{ kind: 'message', view: messageNode(node.view.id, 'Loading…', 'loading') }];
         if (watch.state === 'error') return [{ kind: 'message', view: messageNode(node.view.id, watch.error?.message ?? 'Watch failed', 'error') }];
         const team = await this.team.snapshot(watch.sandboxes());
-        const notice: TreeNode[] = team.claimsEnforced === false ? [{ kind: 'message', view: advisoryNode(node.view.id) }] : [];
+        const notice: TreeNode[] = team.claims?.state === 'advisory' ? [{ kind: 'message', view: advisoryNode(node.view.id, team.claims.detail) }] : [];
         return [...notice, ...watch.environments().map((env) => ({
           kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
           view: environmentNode(node.context, env, watch.sandboxes(env.name), team.me, team.permissions),

@@ -143,7 +143,8 @@ describe('Terrarium commands, answered like a person would, against kube-sim', f
     assert.ok(done, JSON.stringify(prompts));
     const sandbox = done.text.replace(/ is yours\.$/, '');
     assert.equal(sandbox, 'sample-0');
-    assert.equal(await claimedBy(sandbox), api.session.userName);
+    // The claim is recorded under the API server's name for this person (SelfSubjectReview), not the OS login.
+    assert.equal(await claimedBy(sandbox), (await api.tree.team.identity())?.username);
   });
 
   it('copy ssh command: the clipboard gets the ssh command for the chosen sandbox', async () => {
@@ -199,11 +200,17 @@ describe('Terrarium commands, answered like a person would, against kube-sim', f
     assert.deepEqual((await api.session.tmux('sample-0').list()).map((x) => x.name).filter((n) => n === 'bot'), []);
   });
 
-  it('release: Escape keeps the claim; confirming gives the sandbox back', async () => {
-    await run('terrarium.releaseSandbox', [[/Choose a sandbox/, 'sample-0']]);
-    assert.equal(await claimedBy('sample-0'), api.session.userName, 'no confirmation, no release');
-    await run('terrarium.releaseSandbox', [[/Choose a sandbox/, 'sample-0'], [/Release sample-0\?/, 'Release']]);
+  it('release: Escape keeps the claim; keeping the workspace gives the sandbox back with the same workspace', async () => {
+    const me = (await api.tree.team.identity())?.username;
+    const uid = async () => (await (await cluster()).core.readNamespacedPersistentVolumeClaim({ name: 'workspace-sample-0', namespace: ns() })).metadata?.uid;
+    const before = await uid();
+    const escaped = await run('terrarium.releaseSandbox', [[/Choose a sandbox/, 'sample-0']]);
+    assert.deepEqual(escaped.find((p) => p.kind === 'warning')?.items,
+      ['Release and recycle (new empty workspace)', 'Release, keep workspace (--keep)', 'Back up, then recycle…']);
+    assert.equal(await claimedBy('sample-0'), me, 'no choice, no release');
+    await run('terrarium.releaseSandbox', [[/Choose a sandbox/, 'sample-0'], [/Release sample-0\?/, 'Release, keep workspace (--keep)']]);
     assert.equal(await claimedBy('sample-0'), undefined);
+    assert.equal(await uid(), before, 'the workspace is kept');
   });
 
   it('restart a sandbox: confirming replaces its pod', async () => {
