@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import WebSocket from 'ws';
 import { DEFAULT_TOKEN } from '../kube-sim/index';
 
 export interface Reply { status: number; body: any; headers: http.IncomingHttpHeaders }
@@ -48,4 +49,28 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A WebSocket exec (v5.channel.k8s.io, as kubectl >= 1.30 opens it): stdout, stderr and the final Status, or the refusal's status and Status. */
+export function wsExec(baseUrl: string, ns: string, pod: string, command: string[], token: string = DEFAULT_TOKEN):
+  Promise<{ status: number; stdout: string; stderr: string; result?: any; body?: any }> {
+  const q = command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
+  const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/namespaces/${ns}/pods/${pod}/exec?${q}&stdout=true&stderr=true`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ['v5.channel.k8s.io'], { headers: { authorization: `Bearer ${token}` }, rejectUnauthorized: false });
+    let stdout = '', stderr = '', result: any;
+    ws.on('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, stdout, stderr, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    });
+    ws.on('message', (data: Buffer) => {
+      const payload = data.subarray(1).toString('utf8');
+      if (data[0] === 1) stdout += payload;
+      else if (data[0] === 2) stderr += payload;
+      else if (data[0] === 3) result = JSON.parse(payload);
+    });
+    ws.on('close', () => resolve({ status: 101, stdout, stderr, result }));
+    ws.on('error', reject);
+  });
 }

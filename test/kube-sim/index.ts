@@ -15,13 +15,15 @@
  *   sample.ts    the playground's sample (the only importer of src/)
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { createServer as createHttp, type Server } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { SNAPSHOT_GROUP } from './addons/snapshots/crds';
+import { SnapshotStandIn } from './addons/snapshots/standIn';
 import { VsoStandIn, type VsoControls } from './addons/vso';
 import { DEFAULT_TOKEN } from './apiserver/filters/authentication';
 import { ApiServer, type Rule } from './apiserver/server';
@@ -29,7 +31,8 @@ import { ControllerManager } from './controllers/manager';
 import { normalizeImage } from './controllers/pods';
 import { badRequest } from './machinery/errors';
 import type { KubeObject, ObjectInput } from './machinery/types';
-import { findResource, pods, RESOURCES, secrets, statefulsets, type ResourceDef } from './registry';
+import { findResource, persistentvolumeclaims, pods, RESOURCES, secrets, statefulsets, type ResourceDef } from './registry';
+import { storageclasses } from './registry/others';
 import { statefulSetScale } from './registry/scale';
 import { createPodRuntime } from './runtime/index';
 import type { PodRuntime, PodRuntimeHost } from './runtime/types';
@@ -43,6 +46,8 @@ export { createVsoSample } from './addons/vso';
 export { DEFAULT_TOKEN } from './apiserver/filters/authentication';
 export { podUser } from './runtime/users';
 export type { Rule } from './apiserver/server';
+/** How kube-apiserver reads a request (verb, group, resource, subresource, namespace, name): for tests that map API calls to RBAC rules. */
+export { newRequestInfo } from './apiserver/requestInfo';
 
 export interface KubeSimOptions {
   port?: number;
@@ -61,6 +66,17 @@ export interface KubeSimOptions {
   node?: { cpu?: string; memory?: string; pods?: number };
   /** The kubelet's first restart/pull back-off in ms (10 s on a real node; default 1000), doubling up to 8 times it. */
   backoffMs?: number;
+  /**
+   * How long one second of a probe's periodSeconds/initialDelaySeconds/timeoutSeconds lasts, in ms
+   * (default 1000: real time; benchmarks with many pods may slow probes down, tests speed them up).
+   */
+  probeSecondMs?: number;
+  /**
+   * The CSI snapshot CRDs (snapshot.storage.k8s.io/v1) and a stand-in snapshot controller: absent by
+   * default (a cluster without VolumeSnapshots); true installs them with a default VolumeSnapshotClass
+   * `csi-hostpath-snapclass`; { defaultClass: false } installs the CRDs without any class.
+   */
+  volumeSnapshots?: boolean | { defaultClass?: boolean };
   /** The sshd binary pods run (default /usr/sbin/sshd); a missing one makes pods fail to start, not the sim. */
   sshd?: string;
 }
@@ -195,7 +211,17 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   mkdirSync(dataDir, { recursive: true });
   const store = new Store();
   const host: PodRuntimeHost = {
-    pvcDir: (ns, claim) => { const d = join(dataDir, 'pvcs', ns, claim); mkdirSync(d, { recursive: true }); return d; },
+    // A claim's data lives with its volume (pvc-<uid>, what the binder provisions), not its name: a
+    // claim deleted and created again under the same name gets a new, empty volume.
+    pvcDir: (ns, claim) => {
+      const c = store.get(persistentvolumeclaims, ns, claim);
+      const volumes = join(dataDir, 'volumes');
+      mkdirSync(volumes, { recursive: true });
+      chmodSync(volumes, 0o755);
+      const d = join(volumes, c?.spec?.volumeName ?? (c ? `pvc-${c.metadata.uid}` : `unbound-${ns}-${claim}`));
+      mkdirSync(d, { recursive: true });
+      return d;
+    },
     secretData: (ns, name) => store.get(secrets, ns, name)?.data ?? (() => {
       const s = store.get(secrets, ns, name);
       if (!s?.stringData) return undefined;
@@ -209,6 +235,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   for (const image of opts.images ?? []) controllers.config.images.add(normalizeImage(image));
   Object.assign(controllers.config.node, opts.node ?? {});
   if (opts.backoffMs !== undefined) controllers.config.backoffMs = opts.backoffMs;
+  if (opts.probeSecondMs !== undefined) controllers.config.probeSecondMs = opts.probeSecondMs;
   const api = new ApiServer(store, {
     onDelete: (r, ns, name, o) => controllers.delete(r, ns, name, o),
     scale: (ns, name, replicas) => statefulSetScale(store, ns, name, replicas),
@@ -233,7 +260,18 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   api.token = opts.token;
   // Controllers first: they see every change before the VSO add-on and before any watch.
   store.subscribe((e) => controllers.onChange(e));
+  // A deleted claim's dynamically provisioned volume goes with it (reclaimPolicy Delete, the default).
+  store.subscribe((e) => {
+    if (e.res !== persistentvolumeclaims || e.type !== 'DELETED') return;
+    const cls = e.object.spec?.storageClassName ? store.get(storageclasses, undefined, e.object.spec.storageClassName) : undefined;
+    if (cls?.reclaimPolicy === 'Retain') return;
+    const dir = join(dataDir, 'volumes', e.object.spec?.volumeName ?? `pvc-${e.object.metadata.uid}`);
+    setImmediate(() => rmSync(dir, { recursive: true, force: true }));
+  });
   const vso = new VsoStandIn(store, api);
+  const snapshots = new SnapshotStandIn(store);
+  if (!opts.volumeSnapshots) api.disabledGroups.add(SNAPSHOT_GROUP);
+  else if (opts.volumeSnapshots === true || opts.volumeSnapshots.defaultClass !== false) snapshots.createDefaultClass();
 
   const tls = opts.tls ? selfSignedCert(dataDir) : undefined;
   let server: Server;
@@ -307,6 +345,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     async stop() {
       controllers.stop();
       vso.stop();
+      snapshots.stop();
       await closeServer();
       await runtime?.close().catch(() => {});
       if (ownsData) rmSync(dataDir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import {
   ADMIN_ROLE, CONTROLLER_ROLE, USER_ROLE, accessRules, expandRules, impersonateRoleName, renderRbacYaml, renderRoles, secretsReadRules,
   type PolicyRule,
 } from '../../src/core/platform/roles';
-import { newRequestInfo } from '../kube-sim/apiserver/requestInfo';
+import { newRequestInfo } from '../kube-sim/index';
 
 type Obj = Record<string, any>;
 const ROOT = join(__dirname, '..', '..');

@@ -26,6 +26,7 @@ import { NamespaceLifecycle } from './admission/plugins/namespaceLifecycle';
 import { PodSecurity } from './admission/plugins/podSecurity';
 import { ValidatingAdmissionPolicyPlugin } from './admission/plugins/validatingAdmissionPolicy';
 import { RbacEscalation } from './admission/plugins/rbacEscalation';
+import { StorageObjectInUseProtection } from './admission/plugins/storageObjectInUseProtection';
 import { Authenticator, type UserInfo } from './filters/authentication';
 import { DenyListAuthorizer } from './filters/authorization';
 import { FaultInjector } from './filters/faults';
@@ -63,7 +64,7 @@ export class ApiServer implements ApiScope {
 
   constructor(readonly store: Store, readonly hooks: ApiHooks = {}) {
     this.authorizer.rbac = new RbacAuthorizer(store);
-    this.admission = new AdmissionChain([new NamespaceLifecycle(store)], [new RbacEscalation(this.authorizer, this.authorizer.rbac), new PodSecurity(store), new ValidatingAdmissionPolicyPlugin(store)]);
+    this.admission = new AdmissionChain([new NamespaceLifecycle(store), new StorageObjectInUseProtection()], [new RbacEscalation(this.authorizer, this.authorizer.rbac), new PodSecurity(store), new ValidatingAdmissionPolicyPlugin(store)]);
   }
 
   /** A bearer token every request must carry (401 otherwise); undefined: any request is the default user. */

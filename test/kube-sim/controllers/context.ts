@@ -15,6 +15,8 @@ export interface ControllerConfig {
   images: Set<string>;
   /** The kubelet's first back-off (10 s on a real node), doubling per restart up to 8 times it. */
   backoffMs: number;
+  /** How long a second of a probe's settings (periodSeconds, initialDelaySeconds, timeoutSeconds) lasts, in ms (1000: real time). */
+  probeSecondMs: number;
 }
 
 export type EventType = 'Normal' | 'Warning';

@@ -13,6 +13,7 @@ import type { Store, WatchEvent } from '../storage/store';
 import type { Controller, ControllerConfig, ControllerContext, EventType } from './context';
 import { recordEvent } from './events';
 import { EventsMirror } from './eventsMirror';
+import { PvcProtectionController } from './pvcProtection';
 import { GarbageCollector } from './garbagecollector';
 import { JobController } from './job';
 import { NamespaceController } from './namespace';
@@ -32,7 +33,7 @@ export const DEFAULT_IMAGES = ['ghcr.io/terrarium-dev/devenv:latest', 'terrarium
 
 export class ControllerManager {
   readonly config: ControllerConfig = {
-    readyDelayMs: 0, graceMs: 150, backoffMs: 1000,
+    readyDelayMs: 0, graceMs: 150, backoffMs: 1000, probeSecondMs: 1000,
     node: { cpu: '64', memory: '256Gi', pods: 110 },
     images: new Set(DEFAULT_IMAGES.map(normalizeImage)),
   };
@@ -62,7 +63,7 @@ export class ControllerManager {
     this.namespaces = new NamespaceController(ctx);
     this.volumes = new VolumeBinder(ctx);
     this.pods.volumes = this.volumes;
-    this.controllers = [this.volumes, this.pods, this.statefulsets, this.jobs, new EventsMirror(ctx)];
+    this.controllers = [this.volumes, this.pods, this.statefulsets, this.jobs, new EventsMirror(ctx), new PvcProtectionController(ctx)];
     ensureDefaultStorageClass(store);
   }
 

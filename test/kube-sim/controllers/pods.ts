@@ -66,7 +66,7 @@ export function normalizeImage(ref: string): string {
 }
 
 /** One container's runs in one pod: `gen` counts starts and exits, so late callbacks of an ended run do nothing. */
-interface Run { restarts: number; gen: number; startedAt?: string; last?: object }
+interface Run { restarts: number; gen: number; startedAt?: string; /** startedAt to the millisecond (the probe clock) */ startedMs?: number; last?: object }
 
 export class PodController implements Controller {
   readonly name = 'pods';
@@ -110,6 +110,8 @@ export class PodController implements Controller {
       if (!claimName) continue;
       const claim = store.get(pvcs, ns, claimName);
       if (!claim) return `0/1 nodes are available: persistentvolumeclaim "${claimName}" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..`;
+      // VolumeBinding PreFilter: a claim being deleted is UnschedulableAndUnresolvable.
+      if (claim.metadata.deletionTimestamp) return `0/1 nodes are available: persistentvolumeclaim "${claimName}" is being deleted. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..`;
       if (this.volumes?.blocksScheduling(claim)) return '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..';
     }
     // Filter (NodeResourcesFit): requests against allocatable minus what scheduled pods request.
@@ -192,6 +194,7 @@ export class PodController implements Controller {
         if (!this.live(ns, name, uid) || run.gen !== gen) return;
         this.ctx.event(ns, pod, 'Normal', 'Started', `Started container ${c.name}`);
         run.startedAt = startedAt;
+        run.startedMs = Date.now();
         this.ctx.later(this.ctx.config.readyDelayMs, () => { if (run.gen === gen) this.markRunning(ns, name, uid); });
       },
       (e: unknown) => {
@@ -290,19 +293,85 @@ export class PodController implements Controller {
     return this.ctx.store.get(pods, ns, name)?.spec?.containers?.[0]?.name ?? 'main';
   }
 
+  /**
+   * The container runs. Without a readinessProbe (or without a runtime that can probe) it is ready
+   * at once; with one it starts not ready and the prober decides (probe()).
+   */
   markRunning(ns: string, name: string, uid: string): void {
     const pod = this.ctx.store.get(pods, ns, name);
     if (!pod || pod.metadata.uid !== uid) return;
+    const probe = pod.spec?.containers?.[0]?.readinessProbe;
+    const probed = !!probe && !!this.ctx.runtime()?.probe;
+    this.writeRunning(pod, !probed);
+    if (probed) {
+      const run = this.runs.get(uid);
+      if (run) this.startProber(ns, name, uid, run, run.gen);
+    }
+  }
+
+  private writeRunning(pod: KubeObject, ready: boolean): void {
+    const ns = pod.metadata.namespace!, name = pod.metadata.name, uid = pod.metadata.uid;
     const t = nowRfc3339();
     const run = this.runs.get(uid) ?? { restarts: 0, gen: 0 };
+    const c = this.containerName(ns, name);
+    const was = (type: string) => pod.status?.conditions?.find((x: any) => x.type === type);
+    // lastTransitionTime moves only when a condition's status changes.
+    const cond = (type: string, on: boolean) => {
+      const status = on ? 'True' : 'False';
+      const prev = was(type);
+      return { type, status, lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : t,
+        ...(on ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${c}]` }) };
+    };
     this.patchStatus(ns, name, uid, {
       phase: 'Running', podIP: pod.status?.podIP ?? '10.244.0.' + (Math.floor(Math.random() * 200) + 10), hostIP: '127.0.0.1', startTime: pod.status?.startTime ?? t,
-      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: t })),
+      conditions: [cond('PodScheduled', true), cond('Initialized', true), cond('ContainersReady', ready), cond('Ready', ready)],
       containerStatuses: [{
-        name: this.containerName(ns, name), ready: true, started: true, restartCount: run.restarts, image: pod.spec?.containers?.[0]?.image ?? '', imageID: '',
+        name: c, ready, started: true, restartCount: run.restarts, image: pod.spec?.containers?.[0]?.image ?? '', imageID: '',
         state: { running: { startedAt: run.startedAt ?? t } }, ...(run.last ? { lastState: { terminated: run.last } } : { lastState: {} }),
       }],
     });
+  }
+
+  /**
+   * The kubelet's readiness prober (pkg/kubelet/prober/worker.go; docs "Configure Liveness, Readiness
+   * and Startup Probes"): not ready until the first success; the first probe once initialDelaySeconds
+   * have passed since the container started, then every periodSeconds; successThreshold consecutive
+   * successes make it ready, failureThreshold consecutive failures unready; each run is bounded by
+   * timeoutSeconds. Defaults 10 s period, 1 s timeout, thresholds 1 and 3. A probe runs only while
+   * this run of the container is current and the pod is not terminating (no process otherwise);
+   * config.probeSecondMs scales the probe clock (1000: real seconds).
+   */
+  private startProber(ns: string, name: string, uid: string, run: Run, gen: number): void {
+    const pod = this.ctx.store.get(pods, ns, name);
+    const spec = pod?.spec?.containers?.[0]?.readinessProbe;
+    if (!pod || !spec) return;
+    const sec = this.ctx.config.probeSecondMs;
+    const period = Math.max(1, spec.periodSeconds ?? 10) * sec;
+    const timeout = Math.max(1, spec.timeoutSeconds ?? 1) * sec;
+    const successThreshold = Math.max(1, spec.successThreshold ?? 1), failureThreshold = Math.max(1, spec.failureThreshold ?? 3);
+    const started = run.startedMs ?? Date.now();
+    const firstAt = Math.max(0, started + (spec.initialDelaySeconds ?? 0) * sec - Date.now());
+    let successes = 0, failures = 0, ready = false;
+    let lastSaid: string | undefined;
+    const tick = async () => {
+      const cur = this.live(ns, name, uid);
+      const runtime = this.ctx.runtime();
+      if (!cur || run.gen !== gen || !runtime?.probe) return;
+      const result = await runtime.probe({ namespace: ns, name, uid, object: cur }, spec, timeout);
+      if (!this.live(ns, name, uid) || run.gen !== gen) return;
+      if (result.ok) { successes++; failures = 0; } else { failures++; successes = 0; }
+      if (!ready && successes >= successThreshold) { ready = true; this.writeRunning(this.live(ns, name, uid)!, true); }
+      else if (ready && failures >= failureThreshold) {
+        ready = false;
+        this.writeRunning(this.live(ns, name, uid)!, false);
+      }
+      // Each failure is an Unhealthy event; repeats of the same text are one (the recorder aggregates them).
+      const said = result.ok ? undefined : `Readiness probe failed: ${(result.output ?? '').trim()}`;
+      if (said && said !== lastSaid) this.ctx.event(ns, cur, 'Warning', 'Unhealthy', said);
+      lastSaid = said;
+      this.ctx.later(period, tick);
+    };
+    this.ctx.later(firstAt, tick);
   }
 
   /** Forces a pod into a not-ready state, as a real cluster would show it. */

@@ -15,7 +15,9 @@
  *   currentRevision (moves to updateRevision when a RollingUpdate completes; not under OnDelete,
  *   as in the real controller), updateRevision;
  * - PVCs from volumeClaimTemplates (<template>-<set>-<i>), bound by the volume binder
- *   (controllers/volumes.ts); persistentVolumeClaimRetentionPolicy.
+ *   (controllers/volumes.ts); persistentVolumeClaimRetentionPolicy; a missing pod whose claim is
+ *   Terminating is not created (FailedCreate "pvc <claim> is being deleted") until the claim is gone,
+ *   then the claim is created anew from the template and the pod after it.
  */
 import { podSecurityDenial } from '../apiserver/admission/plugins/podSecurity';
 import type { KubeObject, OwnerReference } from '../machinery/types';
@@ -24,6 +26,7 @@ import { controllerrevisions as revisions } from '../registry/apps';
 import type { ResourceDef } from '../registry/types';
 import type { Controller, ControllerContext } from './context';
 import type { PodController } from './pods';
+import { addPvcProtection, deleteClaim } from './pvcProtection';
 
 export const REVISION_LABEL = 'controller-revision-hash';
 
@@ -57,6 +60,8 @@ function templateOf(rev: KubeObject): any {
 export class StatefulSetController implements Controller {
   readonly name = 'statefulset';
   private queued = new Set<string>();
+  /** Terminating claims already reported (ns/uid), as the event recorder would aggregate the retries. */
+  private toldTerminating = new Set<string>();
 
   constructor(private readonly ctx: ControllerContext, private readonly podsCtl: PodController) {}
 
@@ -66,6 +71,14 @@ export class StatefulSetController implements Controller {
     if (e.res === pods) {
       const owner = stsOwner(o);
       if (owner) this.enqueue(o.metadata.namespace!, owner.name);
+    }
+    // A claim that was Terminating is gone: the pod waiting for it can be created (the real
+    // controller retries the failed sync with back-off).
+    if (e.res === pvcs && e.type === 'DELETED') {
+      this.toldTerminating.delete(`${o.metadata.namespace}/${o.metadata.uid}`);
+      for (const set of this.ctx.store.list(sts, o.metadata.namespace)) {
+        if ((set.spec?.volumeClaimTemplates ?? []).some((t: any) => o.metadata.name.startsWith(`${t.metadata?.name}-${set.metadata.name}-`))) this.enqueue(o.metadata.namespace!, set.metadata.name);
+      }
     }
   }
 
@@ -94,7 +107,8 @@ export class StatefulSetController implements Controller {
     for (let i = 0; i < replicas; i++) {
       const p = byOrdinal.get(i);
       if (!p) {
-        this.ensureClaims(set, i);
+        // createPersistentVolumeClaims (stateful_pod_control.go): a claim being deleted refuses the pod.
+        if (!this.ensureClaims(set, i)) { if (monotonic) return done(); continue; }
         // newVersionedStatefulSetPod: below the partition from the current revision, else the update revision.
         const rev = rolling && i < partition ? current : update;
         this.createPod(set, i, rev);
@@ -174,20 +188,40 @@ export class StatefulSetController implements Controller {
     }
   }
 
-  private ensureClaims(set: KubeObject, i: number): void {
+  /**
+   * createPersistentVolumeClaims: missing claims are created (with the pvc-protection finalizer the
+   * admission plugin adds); a claim with a deletionTimestamp is an error, recorded as the pod
+   * create's FailedCreate event (once per claim), and the pod is not created until the claim is gone.
+   */
+  private ensureClaims(set: KubeObject, i: number): boolean {
     const { store } = this.ctx;
     const ns = set.metadata.namespace!, name = set.metadata.name;
+    const terminating: string[] = [];
     for (const t of set.spec.volumeClaimTemplates ?? []) {
       const claim = `${t.metadata.name}-${name}-${i}`;
-      if (store.get(pvcs, ns, claim)) continue;
+      const cur = store.get(pvcs, ns, claim);
+      if (cur) {
+        if (cur.metadata.deletionTimestamp) {
+          terminating.push(claim);
+          const k = `${ns}/${cur.metadata.uid}`;
+          if (!this.toldTerminating.has(k)) {
+            this.toldTerminating.add(k);
+            this.ctx.event(ns, set, 'Warning', 'FailedCreate', `create Pod ${name}-${i} in StatefulSet ${name} failed error: pvc ${claim} is being deleted`);
+          }
+        }
+        continue;
+      }
       this.ctx.event(ns, set, 'Normal', 'SuccessfulCreate', `create Claim ${claim} Pod ${name}-${i} in StatefulSet ${name} success`);
-      store.create(pvcs, {
+      const obj = {
         apiVersion: 'v1', kind: 'PersistentVolumeClaim',
-        metadata: { name: claim, namespace: ns, labels: { ...(t.metadata.labels ?? {}), ...(set.spec.selector?.matchLabels ?? {}) } },
+        metadata: { name: claim, namespace: ns, labels: { ...(t.metadata.labels ?? {}), ...(set.spec.selector?.matchLabels ?? {}) } as Record<string, string>, finalizers: [] as string[] },
         spec: structuredClone(t.spec ?? {}),
         status: { phase: 'Pending' },
-      });
+      };
+      addPvcProtection(obj);
+      store.create(pvcs, obj);
     }
+    return terminating.length === 0;
   }
 
   private createPod(set: KubeObject, i: number, rev: KubeObject): void {
@@ -261,6 +295,6 @@ export class StatefulSetController implements Controller {
   }
 
   private tryDeletePvc(ns: string, name: string): void {
-    try { this.ctx.store.delete(pvcs, ns, name); } catch {}
+    try { deleteClaim(this.ctx.store, ns, name); } catch {}
   }
 }

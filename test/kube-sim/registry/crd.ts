@@ -23,6 +23,8 @@ export interface CustomResourceDefinition {
       storage: boolean;
       subresources?: { status?: object; scale?: object };
       schema?: { openAPIV3Schema: object };
+      /** What `kubectl get` shows (the server's Table), besides Name. */
+      additionalPrinterColumns?: { name: string; type: string; jsonPath: string; description?: string; priority?: number }[];
     }[];
   };
 }
@@ -33,7 +35,7 @@ export function kindsOfCrd(crd: CustomResourceDefinition): ResourceDef[] {
   if (crd.metadata.name !== `${names.plural}.${group}`) throw new Error(`kube-sim: CRD ${crd.metadata.name} must be named ${names.plural}.${group}`);
   return crd.spec.versions.filter((v) => v.served).map((v) => defineKind({
     group, version: v.name, plural: names.plural, singular: names.singular ?? names.kind.toLowerCase(), kind: names.kind,
-    namespaced: scope === 'Namespaced', shortNames: names.shortNames,
+    namespaced: scope === 'Namespaced', shortNames: names.shortNames, printerColumns: v.additionalPrinterColumns,
     subresources: [...(v.subresources?.status ? ['status'] : []), ...(v.subresources?.scale ? ['scale'] : [])],
     strategy: schemaStrategy(group, names.kind, v.schema?.openAPIV3Schema as Schema | undefined, !!v.subresources?.status),
   }));

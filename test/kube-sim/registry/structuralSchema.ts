@@ -8,7 +8,7 @@
  * - validate: type, enum, required, pattern, minimum/maximum, min/maxLength, min/maxItems, with the
  *   field error texts kube-openapi's validator gives through apiextensions (e.g. `spec.x: Invalid value:
  *   "string": spec.x in body must be of type integer: "string"`).
- * Not followed: x-kubernetes-validations (CEL rules), formats, oneOf/anyOf/allOf/not, list-type/map-type
+ * oneOf is followed (CSI snapshot sources use it). Not followed: x-kubernetes-validations (CEL rules), formats, anyOf/allOf/not, list-type/map-type
  * uniqueness, x-kubernetes-embedded-resource metadata checks.
  */
 import type { FieldError } from '../machinery/errors';
@@ -82,6 +82,15 @@ export function validateSchema(value: unknown, schema: Schema | undefined, path 
   }
   if (isObj(value)) {
     for (const r of schema.required ?? []) if (value[r] === undefined) errs.push({ field: join(path, r), message: 'Required value', reason: 'FieldValueRequired' });
+    // oneOf (go-openapi validate, as the apiextensions validator runs it): exactly one branch must
+    // hold; with none, the first branch's errors come too.
+    if (Array.isArray(schema.oneOf)) {
+      const valid = schema.oneOf.filter((b: Schema) => validateSchema(value, b, path).length === 0).length;
+      if (valid !== 1) {
+        errs.push({ field: path, message: `Invalid value: "object": ${path} in body must validate one and only one schema (oneOf). ${valid === 0 ? 'Found none valid' : `Found ${valid} valid alternatives`}` });
+        if (valid === 0) errs.push(...validateSchema(value, schema.oneOf[0], path));
+      }
+    }
     for (const [k, v] of Object.entries(value)) {
       const sub = schema.properties?.[k] ?? (isObj(schema.additionalProperties) ? schema.additionalProperties : undefined);
       if (path === '' && k === 'metadata') continue;

@@ -35,6 +35,8 @@ export interface ResourceDef {
   /** metadata.name must be a DNS-1123 label (Namespace, Service, Pod, StatefulSet) instead of a subdomain. */
   nameIsLabel?: boolean;
   strategy?: Strategy;
+  /** A CRD version's additionalPrinterColumns (the Table kubectl get shows). */
+  printerColumns?: { name: string; type: string; jsonPath: string; description?: string; priority?: number }[];
 }
 
 export const STANDARD_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

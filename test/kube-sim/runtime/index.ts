@@ -8,10 +8,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ContainerExit, PodRuntime, PodRuntimeHost, PodView } from './types';
+import type { ContainerExit, PodRuntime, PodRuntimeHost, PodView, ProbeResult, ProbeSpec } from './types';
 import { podUser } from './users';
 
 const SSHD = '/usr/sbin/sshd';
@@ -20,6 +21,12 @@ const LOG_CAP = 1 << 20;
 const PTY_HELPER = join(__dirname, 'ttyexec.py'); // not pty.py: that name would shadow Python's own pty module
 const IMAGE_SSHD_CONFIG = join(__dirname, '..', '..', '..', 'manifests', 'image', 'sshd_config');
 const HOSTKEY_MOUNT = '/etc/terrarium/hostkey';
+const IMAGE_DIR = join(__dirname, '..', '..', '..', 'manifests', 'image');
+/** The devenv image's own programs (manifests/image/Dockerfile COPY lines), run from the repo. */
+const IMAGE_BINARIES: Record<string, string> = {
+  '/usr/local/bin/terrarium-ready': join(IMAGE_DIR, 'ready.sh'),
+  '/usr/local/bin/terrarium-entrypoint': join(IMAGE_DIR, 'entrypoint.sh'),
+};
 
 interface PodState {
   view: PodView;
@@ -124,6 +131,85 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     return s;
   }
 
+  /**
+   * A command as the pod would run it: /workspace mapped to the pod's volume, the image's programs
+   * from the repo. Sim-only: `terrarium-ready` without a port probes the loopback port that stands
+   * for the pod's 2222.
+   */
+  function podArgv(s: PodState, argv: string[]): string[] {
+    const out = argv.map((a) => mapPath(s, a));
+    const image = IMAGE_BINARIES[out[0] ?? ''];
+    if (!image) return out;
+    if (argv[0] === '/usr/local/bin/terrarium-ready' && out.length === 1 && s.sshPort) return [image, String(s.sshPort)];
+    return [image, ...out.slice(1)];
+  }
+
+  /** The loopback port that stands for a pod port: 2222 is the pod's sshd; other ports are the host's (pods share its network). */
+  function podPort(s: PodState, port: number | string): number | undefined {
+    let n = typeof port === 'number' ? port : Number(port);
+    if (!Number.isInteger(n)) {
+      const named = (s.view.object.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []).find((p: any) => p.name === port);
+      n = named?.containerPort;
+    }
+    if (!n) return undefined;
+    return n === 2222 ? s.sshPort : n;
+  }
+
+  /** One readiness probe run (exec, tcpSocket, httpGet), as the kubelet's prober: success, or failure with its output. */
+  function probe(view: PodView, p: ProbeSpec, timeoutMs: number): Promise<ProbeResult> {
+    const s = pods.get(key(view.namespace, view.name));
+    if (!s || s.view.uid !== view.uid) return Promise.resolve({ ok: false, output: 'container not running' });
+    if (p.exec) {
+      const argv = podArgv(s, p.exec.command ?? []);
+      if (!argv.length) return Promise.resolve({ ok: false, output: 'no command' });
+      return new Promise((resolve) => {
+        let out = '';
+        let child: ChildProcess;
+        try {
+          child = spawn(argv[0]!, argv.slice(1), { cwd: s.home, env: podEnv(s, false), uid: user.uid, gid: user.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        } catch (e) {
+          resolve({ ok: false, output: (e as Error).message });
+          return;
+        }
+        const keep = (d: Buffer) => { out = (out + d.toString()).slice(-10_240); };
+        child.stdout?.on('data', keep);
+        child.stderr?.on('data', keep);
+        // The kubelet's words for an exec probe that overruns timeoutSeconds.
+        const timer = setTimeout(() => { killGroup(child); resolve({ ok: false, output: `command timed out after ${timeoutMs / 1000}s` }); }, timeoutMs);
+        child.on('error', (e) => { clearTimeout(timer); resolve({ ok: false, output: e.message }); });
+        child.on('close', (code) => { clearTimeout(timer); resolve({ ok: code === 0, output: out }); });
+      });
+    }
+    if (p.tcpSocket) {
+      const port = podPort(s, p.tcpSocket.port);
+      if (!port) return Promise.resolve({ ok: false, output: `dial tcp 127.0.0.1:${p.tcpSocket.port}: connect: connection refused` });
+      return new Promise((resolve) => {
+        const c = connect(port, '127.0.0.1');
+        const done = (r: ProbeResult) => { clearTimeout(timer); c.destroy(); resolve(r); };
+        const timer = setTimeout(() => done({ ok: false, output: `dial tcp 127.0.0.1:${p.tcpSocket!.port}: i/o timeout` }), timeoutMs);
+        c.on('connect', () => done({ ok: true }));
+        c.on('error', () => done({ ok: false, output: `dial tcp 127.0.0.1:${p.tcpSocket!.port}: connect: connection refused` }));
+      });
+    }
+    if (p.httpGet) {
+      const port = podPort(s, p.httpGet.port);
+      if (!port) return Promise.resolve({ ok: false, output: 'connection refused' });
+      return new Promise((resolve) => {
+        const req = httpGet({ host: '127.0.0.1', port, path: p.httpGet!.path ?? '/', timeout: timeoutMs, headers: { 'user-agent': 'kube-probe/1.32' } }, (res) => {
+          res.resume();
+          // pkg/probe/http: 200 <= code < 400 is success.
+          const code = res.statusCode ?? 0;
+          resolve({ ok: code >= 200 && code < 400, output: `HTTP probe failed with statuscode: ${code}` });
+        });
+        req.on('timeout', () => { req.destroy(); resolve({ ok: false, output: 'context deadline exceeded' }); });
+        const target = `http://127.0.0.1:${p.httpGet!.port}${p.httpGet!.path ?? '/'}`;
+        req.on('error', (e: NodeJS.ErrnoException) => resolve({ ok: false,
+          output: e.code === 'ECONNREFUSED' ? `Get "${target}": dial tcp 127.0.0.1:${p.httpGet!.port}: connect: connection refused` : `Get "${target}": ${e.message}` }));
+      });
+    }
+    return Promise.resolve({ ok: true });
+  }
+
   function podEnv(s: PodState, tty: boolean): NodeJS.ProcessEnv {
     return {
       PATH: '/usr/local/bin:/usr/bin:/bin', HOME: s.home, USER: 'dev', LANG: 'C.UTF-8', TMUX_TMPDIR: s.tmp, TMPDIR: s.tmp,
@@ -196,7 +282,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
   }
 
   function exec(s: PodState, ws: WebSocket, q: URLSearchParams): void {
-    const argv = q.getAll('command').map((a) => mapPath(s, a));
+    const argv = podArgv(s, q.getAll('command'));
     const tty = q.get('tty') === 'true' || q.get('tty') === '1';
     const wantStdin = q.get('stdin') === 'true' || q.get('stdin') === '1';
     const v5 = ws.protocol === 'v5.channel.k8s.io';
@@ -317,7 +403,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     const prev = s.logs.get(c.name);
     const log = { current: '', previous: prev ? prev.current : undefined };
     s.logs.set(c.name, log);
-    const argv = [...c.command, ...c.args].map((a) => mapPath(s, a));
+    const argv = podArgv(s, [...c.command, ...c.args]);
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
@@ -351,6 +437,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       await startSshd(s);
     },
     runContainer,
+    probe,
     logs(namespace, name, container, previous) {
       const l = pods.get(key(namespace, name))?.logs.get(container);
       return previous ? l?.previous : l?.current;

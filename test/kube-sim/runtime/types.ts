@@ -15,7 +15,7 @@ export interface PodView {
 }
 
 export interface PodRuntimeHost {
-  /** Folder on the local disk backing a PersistentVolumeClaim (created on demand). */
+  /** Folder on the local disk backing a PersistentVolumeClaim's volume (created on demand; by volume, so a claim created again under the same name gets a new, empty one). */
   pvcDir(namespace: string, claimName: string): string;
   /** Data of a Secret (base64 values as in the API), or undefined when it does not exist. */
   secretData(namespace: string, name: string): Record<string, string> | undefined;
@@ -33,6 +33,14 @@ export interface ContainerExit {
 
 export interface ContainerSpec { name: string; command: string[]; args: string[] }
 
+/** A container probe's handler (core/v1 ProbeHandler; grpc is not run). */
+export interface ProbeSpec {
+  exec?: { command?: string[] };
+  tcpSocket?: { port: number | string };
+  httpGet?: { port: number | string; path?: string };
+}
+export interface ProbeResult { ok: boolean; output?: string }
+
 export interface PodRuntime {
   /** A pod was scheduled: start what backs it (e.g. sshd on 2222). Resolves when it is ready. */
   startPod(pod: PodView): Promise<void>;
@@ -42,6 +50,12 @@ export interface PodRuntime {
    * called when it ends. Optional: runtimes without it back every container with startPod.
    */
   runContainer?(pod: PodView, container: ContainerSpec, exited: (e: ContainerExit) => void): Promise<void>;
+  /**
+   * Runs one probe against a running pod: exec in the pod (its volume and the image's programs),
+   * tcpSocket/httpGet against the loopback port that stands for the pod port. Optional: without it
+   * the kubelet stand-in treats a pod with processes up as Ready.
+   */
+  probe?(pod: PodView, probe: ProbeSpec, timeoutMs: number): Promise<ProbeResult>;
   /** A container's output: the current run, or the previous (last terminated) one; undefined when there is none. */
   logs?(namespace: string, name: string, container: string, previous: boolean): string | undefined;
   /** The pod is being deleted or restarted: stop its processes (sessions die with it). */

@@ -103,6 +103,18 @@ function columnsAndCells(r: ResourceDef): { columns: Column[]; cells: (o: any) =
   if (r.kind === 'Lease' && r.group === 'coordination.k8s.io') {
     return { columns: [NAME, col('Holder', 'string', ''), AGE], cells: (l) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l)] };
   }
+  if (r.printerColumns?.length) {
+    // A CRD's additionalPrinterColumns (simple .a.b.c paths); a date column shows as an age, as the server's Table does.
+    const at = (o: any, path: string) => path.split('.').filter(Boolean).reduce((v, k) => (v == null ? undefined : v[k]), o);
+    return {
+      columns: [NAME, ...r.printerColumns.map((c) => col(c.name, c.type === 'date' ? 'date' : c.type, c.description ?? '', c.priority ?? 0))],
+      cells: (o) => [o.metadata.name, ...r.printerColumns!.map((c) => {
+        const v = at(o, c.jsonPath);
+        if (v === undefined || v === null) return null;
+        return c.type === 'date' ? humanDuration(Date.now() - Date.parse(String(v))) : v;
+      })],
+    };
+  }
   return { columns: [NAME, AGE], cells: (o) => [o.metadata.name, age(o)] };
 }
 
