@@ -20,8 +20,8 @@ test('slug: lowercase [a-z0-9-] cut to 30, then the sha256 prefix, so look-alike
   assert.equal(userSlug('日本'), sha10('日本'));
 });
 
-const sts = (name: string, managed = true) => ({ metadata: { name, labels: managed ? { 'app.kubernetes.io/managed-by': 'terrarium' } : {} } });
-const pvc = (name: string, user?: string, extra: object = {}) => ({ metadata: { name, annotations: user ? { 'terrarium.dev/claimed-by': user } : {}, ...extra } });
+const sts = (name: string, managed = true) => ({ metadata: { name, labels: (managed ? { 'app.kubernetes.io/managed-by': 'terrarium' } : {}) as Record<string, string> } });
+const pvc = (name: string, user?: string, extra: object = {}) => ({ metadata: { name, annotations: (user ? { 'terrarium.dev/claimed-by': user } : {}) as Record<string, string>, ...extra } });
 const pod = (name: string, owner?: string) => ({ metadata: { name, ownerReferences: owner ? [{ kind: 'StatefulSet', name: owner, controller: true }] : [] } });
 
 test('holdings: only workspaces of Terrarium environments whose pod (if any) the StatefulSet owns', () => {

@@ -1,27 +1,15 @@
 /**
- * The controller's own objects: its ServiceAccount, the Role it needs (and nothing more), the
- * binding, and the Deployment (2 replicas, Lease leader election). manifests/controller/*.yaml are
- * these objects for namespace "devenv" (a unit test keeps them equal).
- * TODO(wave3): the ops engineer's src/core/platform/roles.ts may take over renderControllerRole
- * (the operation table's controller rows); until then the rules live here.
- *
- * Why each rule:
- * - claims, pods, environments: watch them (list + watch + get); the warm pool and claim expiry
- *   (warmPool.ts, idle.ts) patch StatefulSets, their scale and claims.
- * - pods/exec, pods/attach, pods/portforward: RBAC lets a Role be written only by someone holding
- *   what it grants; the per-user Roles have dynamic names, so `escalate` cannot be limited to
- *   them. Holding the three subresources is the smaller power (and idle.ts execs a cheap probe).
- * - roles/rolebindings: the per-user access objects (labelled, names terrarium-access-*).
- * - escalate and bind, on terrarium-secrets-read only: that Role grants `get` on the VSO
- *   destination Secrets, which the controller itself can never read.
- * - leases: get/update its Lease by name; create has no name to limit it to.
- * - events: the grant/revoke audit.
+ * The controller's own objects: its ServiceAccount and the Deployment (2 replicas, Lease leader
+ * election). manifests/controller/deployment.yaml is their rendering for namespace "devenv" (a unit
+ * test keeps them equal). Its Role and RoleBinding come from the operation table like every other
+ * Role (src/core/platform/roles.ts `renderRoles`, shipped in manifests/rbac.yaml): the controller's
+ * rows there are what this loop does (watch claims, pods, environments and VSO kinds; apply and
+ * delete the access Roles and bindings; hold pods/exec|attach|portforward and get secrets, because
+ * RBAC lets it grant only what it holds; its Lease; Events).
  */
 import { APP_NAME, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../devenv/names';
-import { VSO_GROUP, VSO_PLURALS } from '../secrets/vsoResources';
-import { CONTROLLER_NAME, SECRETS_READ, type RoleBindingObject, type RoleObject } from './access';
+import { CONTROLLER_NAME } from './access';
 
-const RBAC = 'rbac.authorization.k8s.io';
 const labels = () => ({ [LABEL_NAME]: APP_NAME, [LABEL_MANAGED_BY]: MANAGED_BY, 'app.kubernetes.io/component': 'controller' });
 
 /** The image manifests/controller/deployment.yaml names: this version's, never :latest. */
@@ -34,36 +22,6 @@ export function controllerUsername(namespace: string): string {
 
 export function renderControllerServiceAccount(namespace: string) {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: CONTROLLER_NAME, namespace, labels: labels() } };
-}
-
-export function renderControllerRole(namespace: string): RoleObject {
-  const read = ['get', 'list', 'watch'];
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
-    metadata: { name: CONTROLLER_NAME, namespace, labels: labels() },
-    rules: [
-      { apiGroups: [''], resources: ['pods'], verbs: read },
-      { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: [...read, 'update', 'patch'] },
-      { apiGroups: ['apps'], resources: ['statefulsets'], verbs: [...read, 'update', 'patch'] },
-      { apiGroups: ['apps'], resources: ['statefulsets/scale'], verbs: ['get', 'update', 'patch'] },
-      { apiGroups: [''], resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: ['create', 'get'] },
-      { apiGroups: [RBAC], resources: ['roles', 'rolebindings'], verbs: [...read, 'create', 'update', 'patch', 'delete'] },
-      { apiGroups: [RBAC], resources: ['roles'], verbs: ['escalate', 'bind'], resourceNames: [SECRETS_READ] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [CONTROLLER_NAME] },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-      { apiGroups: [VSO_GROUP], resources: [VSO_PLURALS.VaultStaticSecret, VSO_PLURALS.VaultDynamicSecret, VSO_PLURALS.VaultPKISecret], verbs: read },
-    ],
-  };
-}
-
-export function renderControllerRoleBinding(namespace: string): RoleBindingObject {
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-    metadata: { name: CONTROLLER_NAME, namespace, labels: labels() },
-    roleRef: { apiGroup: RBAC, kind: 'Role', name: CONTROLLER_NAME },
-    subjects: [{ kind: 'ServiceAccount', name: CONTROLLER_NAME, namespace }],
-  };
 }
 
 export interface ControllerDeploymentOptions {
