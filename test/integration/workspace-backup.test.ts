@@ -19,6 +19,7 @@ import { isTerrariumError } from '../../src/core/kube/errors';
 import { whoAmI } from '../../src/core/audit/identity';
 import { backupWorkspaceToFile, restoreWorkspace, sidecarPath } from '../../src/core/workspace/backup';
 import { run } from '../../src/cli/run';
+import { openCluster } from '../../src/core/kube/kubeconfig';
 import { capturedStreams } from '../unit/testIo';
 import { clusterArgs, eventually, getTestCluster, usingRealCluster, type TestCluster } from './harness';
 
@@ -180,6 +181,48 @@ describe('workspace backup and restore', { timeout: 600_000 }, () => {
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /no VolumeSnapshotClass/);
     assert.match(r.stderr, /terrarium workspace backup SANDBOX -o FILE\.tar\.gz/);
+  });
+
+  test('CLI: --snapshot creates a VolumeSnapshot of the workspace PVC with the default class', { skip: usingRealCluster() ? 'depends on the cluster\'s CSI driver' : false }, async (t) => {
+    // A kube-sim of its own that serves snapshot.storage.k8s.io (off by default, as on clusters without a CSI snapshotter).
+    const { startKubeSim } = await import('../kube-sim/index');
+    const sim = await startKubeSim({ runtime: false, volumeSnapshots: { defaultClass: false } } as Parameters<typeof startKubeSim>[0]);
+    const sub = mkdtempSync(join(dir, 'snap-'));
+    try {
+      const kubeconfig = join(sub, 'kubeconfig');
+      sim.writeKubeconfig(kubeconfig, { namespace: 'snap' });
+      const cluster = openCluster({ kubeconfigPath: kubeconfig, namespace: 'snap', env: {} });
+      await createEnvironment(cluster, { name: ENV, replicas: 1, image });
+      try {
+        for (const [name, def, driver] of [['fast', true, 'kube-sim.io/hostpath'], ['slow', false, 'other.example.com']] as const) {
+          sim.objects.create('volumesnapshotclasses.snapshot.storage.k8s.io', { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass',
+            metadata: { name, ...(def ? { annotations: { 'snapshot.storage.kubernetes.io/is-default-class': 'true' } } : {}) }, driver, deletionPolicy: 'Delete' });
+        }
+      } catch (e) {
+        if (/unknown or ambiguous resource/.test(String(e))) { t.skip('this kube-sim has no snapshot CRDs'); return; }
+        throw e;
+      }
+      await eventually(async () => sim.objects.get('pvc', 'snap', `workspace-${ENV}-0`), 'the workspace PVC');
+      const run2 = async (args: string[]) => {
+        const io = capturedStreams();
+        const code = await run([...args, '--kubeconfig', kubeconfig, '--namespace', 'snap'], { stdout: io.stdout, stderr: io.stderr, env: { XDG_STATE_HOME: dir }, signal: new AbortController().signal });
+        return { code, stdout: io.out(), stderr: io.err() };
+      };
+      const r = await run2(['workspace', 'backup', `${ENV}-0`, '--snapshot', '--json']);
+      if (r.code !== 0 && /no VolumeSnapshotClass/.test(r.stderr)) { t.skip('this kube-sim does not serve snapshot.storage.k8s.io'); return; }
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.equal(j.volumeSnapshotClass, 'fast', 'the class marked default');
+      assert.equal(j.pvc, `workspace-${ENV}-0`);
+      const snap = sim.objects.get('volumesnapshots.snapshot.storage.k8s.io', 'snap', j.snapshot);
+      assert.deepEqual(snap.spec, { volumeSnapshotClassName: 'fast', source: { persistentVolumeClaimName: `workspace-${ENV}-0` } });
+      assert.equal(snap.metadata.labels['terrarium.dev/sandbox'], `${ENV}-0`);
+      const named = await run2(['workspace', 'backup', `${ENV}-0`, '--snapshot', '--snapshot-class', 'nope']);
+      assert.equal(named.code, 1);
+      assert.match(named.stderr, /no VolumeSnapshotClass "nope"; the cluster has: fast, slow/);
+    } finally {
+      await sim.stop();
+    }
   });
 
   test('memory stays flat while 200 MB stream through backup and restore (a separate process measures its own peak RSS)', { skip: usingRealCluster() ? 'kube-sim only (local disk)' : false }, async () => {
