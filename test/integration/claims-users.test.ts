@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import * as yaml from 'js-yaml';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { discoverKubeconfig, openCluster } from '../../src/core/kube/kubeconfig';
 import type { Cluster } from '../../src/core/kube/cluster';
@@ -92,7 +93,11 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     alice = open('alice');
     bob = open('bob');
     boss = open('boss');
-    await admin.core.createNamespace({ body: { metadata: { name: NS } } });
+    // Labelled so the claim policy (manifests/claim-policy.yaml) applies: every flow below runs under it.
+    await admin.core.createNamespace({ body: { metadata: { name: NS, labels: { 'terrarium.dev/platform': 'true' } } } });
+    for (const doc of yaml.loadAll(readFileSync(join(__dirname, '..', '..', 'manifests', 'claim-policy.yaml'), 'utf8'))) {
+      if (doc) await admin.objects.create(doc as any);
+    }
     await grantSandboxUsers(admin);
     const rbac = admin.rbac;
     await rbac.createClusterRole({ body: { metadata: { name: 'terrarium-impersonate' }, rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }] } });
@@ -161,11 +166,16 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     await releaseSandbox(bob, 'web-0', { keep: true });
   });
 
-  test('release removes every key, and only the holder releases without --force', async () => {
+  test('release removes every key; only the holder releases without --force, and the claim policy refuses bob\'s --force', async () => {
     await claimSandbox(alice, { environment: 'web', sandbox: 'web-1', publicKey: KEY_A, restoreWarmPool: false });
     await claimSandbox(alice, { environment: 'web', sandbox: 'web-1', publicKey: KEY_A2, restoreWarmPool: false });
     await assert.rejects(releaseSandbox(bob, 'web-1'), (e: Error) => isTerrariumError(e, 'Forbidden') && /claimed by alice, not by bob/.test(e.message) && /--force/.test((e as any).hint));
     assert.equal(claimedBy('web-1'), 'alice');
+    // --force is what admins do; for bob the claim policy refuses it on the server, in its own words.
+    await assert.rejects(releaseSandbox(bob, 'web-1', { force: true, keep: true }), (e: Error) => isTerrariumError(e, 'Forbidden') && /Sandbox web-1 is claimed by alice; only alice or a Terrarium admin can change its claim/.test(e.message));
+    await assert.rejects(releaseSandbox(bob, 'web-1', { force: true }), (e: Error) => isTerrariumError(e, 'Forbidden') && /Sandbox web-1 is claimed by alice; only alice or a Terrarium admin can delete its workspace/.test(e.message));
+    assert.equal(claimedBy('web-1'), 'alice');
+    assert.deepEqual(await keysIn('web-1'), [KEY_A, KEY_A2], 'a refused --force leaves alice\'s keys');
     const r = await releaseSandbox(alice, 'web-1', { keep: true });
     assert.equal(r.action, 'kept');
     assert.equal(r.previousUser, 'alice');

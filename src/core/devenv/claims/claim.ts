@@ -6,7 +6,7 @@
  * of pods and one of PVCs in parallel. Restoring the warm pool comes after, in the background.
  */
 import type { Cluster } from '../../kube/cluster';
-import { TerrariumError } from '../../kube/errors';
+import { TerrariumError, isTerrariumError } from '../../kube/errors';
 import { execRunner, type ExecRunner } from '../../kube/exec';
 import { waitPodReady } from '../../kube/waitReady';
 import { audited, sshKeyFingerprint } from '../../audit/auditor';
@@ -66,6 +66,27 @@ export interface ClaimResult {
   keysReplaced: boolean;
 }
 
+/**
+ * With the platform installed, exec on a sandbox is the holder's only once the Terrarium controller
+ * has granted it (Role terrarium-access-<user>, within a second of the claim): a 403 right after the
+ * claim write is retried for a few seconds instead of failing the claim.
+ */
+async function afterAccessGrant<T>(fn: () => Promise<T>, signal?: AbortSignal, waitMs = 3000): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isTerrariumError(e, 'Forbidden') || signal?.aborted) throw e;
+      if (Date.now() + delay > deadline) {
+        throw new TerrariumError('Forbidden', `${e.message} The Terrarium controller grants exec to a sandbox's holder within a second of the claim, and it has not.`,
+          'Check that the controller runs: terrarium doctor', { cause: e, status: e.status });
+      }
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 export async function claimSandbox(cluster: Cluster, opts: ClaimOptions): Promise<ClaimResult> {
   return audited(cluster, { action: 'claim', target: opts.sandbox ?? opts.environment, detail: { user: opts.user, environment: opts.environment, scaleUp: opts.scaleUp } },
     () => claimOp(cluster, opts),
@@ -92,7 +113,7 @@ async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> 
       await audited(cluster, { action: 'key-install', target: sandbox, detail: { user, key: sshKeyFingerprint(publicKey), replace: !existing } }, async () => {
         // A sandbox taken now was Ready a moment ago: no need to ask again.
         if (!ready) await waitPodReady(cluster, sandbox, { timeoutMs: waitMs, signal, hint: 'See why with `terrarium status`; it stays claimed for you, so try again once it is Ready.' });
-        await installPublicKey(exec, sandbox, publicKey, { replace: !existing, signal });
+        await afterAccessGrant(() => installPublicKey(exec, sandbox, publicKey, { replace: !existing, signal }), signal);
       });
       keyInstalled = true;
     }

@@ -88,6 +88,9 @@ async function releaseOp(base: Cluster, sandbox: string, opts: ReleaseOptions): 
     }
     const withBackup = backup ? { backup } : {};
     if (opts.keep) {
+      // Taking someone else's claim away: ask the server first (a dry run through the claim policy),
+      // so a refused --force leaves their keys in place.
+      if (claim.user !== user && !(await clearClaim(cluster, pvc, signal, true))) continue;
       // Keys first: once the claim is gone, someone else may claim and install theirs.
       let keyWarning: string | undefined;
       let keysRemoved = false;
