@@ -131,3 +131,9 @@ except client.exceptions.ApiException as e:
     (err, stdout, stderr) => (err ? reject(new Error(stderr || String(err))) : resolve(stdout))));
   assert.deepEqual(out.trim().split('\n'), ['pod-a 0', '409']);
 });
+
+test('a ServiceAccount user (the controller\'s token) is in system:serviceaccounts and system:serviceaccounts:<ns>, as the SA token authenticator says', async () => {
+  const token = sim.users.add(`system:serviceaccount:${NS}:terrarium-controller`);
+  const review = await ok('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, token);
+  assert.deepEqual(review.status.userInfo, { username: `system:serviceaccount:${NS}:terrarium-controller`, groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'] });
+});

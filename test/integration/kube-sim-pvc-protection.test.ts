@@ -94,6 +94,36 @@ test('release recycles: delete the PVC (Terminating), then the pod; the Stateful
   await until('old volume removed (reclaimPolicy Delete)', () => !existsSync(oldVolume));
 });
 
+test('the pvc-protection controller\'s finalizer removal is an UPDATE through admission: a policy that refuses it keeps the claim Terminating until it lets it through', async () => {
+  const VAP = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies';
+  const VAPB = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings';
+  // A naive claim policy: only the holder may update a claimed PVC (it forgets the controllers).
+  await ok('POST', VAP, { metadata: { name: 'naive' }, spec: {
+    matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['persistentvolumeclaims'] }] },
+    validations: [{ expression: "!has(oldObject.metadata.annotations) || !('terrarium.dev/claimed-by' in oldObject.metadata.annotations) || oldObject.metadata.annotations['terrarium.dev/claimed-by'] == request.userInfo.username",
+      messageExpression: "'terrarium-claims: only ' + oldObject.metadata.annotations['terrarium.dev/claimed-by'] + ', not ' + request.userInfo.username" }] } });
+  await ok('POST', VAPB, { metadata: { name: 'naive' }, spec: { policyName: 'naive', validationActions: ['Deny'] } });
+  try {
+    await ok('POST', PVCS, { ...claim('held'), metadata: { name: 'held', annotations: { 'terrarium.dev/claimed-by': 'alice' } } });
+    await ok('POST', PODS, podUsing('holder', 'held'));
+    await sim.waitPodReady(NS, 'holder');
+    await ok('DELETE', `${PVCS}/held`);
+    await ok('DELETE', `${PODS}/holder`);
+    await until('pod gone', async () => (await call('GET', `${PODS}/holder`)).status === 404);
+    // The controller's update is refused (as system:serviceaccount:kube-system:pvc-protection-controller): still Terminating.
+    const stuck = await call('GET', `${PVCS}/held`);
+    assert.equal(stuck.status, 200);
+    assert.deepEqual(stuck.body.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+    // A policy that lets the controllers' ServiceAccounts through unblocks it.
+    const p = await ok('GET', `${VAP}/naive`);
+    p.spec.matchConditions = [{ name: 'not-controllers', expression: "!request.userInfo.username.startsWith('system:serviceaccount:kube-system:')" }];
+    await ok('PUT', `${VAP}/naive`, p);
+    await until('claim gone', async () => (await call('GET', `${PVCS}/held`)).status === 404);
+  } finally {
+    await ok('DELETE', `${VAPB}/naive`); await ok('DELETE', `${VAP}/naive`);
+  }
+});
+
 describe('kubectl: delete --wait=false leaves the claim Terminating with its finalizer; wait --for=delete returns once the pod is gone', { skip: kubectlSkipReason() }, () => {
   const kubectl = kubectlWith(() => kubeconfig);
   test('kubectl delete / get / wait --for=delete', async () => {

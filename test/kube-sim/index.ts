@@ -258,6 +258,12 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     },
   });
   api.token = opts.token;
+  // Controllers' writes that real controllers make through the API pass admission as their ServiceAccount.
+  controllers.admission = (w) => {
+    const ns = 'kube-system', user = `system:serviceaccount:${ns}:${w.controller}`;
+    api.admission.run({ operation: w.operation, resource: w.resource, namespace: w.namespace, name: w.name, object: structuredClone(w.object) as ObjectInput,
+      oldObject: w.oldObject, user: { name: user, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'] }, dryRun: false });
+  };
   // Controllers first: they see every change before the VSO add-on and before any watch.
   store.subscribe((e) => controllers.onChange(e));
   // A deleted claim's dynamically provisioned volume goes with it (reclaimPolicy Delete, the default).

@@ -1,5 +1,5 @@
 /** What every controller shares: storage, the pod runtime, timers that stop with the sim, an event recorder. */
-import type { KubeObject } from '../machinery/types';
+import type { KubeObject, ObjectInput } from '../machinery/types';
 import type { ResourceDef } from '../registry/types';
 import type { PodRuntime } from '../runtime/types';
 import type { Store } from '../storage/store';
@@ -21,6 +21,18 @@ export interface ControllerConfig {
 
 export type EventType = 'Normal' | 'Warning';
 
+/** A controller's write as admission sees it (operation, kind, object and the controller's ServiceAccount). */
+export interface ControllerWrite {
+  operation: 'CREATE' | 'UPDATE';
+  resource: ResourceDef;
+  namespace?: string;
+  name: string;
+  object: KubeObject | ObjectInput;
+  oldObject?: KubeObject;
+  /** The controller's name, e.g. statefulset-controller (its ServiceAccount in kube-system). */
+  controller: string;
+}
+
 export interface ControllerContext {
   readonly store: Store;
   readonly config: ControllerConfig;
@@ -29,6 +41,12 @@ export interface ControllerContext {
   /** Runs fn after ms unless the controllers stopped meanwhile; failures are swallowed. */
   later(ms: number, fn: () => void | Promise<void>): void;
   stopped(): boolean;
+  /**
+   * Runs a controller's write through the API server's admission (as kube-controller-manager's
+   * writes go through it, under the controller's ServiceAccount `system:serviceaccount:kube-system:<controller>`);
+   * throws the refusal. Absent when no API server is wired.
+   */
+  admit?(a: ControllerWrite): void;
   /** Records a core/v1 Event about `involved` (source component kube-sim). */
   event(ns: string, involved: KubeObject, type: EventType, reason: string, message: string): void;
 }

@@ -10,7 +10,7 @@ import { namespaces, pods, statefulsets } from '../registry';
 import type { ResourceDef } from '../registry/types';
 import type { PodRuntime } from '../runtime/types';
 import type { Store, WatchEvent } from '../storage/store';
-import type { Controller, ControllerConfig, ControllerContext, EventType } from './context';
+import type { Controller, ControllerConfig, ControllerContext, ControllerWrite, EventType } from './context';
 import { recordEvent } from './events';
 import { EventsMirror } from './eventsMirror';
 import { PvcProtectionController } from './pvcProtection';
@@ -46,6 +46,8 @@ export class ControllerManager {
   /** Run on every store change, in this order. */
   private readonly controllers: Controller[];
   private timers = new Set<NodeJS.Timeout>();
+  /** The API server's admission for controllers' writes (wired by index.ts). */
+  admission?: (w: ControllerWrite) => void;
   private isStopped = false;
 
   constructor(private readonly store: Store, private runtime: PodRuntime | undefined) {
@@ -55,6 +57,7 @@ export class ControllerManager {
       later: (ms, fn) => this.later(ms, fn),
       stopped: () => this.isStopped,
       event: (ns, involved, type, reason, message) => this.event(ns, involved, type, reason, message),
+      admit: (w) => this.admission?.(w),
     };
     this.pods = new PodController(ctx);
     this.statefulsets = new StatefulSetController(ctx, this.pods);

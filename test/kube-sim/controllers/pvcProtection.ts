@@ -5,7 +5,9 @@
  * controller's claims here); a claim deleted while a pod uses it keeps a deletionTimestamp
  * (Terminating) and goes once no pod uses it. "Uses" is pkg/controller/volume/pvcprotection
  * podUsesPVC: a scheduled pod (spec.nodeName set) with a volume naming the claim, until the pod
- * object is gone (terminating pods included).
+ * object is gone (terminating pods included). Removing the finalizer is an UPDATE by
+ * system:serviceaccount:kube-system:pvc-protection-controller through admission: a policy that
+ * refuses it keeps the claim Terminating (retried every second).
  */
 import type { KubeObject } from '../machinery/types';
 import { persistentvolumeclaims as pvcs, pods } from '../registry';
@@ -56,7 +58,16 @@ export class PvcProtectionController implements Controller {
     const claim = store.find(pvcs, ns, name);
     if (!claim?.metadata.deletionTimestamp || !claim.metadata.finalizers?.includes(PVC_PROTECTION_FINALIZER)) return;
     if (store.list(pods, ns).some((p) => podUsesClaim(p, name))) return;
-    claim.metadata.finalizers = claim.metadata.finalizers.filter((f) => f !== PVC_PROTECTION_FINALIZER);
-    store.update(pvcs, claim, { checkVersion: false });
+    const next = structuredClone(claim);
+    next.metadata.finalizers = claim.metadata.finalizers.filter((f) => f !== PVC_PROTECTION_FINALIZER);
+    // The controller's UPDATE passes admission (a ValidatingAdmissionPolicy on PVC updates sees it);
+    // refused, the claim stays Terminating and the controller retries, as the real one does with back-off.
+    try {
+      this.ctx.admit?.({ operation: 'UPDATE', resource: pvcs, namespace: ns, name, object: next, oldObject: claim, controller: 'pvc-protection-controller' });
+    } catch {
+      this.ctx.later(1000, () => this.sync(ns, name));
+      return;
+    }
+    store.update(pvcs, next, { checkVersion: false });
   }
 }

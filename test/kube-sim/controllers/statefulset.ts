@@ -211,7 +211,6 @@ export class StatefulSetController implements Controller {
         }
         continue;
       }
-      this.ctx.event(ns, set, 'Normal', 'SuccessfulCreate', `create Claim ${claim} Pod ${name}-${i} in StatefulSet ${name} success`);
       const obj = {
         apiVersion: 'v1', kind: 'PersistentVolumeClaim',
         metadata: { name: claim, namespace: ns, labels: { ...(t.metadata.labels ?? {}), ...(set.spec.selector?.matchLabels ?? {}) } as Record<string, string>, finalizers: [] as string[] },
@@ -219,6 +218,18 @@ export class StatefulSetController implements Controller {
         status: { phase: 'Pending' },
       };
       addPvcProtection(obj);
+      // The claim create passes admission as the controller's ServiceAccount; a refusal is the two
+      // events createPersistentVolumeClaims and CreateStatefulPod record, and no pod.
+      try {
+        this.ctx.admit?.({ operation: 'CREATE', resource: pvcs, namespace: ns, name: claim, object: obj, controller: 'statefulset-controller' });
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.ctx.event(ns, set, 'Warning', 'FailedCreate', `create Claim ${claim} for Pod ${name}-${i} in StatefulSet ${name} failed error: ${msg}`);
+        this.ctx.event(ns, set, 'Warning', 'FailedCreate', `create Pod ${name}-${i} in StatefulSet ${name} failed error: failed to create PVC ${claim}: ${msg}`);
+        terminating.push(claim);
+        continue;
+      }
+      this.ctx.event(ns, set, 'Normal', 'SuccessfulCreate', `create Claim ${claim} Pod ${name}-${i} in StatefulSet ${name} success`);
       store.create(pvcs, obj);
     }
     return terminating.length === 0;

@@ -31,6 +31,9 @@ export class Authenticator {
   addUser(name: string, opts: { token?: string; groups?: string[] } = {}): string {
     const token = opts.token ?? randomBytes(16).toString('hex');
     const groups = [...(opts.groups ?? [])];
+    // A ServiceAccount's token carries its groups (pkg/serviceaccount: system:serviceaccounts[:<ns>]).
+    const sa = /^system:serviceaccount:([^:]+):[^:]+$/.exec(name);
+    if (sa) for (const g of ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`]) if (!groups.includes(g)) groups.push(g);
     if (!groups.includes(AUTHENTICATED_GROUP)) groups.push(AUTHENTICATED_GROUP);
     this.tokens.set(token, { name, groups });
     return token;
