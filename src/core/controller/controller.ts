@@ -14,7 +14,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { createInformer, MANAGED_BY_SELECTOR, RESOURCES, type Informer, type ResourceRef } from '../kube/informer';
-import { listAll } from '../kube/list';
+import { listOp } from '../kube/list';
+import { OPS, pathOf } from '../kube/ops';
 import { sleep } from '../kube/retry';
 import { LABEL_ENVIRONMENT, LABEL_MANAGED_BY, MANAGED_BY } from '../devenv/names';
 import { SECRET_KINDS, VSO_GROUP, VSO_PLURALS, VSO_VERSION } from '../secrets/vsoResources';
@@ -350,10 +351,8 @@ export class TerrariumController {
   private async readExisting(signal: AbortSignal): Promise<Map<string, ExistingAccess>> {
     const ns = this.cluster.namespace;
     const [roles, bindings] = await Promise.all([
-      listAll(this.cluster, { verb: 'list', resource: 'roles.rbac.authorization.k8s.io' },
-        (page, o) => this.cluster.rbac.listNamespacedRole({ namespace: ns, labelSelector: ACCESS_SELECTOR, ...page }, o), { signal }),
-      listAll(this.cluster, { verb: 'list', resource: 'rolebindings.rbac.authorization.k8s.io' },
-        (page, o) => this.cluster.rbac.listNamespacedRoleBinding({ namespace: ns, labelSelector: ACCESS_SELECTOR, ...page }, o), { signal }),
+      listOp(this.cluster, OPS.listRoles, (page, o) => this.cluster.rbac.listNamespacedRole({ namespace: ns, labelSelector: ACCESS_SELECTOR, ...page }, o), { signal }),
+      listOp(this.cluster, OPS.listRoleBindings, (page, o) => this.cluster.rbac.listNamespacedRoleBinding({ namespace: ns, labelSelector: ACCESS_SELECTOR, ...page }, o), { signal }),
     ]);
     const existing = new Map<string, ExistingAccess>();
     const userOf = (o: { metadata?: { annotations?: Record<string, string> } }) => o.metadata?.annotations?.[ANNOTATION_USER] ?? '';
@@ -386,7 +385,7 @@ export class TerrariumController {
       }
     } else {
       // Both at once: either one gone ends the access.
-      await Promise.all([this.remove('rolebindings', c.name, signal), this.remove('roles', c.name, signal)]);
+      await Promise.all([this.remove(OPS.deleteRoleBinding, c.name, signal), this.remove(OPS.deleteRole, c.name, signal)]);
       existing.delete(c.name);
     }
     const who = q(c.user);
@@ -403,22 +402,17 @@ export class TerrariumController {
     }
   }
 
-  private rbacPath(plural: 'roles' | 'rolebindings', name?: string): string {
-    return `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(this.cluster.namespace)}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
-  }
-
   /** Server-side apply as field manager terrarium-controller (force: these objects are the controller's). */
   private async apply(obj: RoleObject | RoleBindingObject, signal: AbortSignal): Promise<void> {
-    const plural = obj.kind === 'Role' ? 'roles' : 'rolebindings';
+    const row = obj.kind === 'Role' ? OPS.applyAccessRole : OPS.applyAccessRoleBinding;
     const name = obj.metadata.name;
     this.writes++;
-    await sendJson(this.cluster, { verb: 'patch', resource: `${plural}.rbac.authorization.k8s.io`, name }, 'APPLY',
-      `${this.rbacPath(plural, name)}?fieldManager=${FIELD_MANAGER}&force=true`, obj, signal);
+    await sendJson(this.cluster, row, { name }, 'APPLY', `${pathOf(row, this.cluster.namespace, name)}?fieldManager=${FIELD_MANAGER}&force=true`, obj, signal);
   }
 
-  private async remove(plural: 'roles' | 'rolebindings', name: string, signal: AbortSignal): Promise<void> {
+  private async remove(row: typeof OPS.deleteRole | typeof OPS.deleteRoleBinding, name: string, signal: AbortSignal): Promise<void> {
     this.writes++;
-    await ignoreNotFound(sendJson(this.cluster, { verb: 'delete', resource: `${plural}.rbac.authorization.k8s.io`, name }, 'DELETE', this.rbacPath(plural, name), undefined, signal));
+    await ignoreNotFound(sendJson(this.cluster, row, { name }, 'DELETE', pathOf(row, this.cluster.namespace, name), undefined, signal));
   }
 
   // ---- secrets ----

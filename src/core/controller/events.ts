@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster } from '../kube/cluster';
 import { CONTROLLER_NAME } from './access';
+import { OPS, pathOf } from '../kube/ops';
 import { microTime, sendJson } from './http';
 
 /** The API server's limit on an Event's message (NoteLengthLimit). */
@@ -38,6 +39,5 @@ export function renderEvent(namespace: string, instance: string, e: EventInput, 
 
 export async function recordEvent(cluster: Cluster, instance: string, e: EventInput, now: Date, signal?: AbortSignal): Promise<void> {
   const ns = cluster.namespace;
-  await sendJson(cluster, { verb: 'create', resource: 'events' }, 'POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/events`,
-    renderEvent(ns, instance, e, now), signal);
+  await sendJson(cluster, OPS.createEvent, {}, 'POST', pathOf(OPS.createEvent, ns), renderEvent(ns, instance, e, now), signal);
 }

@@ -5,7 +5,7 @@
  */
 import { ApiException, HttpMethod, RequestContext } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
-import type { KubeOp } from '../kube/errors';
+import { kubeOp, type OpRow, type OpTarget } from '../kube/ops';
 import { CappedHttpLibrary } from '../kube/request';
 
 /** 2026-12-03T12:00:00.123456Z (MicroTime: six fraction digits). */
@@ -16,12 +16,12 @@ export function microTime(d: Date): string {
 const METHODS = { GET: HttpMethod.GET, POST: HttpMethod.POST, PUT: HttpMethod.PUT, DELETE: HttpMethod.DELETE, APPLY: HttpMethod.PATCH } as const;
 
 /**
- * One API call through cluster.call (retries, translated errors), answering parsed JSON. Also the
+ * One operation of the table (kube/ops.ts: retries, translated errors), answering parsed JSON. Also the
  * controller's hot path (a grant waits for it), so it skips the typed clients' serialisation.
  */
-export function sendJson<T>(cluster: Cluster, op: Omit<KubeOp, 'context'>, method: keyof typeof METHODS, path: string,
+export function sendJson<T>(cluster: Cluster, row: OpRow, target: OpTarget, method: keyof typeof METHODS, path: string,
   body: unknown, signal: AbortSignal | undefined, retries?: number): Promise<T> {
-  return cluster.call(op, async () => {
+  return kubeOp(cluster, row, target, async () => {
     const server = cluster.kc.getCurrentCluster()?.server;
     if (!server) throw new Error('KubeConfig has no current cluster');
     const ctx = new RequestContext(server + path, METHODS[method]);

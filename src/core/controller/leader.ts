@@ -11,6 +11,7 @@
  */
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
+import { OPS, pathOf } from '../kube/ops';
 import { sleep } from '../kube/retry';
 import { microTime, sendJson } from './http';
 
@@ -63,9 +64,6 @@ export class LeaderElector {
 
   get isLeader(): boolean { return this.leading; }
 
-  private get path(): string {
-    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.cluster.namespace)}/leases`;
-  }
 
   /**
    * Campaigns until `signal` aborts. onLead gets a signal per term, aborted when the term ends
@@ -120,7 +118,8 @@ export class LeaderElector {
   /** One acquire-or-renew round: GET the Lease, then create it, renew it, or take it over. */
   private async attempt(signal: AbortSignal): Promise<Attempt> {
     const req = AbortSignal.any([signal, AbortSignal.timeout(Math.max(1000, this.renewDeadlineMs / 2))]);
-    const op = (verb: string) => ({ verb, resource: 'leases.coordination.k8s.io', name: this.name });
+    const ns = this.cluster.namespace;
+    const target = { name: this.name };
     const now = this.now();
     const mine = (spec: LeaseSpec | undefined, transitions: number, acquired?: string | null): LeaseSpec => ({
       holderIdentity: this.opts.identity, leaseDurationSeconds: this.durationS,
@@ -128,11 +127,11 @@ export class LeaderElector {
     });
     let current: Lease;
     try {
-      current = await sendJson<Lease>(this.cluster, op('get'), 'GET', `${this.path}/${this.name}`, undefined, req, 0);
+      current = await sendJson<Lease>(this.cluster, OPS.readLease, target, 'GET', pathOf(OPS.readLease, ns, this.name), undefined, req, 0);
     } catch (e) {
       if (!isTerrariumError(e, 'NotFound')) return this.failed(e);
       try {
-        this.lease = await sendJson<Lease>(this.cluster, op('create'), 'POST', this.path, {
+        this.lease = await sendJson<Lease>(this.cluster, OPS.createLease, target, 'POST', pathOf(OPS.createLease, ns), {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.name, namespace: this.cluster.namespace }, spec: mine(undefined, 0),
         }, req, 0);
         this.holder = this.opts.identity;
@@ -158,7 +157,7 @@ export class LeaderElector {
       spec: { ...spec, ...mine(spec, (spec.leaseTransitions ?? 0) + (ours ? 0 : 1), ours ? spec.acquireTime : undefined) },
     };
     try {
-      this.lease = await sendJson<Lease>(this.cluster, op('update'), 'PUT', `${this.path}/${this.name}`, next, req, 0);
+      this.lease = await sendJson<Lease>(this.cluster, OPS.updateLease, target, 'PUT', pathOf(OPS.updateLease, ns, this.name), next, req, 0);
       if (!ours) this.log(`leader: took over lease ${this.name}${holder ? ` from ${JSON.stringify(holder)} (not renewed for ${Math.round(duration / 1000)} s)` : ' (released)'}`);
       this.holder = this.opts.identity;
       return 'leading';
@@ -180,7 +179,7 @@ export class LeaderElector {
     const lease = this.lease!;
     const now = microTime(this.now());
     try {
-      await sendJson(this.cluster, { verb: 'update', resource: 'leases.coordination.k8s.io', name: this.name }, 'PUT', `${this.path}/${this.name}`, {
+      await sendJson(this.cluster, OPS.updateLease, { name: this.name }, 'PUT', pathOf(OPS.updateLease, this.cluster.namespace, this.name), {
         ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },
       }, AbortSignal.timeout(3000), 0);
       this.log(`leader: released lease ${this.name}`);
