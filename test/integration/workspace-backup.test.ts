@@ -16,7 +16,7 @@ import { PassThrough } from 'node:stream';
 import { createEnvironment } from '../../src/core/devenv';
 import { execInPod } from '../../src/core/kube/exec';
 import { isTerrariumError } from '../../src/core/kube/errors';
-import { whoAmI } from '../../src/core/audit/identity';
+import { currentIdentity } from '../../src/core/kube/identity';
 import { backupWorkspaceToFile, restoreWorkspace, sidecarPath } from '../../src/core/workspace/backup';
 import { run } from '../../src/cli/run';
 import { openCluster } from '../../src/core/kube/kubeconfig';
@@ -120,9 +120,9 @@ describe('workspace backup and restore', { timeout: 600_000 }, () => {
       await assert.rejects(restoreWorkspace(tc.cluster, `${ENV}-1`, file),
         (e) => isTerrariumError(e, 'Forbidden') && /claimed by bob/.test(e.message) && /sandbox claim/.test(e.hint ?? ''));
       assert.equal((await sh(`${ENV}-1`, 'ls /workspace')).includes('proj'), false, 'nothing was extracted');
-      const me = await whoAmI(tc.cluster.kc);
-      assert.ok(me, 'the API server names the caller');
-      await setClaim(`${ENV}-1`, me.user);
+      const me = await currentIdentity(tc.cluster);
+      assert.equal(me.source, 'api-server', 'the API server names the caller');
+      await setClaim(`${ENV}-1`, me.username);
       await restoreWorkspace(tc.cluster, `${ENV}-1`, file);
       assert.ok((await sh(`${ENV}-1`, 'ls /workspace')).includes('proj'));
     } finally {

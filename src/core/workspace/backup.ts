@@ -14,8 +14,7 @@ import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
 import { kubeOp, OPS } from '../kube/ops';
-// TODO(wave3): import currentIdentity from src/core/kube/identity.ts once it lands.
-import { whoAmI } from '../audit/identity';
+import { currentIdentity } from '../kube/identity';
 import { ANNOTATION_CLAIMED_BY, SANDBOX_CONTAINER, WORKSPACE_MOUNT } from '../devenv/names';
 import { validateSandboxName } from '../devenv/validate';
 import { terminalSafe } from '../text/terminalSafe';
@@ -239,9 +238,9 @@ async function restoreOp(cluster: Cluster, sandbox: string, file: string, opts: 
   }
   const holder = await readClaimHolder(cluster, sandbox, opts.signal);
   if (holder) {
-    const me = await whoAmI(cluster.kc);
-    if (me?.user !== holder) {
-      throw new TerrariumError('Forbidden', `Sandbox ${sandbox} is claimed by ${terminalSafe(holder)}${me ? `, not by you (${terminalSafe(me.user)})` : ''}; nothing was restored.`,
+    const me = await currentIdentity(cluster, opts.signal);
+    if (me.username !== holder) {
+      throw new TerrariumError('Forbidden', `Sandbox ${sandbox} is claimed by ${terminalSafe(holder)}, not by you (${terminalSafe(me.username)}); nothing was restored.`,
         'Restore into a sandbox you hold: claim one with `terrarium sandbox claim ENV`.');
     }
   }
