@@ -187,8 +187,6 @@ const WAVE3_SWEEP = new Set<string>([
   // wave 3 sweep: claims engineer (split of devenv/claims.ts, identity, wait-until-Ready)
   'src/core/devenv/claims/claim.ts', 'src/core/devenv/claims/record.ts', 'src/core/devenv/claims/release.ts', 'src/core/devenv/claims/warmPool.ts',
   'src/core/devenv/statefulSet.ts', 'src/core/kube/identity.ts', 'src/core/kube/waitReady.ts',
-  // wave 3 sweep: warm-pool engineer
-  'src/core/controller/idle.ts', 'src/core/controller/warmPool.ts',
   // wave 3 sweep: platform engineer
   'src/core/platform/doctor.ts', 'src/core/platform/install.ts',
 ]);
