@@ -20,9 +20,9 @@ import {
 } from '../devenv/names';
 import { stopEnvironment } from '../devenv/operations';
 import { formatDuration, readPolicy } from '../devenv/policy';
-import { isTerrariumError } from '../kube/errors';
 import { execRunner, type ExecRunner } from '../kube/exec';
-import { listAll } from '../kube/list';
+import { listOp } from '../kube/list';
+import { findOp, OPS } from '../kube/ops';
 import { isPodReady } from '../tunnel/diagnose';
 import type { ControllerContext } from './context';
 import { releaseIdleClaim } from './release';
@@ -202,19 +202,14 @@ export interface IdleOptions {
 
 async function read(ctx: ControllerContext, environment: string): Promise<{ sts?: V1StatefulSet; pods: V1Pod[]; pvcs: V1PersistentVolumeClaim[] }> {
   const { cluster, signal } = ctx;
-  let sts: V1StatefulSet | undefined;
-  try {
-    sts = await cluster.call({ verb: 'get', resource: 'statefulsets.apps', name: environment },
-      (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
-  } catch (e) {
-    if (isTerrariumError(e, 'NotFound')) return { pods: [], pvcs: [] };
-    throw e;
-  }
+  const sts: V1StatefulSet | undefined = await findOp(cluster, OPS.readStatefulSet, { name: environment },
+    (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
+  if (!sts) return { pods: [], pvcs: [] };
   const labelSelector = selectorString(podSelector(environment));
   const [pods, pvcs] = await Promise.all([
-    listAll(cluster, { verb: 'list', resource: 'pods' },
+    listOp(cluster, OPS.listPods,
       (page, o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
-    listAll(cluster, { verb: 'list', resource: 'persistentvolumeclaims' },
+    listOp(cluster, OPS.listPVCs,
       (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
   ]);
   return { sts, pods: pods.items, pvcs: pvcs.items };

@@ -15,7 +15,8 @@ import { CLAIMED_BY } from '../devenv/claims';
 import { podSelector, sandboxName, selectorString, workspaceClaimName, workspaceOrdinalOf, ordinalOf, LABEL_MANAGED_BY, MANAGED_BY } from '../devenv/names';
 import { readPolicy } from '../devenv/policy';
 import { isTerrariumError } from '../kube/errors';
-import { listAll } from '../kube/list';
+import { listOp } from '../kube/list';
+import { findOp, kubeOp, OPS } from '../kube/ops';
 import { isPodReady } from '../tunnel/diagnose';
 import type { ControllerContext } from './context';
 
@@ -97,19 +98,14 @@ const defaultState: WarmPoolState = new Map();
 
 async function read(ctx: ControllerContext, environment: string): Promise<{ sts?: V1StatefulSet; pods: V1Pod[]; pvcs: V1PersistentVolumeClaim[] }> {
   const { cluster, signal } = ctx;
-  let sts: V1StatefulSet | undefined;
-  try {
-    sts = await cluster.call({ verb: 'get', resource: 'statefulsets.apps', name: environment },
-      (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
-  } catch (e) {
-    if (isTerrariumError(e, 'NotFound')) return { pods: [], pvcs: [] };
-    throw e;
-  }
+  const sts: V1StatefulSet | undefined = await findOp(cluster, OPS.readStatefulSet, { name: environment },
+    (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
+  if (!sts) return { pods: [], pvcs: [] };
   const labelSelector = selectorString(podSelector(environment));
   const [pods, pvcs] = await Promise.all([
-    listAll(cluster, { verb: 'list', resource: 'pods' },
+    listOp(cluster, OPS.listPods,
       (page, o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
-    listAll(cluster, { verb: 'list', resource: 'persistentvolumeclaims' },
+    listOp(cluster, OPS.listPVCs,
       (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
   ]);
   return { sts, pods: pods.items, pvcs: pvcs.items };
@@ -177,11 +173,11 @@ export async function reconcileWarmPool(ctx: ControllerContext, environment: str
  */
 async function scaleFrom(ctx: ControllerContext, environment: string, from: number, to: number): Promise<boolean> {
   const { cluster, signal } = ctx;
-  const scale = await cluster.call({ verb: 'get', resource: 'statefulsets.apps/scale', name: environment },
+  const scale = await kubeOp(cluster, OPS.readScale, { name: environment },
     (o) => cluster.apps.readNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace }, o), { signal });
   if ((scale.spec?.replicas ?? 0) !== from) { ctx.log(`warm pool ${environment}: replicas changed to ${scale.spec?.replicas} meanwhile; looking again next round`); return false; }
   try {
-    await cluster.call({ verb: 'update', resource: 'statefulsets.apps/scale', name: environment },
+    await kubeOp(cluster, OPS.updateScale, { name: environment },
       (o) => cluster.apps.replaceNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace,
         body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: scale.metadata, spec: { replicas: to } } }, o), { signal, retries: 0 });
     return true;
