@@ -19,7 +19,7 @@ import { TerrariumController } from '../../src/core/controller/controller';
 import { controllerUsername } from '../../src/core/controller/manifests';
 import { run } from '../../src/cli/run';
 import { capturedStreams } from '../unit/testIo';
-import { eventually } from './harness';
+import { eventually, runCli } from './harness';
 import { kubectlSkipReason, kubectlWith } from './realClients';
 
 const NS = 'team';
@@ -206,6 +206,14 @@ describe('terrarium platform', { timeout: 300_000 }, () => {
     assert.equal(client.code, 0, client.stderr);
     assert.match(client.stdout, /validatingadmissionpolicy.admissionregistration.k8s.io\/terrarium-claims (created|configured) \(dry run\)/);
     assert.match(client.stdout, /deployment.apps\/terrarium-controller created \(dry run\)/);
+  });
+
+  test('the bundled CLI (dist/cli.js as shipped) finds the claim policy manifest and prints it without a cluster', async () => {
+    const r = await runCli(['platform', 'install', '--namespace', 'shipped', '-o', 'yaml'], { env: { KUBECONFIG: join(dir, 'none') } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /kind: ValidatingAdmissionPolicy\n/);
+    assert.match(r.stdout, /messageExpression: .*terrarium-claims: Sandbox .* \+ variables\.sandbox/);
+    assert.match(r.stdout, /name: shipped\n/);
   });
 
   test('uninstall removes what install made, keeps the namespace and workspaces, and claims become advisory', async () => {
