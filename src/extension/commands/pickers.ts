@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { COMMANDS } from '../commandIds';
 import type { TreeNode } from '../tree/treeProvider';
+import type { Sandbox } from '../../core/devenv';
 
 /**
  * Commands run from a tree row get the row; from the palette they get nothing and ask. These
@@ -21,12 +22,22 @@ export async function pickEnvironment(s: Services, node?: TreeNode): Promise<str
   return pick?.label;
 }
 
-export async function pickSandbox(s: Services, node?: TreeNode, filter: (ready: boolean) => boolean = () => true): Promise<string | undefined> {
+/**
+ * For actions over exec or port-forward (connect, terminals, sessions, forwards): Ready sandboxes the
+ * person may reach (the rules review; the controller grants only the holder), so the palette offers
+ * what the tree offers.
+ */
+export async function reachableFilter(s: Services): Promise<(ready: boolean, sandbox: Sandbox) => boolean> {
+  const p = await s.tree.team.permissions().catch(() => undefined);
+  return (ready, x) => ready && (!p || p.reach === 'all' || p.reach.includes(x.name));
+}
+
+export async function pickSandbox(s: Services, node?: TreeNode, filter: (ready: boolean, sandbox: Sandbox) => boolean = () => true): Promise<string | undefined> {
   if (node?.kind === 'sandbox') return node.sandbox.name;
   if (node?.kind === 'session') return node.sandbox;
   await s.session.cluster();
   const all = s.session.watch()?.sandboxes() ?? [];
-  const items = all.filter((x) => filter(x.status.phase === 'Ready')).map((x) => ({
+  const items = all.filter((x) => filter(x.status.phase === 'Ready', x)).map((x) => ({
     label: x.name,
     description: [x.status.phase, x.claimedBy ? `claimed by ${x.claimedBy}` : 'free'].join(' · '),
   }));
@@ -39,7 +50,7 @@ export async function pickSandbox(s: Services, node?: TreeNode, filter: (ready: 
 
 export async function pickSession(s: Services, node?: TreeNode): Promise<{ sandbox: string; session: string } | undefined> {
   if (node?.kind === 'session') return { sandbox: node.sandbox, session: node.session.name };
-  const sandbox = await pickSandbox(s, node, (ready) => ready);
+  const sandbox = await pickSandbox(s, node, await reachableFilter(s));
   if (!sandbox) return undefined;
   const sessions = await s.session.tmux(sandbox).list();
   if (!sessions.length) {

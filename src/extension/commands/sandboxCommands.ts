@@ -5,7 +5,7 @@ import { COMMANDS } from '../commandIds';
 import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
 import { guarded, withProgress } from '../ui';
-import { pickEnvironment, pickSandbox } from './pickers';
+import { pickEnvironment, pickSandbox, reachableFilter } from './pickers';
 import { proxyLauncher } from '../proxyLauncher';
 import { defaultBackupName, releaseDialog, releaseModeOf } from './releaseChoice';
 import { homedir } from 'node:os';
@@ -43,7 +43,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
   };
 
   const connect = (newWindow: boolean) => (node?: TreeNode) => guarded(log, 'Connect', async () => {
-    const sandbox = await pickSandbox(s, node, (ready) => ready);
+    const sandbox = await pickSandbox(s, node, await reachableFilter(s));
     if (!sandbox) return;
     const prepared = await withProgress(`Connecting to ${sandbox}`, (signal, report) => {
       report('claiming the sandbox, installing your key, writing the ssh config');
@@ -72,7 +72,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.connectCurrentWindow, connect(false)),
 
     vscode.commands.registerCommand(COMMANDS.copySshCommand, (node?: TreeNode) => guarded(log, 'Copy SSH command', async () => {
-      const sandbox = await pickSandbox(s, node, (ready) => ready);
+      const sandbox = await pickSandbox(s, node, await reachableFilter(s));
       if (!sandbox) return;
       const prepared = await withProgress(`Preparing SSH to ${sandbox}`, (signal) => prepare(sandbox, signal));
       const cmd = prepared.sshCommand.join(' ');
@@ -133,7 +133,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     })),
 
     vscode.commands.registerCommand(COMMANDS.forwardPort, (node?: TreeNode) => guarded(log, 'Forward port', async () => {
-      const sandbox = await pickSandbox(s, node, (ready) => ready);
+      const sandbox = await pickSandbox(s, node, await reachableFilter(s));
       if (!sandbox) return;
       const text = await vscode.window.showInputBox({ title: `Forward a port of ${sandbox}`, prompt: 'Port in the sandbox (listens on 127.0.0.1 here)', value: '2222',
         validateInput: (v) => (/^\d+$/.test(v) && +v > 0 && +v < 65536 ? undefined : 'A port number from 1 to 65535.') });

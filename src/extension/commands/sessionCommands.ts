@@ -6,7 +6,7 @@ import type { TreeNode } from '../tree/treeProvider';
 import { guarded } from '../ui';
 import { openTmuxTerminal } from '../terminal/tmuxTerminal';
 import { SANDBOX_CONTAINER } from '../clusterSession';
-import { pickSandbox, pickSession } from './pickers';
+import { pickSandbox, pickSession, reachableFilter } from './pickers';
 
 /** tmux agent sessions: terminals that survive disconnects, and agents started in the background. */
 export function registerSessionCommands(s: Services): vscode.Disposable[] {
@@ -24,12 +24,12 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(COMMANDS.openTerminal, (node?: TreeNode) => guarded(log, 'Open tmux terminal', async () => {
       if (node?.kind === 'session') return openTerminal(node.sandbox, node.session.name);
-      const sandbox = await pickSandbox(s, node, (ready) => ready);
+      const sandbox = await pickSandbox(s, node, await reachableFilter(s));
       if (sandbox) await openTerminal(sandbox, s.settings().defaultTmuxSession);
     })),
 
     vscode.commands.registerCommand(COMMANDS.newAgentSession, (node?: TreeNode) => guarded(log, 'New agent session', async () => {
-      const sandbox = await pickSandbox(s, node, (ready) => ready);
+      const sandbox = await pickSandbox(s, node, await reachableFilter(s));
       if (!sandbox) return;
       const { validateSessionName } = loadCore().tmux;
       const name = await vscode.window.showInputBox({

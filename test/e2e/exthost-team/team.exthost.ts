@@ -16,12 +16,12 @@ const extensionId = 'terrarium-dev.terrarium';
 type Exports = import('../../../src/extension/extension').TerrariumExports;
 type TreeNode = import('../../../src/extension/tree/treeProvider').TreeNode;
 
-interface Prompt { kind: 'warning' | 'info' | 'error' | 'save'; text: string; items: string[]; detail?: string; modal?: boolean; answer?: string }
+interface Prompt { kind: 'warning' | 'info' | 'error' | 'save' | 'pick'; text: string; items: string[]; detail?: string; modal?: boolean; answer?: string }
 
 /** Answers vscode.window's messages and save dialogs by script (this bundle shares the extension's vscode API). */
 function scriptUi(answer: (p: Prompt) => string | undefined) {
   const w = vscode.window as any;
-  const saved = { warning: w.showWarningMessage, info: w.showInformationMessage, error: w.showErrorMessage, save: w.showSaveDialog };
+  const saved = { warning: w.showWarningMessage, info: w.showInformationMessage, error: w.showErrorMessage, save: w.showSaveDialog, pick: w.showQuickPick };
   const prompts: Prompt[] = [];
   const message = (kind: Prompt['kind']) => async (text: string, ...rest: any[]) => {
     const options = rest.find((r) => r && typeof r === 'object' && !Array.isArray(r));
@@ -34,6 +34,13 @@ function scriptUi(answer: (p: Prompt) => string | undefined) {
   w.showWarningMessage = message('warning');
   w.showInformationMessage = message('info');
   w.showErrorMessage = message('error');
+  w.showQuickPick = async (items: any, o?: vscode.QuickPickOptions) => {
+    const list: any[] = await items;
+    const p: Prompt = { kind: 'pick', text: o?.title ?? '', items: list.map((i) => (typeof i === 'string' ? i : i.label)) };
+    prompts.push(p);
+    const a = answer(p);
+    return list.find((i) => (typeof i === 'string' ? i : i.label) === a);
+  };
   w.showSaveDialog = async (o: vscode.SaveDialogOptions) => {
     const p: Prompt = { kind: 'save', text: o?.title ?? '', items: [] };
     prompts.push(p);
@@ -42,7 +49,9 @@ function scriptUi(answer: (p: Prompt) => string | undefined) {
   };
   return {
     prompts,
-    restore() { Object.assign(w, { showWarningMessage: saved.warning, showInformationMessage: saved.info, showErrorMessage: saved.error, showSaveDialog: saved.save }); },
+    restore() {
+      Object.assign(w, { showWarningMessage: saved.warning, showInformationMessage: saved.info, showErrorMessage: saved.error, showSaveDialog: saved.save, showQuickPick: saved.pick });
+    },
   };
 }
 
@@ -111,6 +120,12 @@ describe("bob's view of a cluster shared with alice", function () {
     }
     assert.ok(aliceActions.includes('terrarium.showEvents'), 'reading stays possible');
     assert.equal(alices!.collapsibleState, vscode.TreeItemCollapsibleState.None, 'no agent sessions to list in a sandbox bob cannot exec into');
+    // From the command palette too: the sandbox pickers of connect and terminal offer only his.
+    for (const command of ['terrarium.connectNewWindow', 'terrarium.openTerminal']) {
+      const ui = scriptUi(() => undefined);
+      try { await vscode.commands.executeCommand(command); } finally { ui.restore(); }
+      assert.deepEqual(ui.prompts.find((p) => p.kind === 'pick')?.items, ['sample-1'], `${command}: ${JSON.stringify(ui.prompts)}`);
+    }
   });
 
   it('says claims are advisory when no claim policy is installed', async () => {
