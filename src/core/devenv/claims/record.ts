@@ -143,10 +143,10 @@ function withAnnotations(pvc: V1PersistentVolumeClaim, annotations: Record<strin
   return { ...pvc, apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { ...pvc.metadata, annotations } };
 }
 
-async function putPvc(cluster: Cluster, body: V1PersistentVolumeClaim, signal?: AbortSignal, dryRun?: boolean): Promise<void> {
+async function putPvc(cluster: Cluster, body: V1PersistentVolumeClaim, signal?: AbortSignal): Promise<void> {
   const name = body.metadata!.name!;
   await cluster.call({ verb: 'update', resource: 'persistentvolumeclaims', name },
-    (o) => cluster.core.replaceNamespacedPersistentVolumeClaim({ name, namespace: cluster.namespace, body, ...(dryRun ? { dryRun: 'All' } : {}) }, o), { signal });
+    (o) => cluster.core.replaceNamespacedPersistentVolumeClaim({ name, namespace: cluster.namespace, body }, o), { signal });
 }
 
 /**
@@ -167,16 +167,13 @@ export async function writeClaim(cluster: Cluster, pvc: V1PersistentVolumeClaim,
   }
 }
 
-/**
- * Removes the claim annotations with the resourceVersion we read; false on 409 (read again).
- * dryRun: only ask the API server (admission, the claim policy included) whether it would.
- */
-export async function clearClaim(cluster: Cluster, pvc: V1PersistentVolumeClaim, signal?: AbortSignal, dryRun = false): Promise<boolean> {
+/** Removes the claim annotations with the resourceVersion we read; false on 409 (read again). */
+export async function clearClaim(cluster: Cluster, pvc: V1PersistentVolumeClaim, signal?: AbortSignal): Promise<boolean> {
   const annotations = { ...pvc.metadata?.annotations };
   delete annotations[CLAIMED_BY];
   delete annotations[CLAIMED_AT];
   try {
-    await putPvc(cluster, withAnnotations(pvc, annotations), signal, dryRun);
+    await putPvc(cluster, withAnnotations(pvc, annotations), signal);
     return true;
   } catch (e) {
     if (isTerrariumError(e, 'Conflict')) return false;

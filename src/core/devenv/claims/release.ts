@@ -88,10 +88,11 @@ async function releaseOp(base: Cluster, sandbox: string, opts: ReleaseOptions): 
     }
     const withBackup = backup ? { backup } : {};
     if (opts.keep) {
-      // Taking someone else's claim away: ask the server first (a dry run through the claim policy),
-      // so a refused --force leaves their keys in place.
-      if (claim.user !== user && !(await clearClaim(cluster, pvc, signal, true))) continue;
-      // Keys first: once the claim is gone, someone else may claim and install theirs.
+      // The holder's own release: keys first (once the claim is gone, someone else may claim and
+      // install theirs). Taking someone else's claim away: the claim first, so the API server (the
+      // claim policy) decides before anything of theirs is touched.
+      const forced = claim.user !== user;
+      if (forced && !(await clearClaim(cluster, pvc, signal))) continue;
       let keyWarning: string | undefined;
       let keysRemoved = false;
       try {
@@ -100,7 +101,7 @@ async function releaseOp(base: Cluster, sandbox: string, opts: ReleaseOptions): 
       } catch (e) {
         keyWarning = `The keys could not be removed from ${sandbox} (the next holder's key replaces them): ${e instanceof TerrariumError ? e.message : String(e)}`;
       }
-      if (!(await clearClaim(cluster, pvc, signal))) continue;
+      if (!forced && !(await clearClaim(cluster, pvc, signal))) continue;
       return { ...base0, action: 'kept', previousUser: claim.user, keysRemoved, keyRemoved: keysRemoved, ...(keyWarning ? { keyWarning } : {}), ...withBackup };
     }
     if (!(await deleteClaimedPvc(cluster, pvc, signal))) continue;
