@@ -96,6 +96,8 @@ describe('terrarium platform', { timeout: 300_000 }, () => {
     const s = await platformStatus(clusters['kube-sim']!);
     assert.equal(s.claims.state, 'advisory');
     assert.equal(s.controller.state, 'absent');
+    const asAlice = await platformStatus(clusters.alice!);
+    assert.deepEqual([asAlice.claims.state, asAlice.controller.state], ['unknown', 'unknown'], 'alice may read nothing yet: cannot tell');
     const d = await cli('alice', ['doctor', '--namespace', NS]);
     assert.equal(d.code, 1, d.out);
     assert.match(d.out, /\[ok {2}\] You are alice \(groups: terrarium-users\)\./);
