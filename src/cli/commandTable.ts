@@ -142,7 +142,7 @@ const PARSED: CommandEntry[] = [
     },
     details: 'Scaling down stops the highest-numbered sandboxes. If any of them is claimed, the holders are listed and\n'
       + 'confirmation is needed: asked on a terminal, --yes otherwise (exit 2 without, also with --json).',
-    load: async () => (await import('./commands/env')).envScaleCommand,
+    load: async () => (await import('./commands/env-scale')).envScaleCommand,
   },
   {
     kind: 'parsed', name: 'env stop', summary: 'Scale to 0, remembering the count; workspaces are kept', args: 'NAME',

@@ -28,7 +28,7 @@ describe('help and version', () => {
     const a = io();
     assert.equal(await run(['--help'], a.io), 0);
     assert.match(a.out(), /Usage: terrarium/);
-    assert.match(a.out(), /env scale NAME N/);
+    assert.match(a.out(), /env scale NAME \[N\]/);
     const b = io();
     assert.equal(await run([], b.io), 2);
     assert.equal(b.out(), '');
@@ -64,8 +64,8 @@ describe('usage errors exit 2 and say the correct usage', () => {
     [['staus'], /unknown command "staus"\. Did you mean "status"\?/],
     [['env'], /"env" needs a command[\s\S]*one of: list, create, scale, stop, start, delete/],
     [['env', 'scael', 'web', '3'], /unknown command "env scael"\. Did you mean "env scale"/],
-    [['env', 'scale', 'web'], /missing environment NAME and number of sandboxes N\.\nusage: terrarium env scale NAME N/],
-    [['env', 'scale', 'web', '3', '--replicas', '4'], /unknown option --replicas\.\nusage: terrarium env scale NAME N/],
+    [['env', 'scale', 'web'], /missing number of sandboxes N \(or --warm N for warm spares\)\.\nusage: terrarium env scale NAME \[N\]/],
+    [['env', 'scale', 'web', '3', '--replicas', '4'], /unknown option --replicas\.\nusage: terrarium env scale NAME \[N\]/],
     [['env', 'delete'], /missing environment NAME/],
     [['sandbox', 'restart', 'a', 'b'], /unexpected argument "b"/],
     [['--bogus', 'status'], /unknown option --bogus/],
@@ -86,7 +86,7 @@ describe('usage errors exit 2 and say the correct usage', () => {
     assert.equal(await run(['env', 'scale', 'web', '--json'], a.io), 2);
     const j = JSON.parse(a.out());
     assert.equal(j.error.code, 'Usage');
-    assert.match(j.error.hint, /usage: terrarium env scale NAME N/);
+    assert.match(j.error.hint, /usage: terrarium env scale NAME \[N\]/);
   });
 });
 
