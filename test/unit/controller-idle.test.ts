@@ -2,7 +2,8 @@
 // now -> probes and actions), and the activity script run against a real tmux.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { createServer, connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,41 @@ describe('the activity probe', () => {
       assert.equal(run().agents, 1);
     } finally {
       spawnSync('tmux', ['kill-server'], { env });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('ssh sessions are connections to port 2222 that last; the readiness probe\'s short ones do not count', async (t) => {
+    const server = createServer();
+    const up = await new Promise<boolean>((r) => { server.once('error', () => r(false)); server.listen(2222, '127.0.0.1', () => r(true)); });
+    if (!up) { t.skip('port 2222 is in use here'); return; }
+    const held: Socket[] = [];
+    server.on('connection', (s) => { held.push(s); s.on('error', () => {}); });
+    const dir = mkdtempSync(join(tmpdir(), 'terrarium-idle-ssh-'));
+    const run = () => new Promise<Activity>((resolve, reject) => execFile('sh', ['-c', ACTIVITY_SCRIPT],
+      { env: { PATH: process.env.PATH, TMUX_TMPDIR: dir, TMPDIR: dir, HOME: dir } }, (e, out) => (e ? reject(e) : resolve(parseActivity(out, Date.now())))));
+    try {
+      // Connections that open and close every few milliseconds (as the probe's do) are not sessions.
+      let churning = true;
+      const churn = (async () => {
+        while (churning) {
+          await new Promise<void>((r) => { const c = connect(2222, '127.0.0.1', () => setTimeout(() => { c.destroy(); r(); }, 5)); c.on('error', () => r()); });
+        }
+      })();
+      const probeOnly = await run();
+      churning = false;
+      await churn;
+      assert.equal(probeOnly.ssh, 0);
+      const session = connect(2222, '127.0.0.1');
+      await new Promise((r) => session.once('connect', r));
+      try {
+        const a = await run();
+        assert.equal(a.ssh, 1);
+        assert.ok(a.lastActivity !== undefined && Date.now() - a.lastActivity < 60_000, 'an ssh session leaves the activity marker');
+      } finally { session.destroy(); }
+    } finally {
+      for (const s of held) s.destroy();
+      server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

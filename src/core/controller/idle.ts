@@ -35,7 +35,8 @@ export const SHELLS = ['bash', 'sh', 'dash', 'zsh', 'fish', 'ksh', 'mksh', 'ash'
  * `window T`, `session T`, `pane DEAD CMD`, `ssh N`, `mark T` (T in the pod's epoch seconds).
  * ssh sessions are the pod's established TCP connections to sshd's port 2222 (0x08AE) in
  * /proc/net/tcp{,6}: every SSH connection arrives through a port-forward, which the pod sees as a
- * connection to 127.0.0.1:2222 (a readiness probe's connection lasts milliseconds).
+ * connection to 127.0.0.1:2222. Only connections seen twice, 0.3 s apart, count: the readiness
+ * probe's own connection to sshd lasts milliseconds.
  */
 export const ACTIVITY_SCRIPT = `set -u
 echo "now $(date +%s)"
@@ -52,7 +53,9 @@ if command -v tmux >/dev/null 2>&1; then
     case "$cmd" in ${SHELLS.join('|')}|-*|'') ;; *) exit 1 ;; esac
   done || busy=1
 fi
-n=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -cE '^ *[0-9]+: [0-9A-F]+:08AE [0-9A-F]+:[0-9A-F]{4} 01 ' || true)
+conns() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | sed -nE 's/^ *[0-9]+: ([0-9A-F]+:08AE [0-9A-F]+:[0-9A-F]{4}) 01 .*/\\1/p'; }
+a=$(conns); sleep 0.3; b=$(conns)
+n=$(printf '%s\\n%s\\n' "$a" "$b" | grep . | sort | uniq -d | grep -c . || true)
 echo "ssh \${n:-0}"
 mark="\${TMPDIR:-/tmp}/.terrarium-activity"
 if [ "$busy" = 1 ] || [ "\${n:-0}" -gt 0 ]; then touch "$mark" 2>/dev/null || true; fi
