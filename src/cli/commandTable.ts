@@ -42,6 +42,8 @@ export interface CommandEntry {
   /** More help, shown by `terrarium <command> --help`. */
   details?: string;
   load(): Promise<CommandHandler>;
+  /** SIGINT/SIGTERM is how it normally stops (a daemon): finishing after one is success, not "interrupted". */
+  stopsOnSignal?: boolean;
 }
 
 /** A command that parses its own argv and reports its own errors (the connect commands). */
@@ -263,6 +265,7 @@ const PARSED: CommandEntry[] = [
     details: 'Keeps one Role + RoleBinding terrarium-access-<user> per user with pods/exec, pods/attach and pods/portforward on\n'
       + 'the sandboxes they hold, and terrarium-secrets-read limited to the Vault destination Secrets. Runs until SIGINT/SIGTERM;\n'
       + 'with 2 replicas one leads (Lease terrarium-controller). In a cluster it runs as manifests/controller/deployment.yaml.',
+    stopsOnSignal: true,
     load: async () => (await import('./commands/controller')).controllerCommand,
   },
   {

@@ -91,7 +91,7 @@ async function runCommand(argv: string[], io: RunIo): Promise<number> {
       };
       try {
         const code = (await handler({ ...parsed, usage }, ctx)) ?? EXIT_OK;
-        return interrupted() ? reportFailure(undefined, { ...io, env }, { json, interrupted: true }) : code;
+        return interrupted() && !command.stopsOnSignal ? reportFailure(undefined, { ...io, env }, { json, interrupted: true }) : code;
       } catch (e) {
         return reportFailure(e, { ...io, env }, { json, interrupted: interrupted() });
       }

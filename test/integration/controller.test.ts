@@ -323,7 +323,8 @@ describe('terrarium controller', { timeout: 600_000 }, () => {
     try {
       await eventually(async () => /acquired lease/.test(p2.out()), 'cli-2 leads', 30_000, 50);
       p2.child.kill('SIGTERM');
-      await exited(p2.child);
+      assert.equal(await exited(p2.child), 0, `a SIGTERM is a clean stop: ${p2.out()}`);
+      assert.doesNotMatch(p2.out(), /interrupted/);
       assert.match(p2.out(), /released lease terrarium-controller/);
       assert.match(p2.out(), /stopped/);
       assert.equal(sim.objects.get('leases.coordination.k8s.io', NS, 'terrarium-controller').spec.holderIdentity, '');
@@ -332,6 +333,7 @@ describe('terrarium controller', { timeout: 600_000 }, () => {
     }
 
     // --once: converge and exit 0.
+    await setClaim(clusters.bob!, `${ENV}-0`, 'bob');
     await setClaim(clusters.bob!, `${ENV}-1`, 'bob');
     const once = spawnCtl(['--once', '--id', 'once']);
     assert.equal(await exited(once.child), 0, once.out());
