@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../src/core/audit';
 import { bundledCli, clusterArgs, eventually, getTestCluster, kubeSimAvailable, runCli, usingRealCluster, type CliResult, type TestCluster } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 
 const ENV = 'aud';
 const noCluster = !usingRealCluster() && !kubeSimAvailable() ? 'needs kube-sim (test/kube-sim) or TERRARIUM_TEST_KUBECONFIG' : false;
@@ -43,6 +44,7 @@ describe('terrarium CLI audit log', { timeout: 240_000, skip: noCluster }, () =>
 
   before(async () => {
     [tc] = await Promise.all([getTestCluster(), bundledCli()]);
+    await grantSandboxUsers(tc.cluster); // --user alice: the admin acts for alice (impersonation)
     dir = mkdtempSync(join(tmpdir(), 'terrarium-audit-it-'));
     log = join(dir, 'state', 'terrarium', 'audit.log');
   });
@@ -100,7 +102,7 @@ describe('terrarium CLI audit log', { timeout: 240_000, skip: noCluster }, () =>
     assert.deepEqual(recs.map((r) => [r.action, r.target, r.result]), [['key-install', `${ENV}-0`, 'ok'], ['claim', `${ENV}-0`, 'ok']]);
     assert.equal(recs[1]!.detail?.user, 'alice');
     assert.match(String(recs[0]!.detail?.key), /^SHA256:/, 'the key by fingerprint, not the key');
-    ok(await run(['sandbox', 'release', `${ENV}-0`, '--user', 'alice']));
+    ok(await run(['sandbox', 'release', `${ENV}-0`, '--user', 'alice', '--keep']));
     one({ action: 'release', target: `${ENV}-0`, result: 'ok' });
   });
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   bundledCli, clusterArgs, eventually, getTestCluster, kubeSimAvailable, runCli, usingRealCluster, type CliResult, type TestCluster,
 } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 
 const ENV = 'web';
 
@@ -183,9 +184,9 @@ describe('terrarium CLI against a cluster', { timeout: 240_000, skip: noCluster 
       [['env', 'create', 'Bad_Name'], 1, /"Bad_Name" is not a valid Kubernetes name/],
       [['env', 'create', 'big', '--replicas', '500'], 1, /500 is not a valid number of sandboxes: use a whole number from 0 to 20/],
       [['env', 'create', 'big', '--memory', 'lots'], 1, /memory request "lots" is not a Kubernetes quantity/],
-      [['env', 'scale', ENV, 'many'], 2, /must be a whole number, not "many"[\s\S]*usage: terrarium env scale NAME N/],
+      [['env', 'scale', ENV, 'many'], 2, /must be a whole number, not "many"[\s\S]*usage: terrarium env scale NAME \[N\]/],
       [['env', 'create', 'x', '--replica', '3'], 2, /unknown option --replica[\s\S]*usage: terrarium env create NAME/],
-      [['env', 'scale', ENV], 2, /missing environment NAME and number of sandboxes N/],
+      [['env', 'scale', ENV], 2, /missing number of sandboxes N \(or --warm N for warm spares\)/],
       [['env', 'frobnicate'], 2, /unknown command "env frobnicate"/],
     ];
     for (const [args, code, message] of bad) {
@@ -256,6 +257,7 @@ describe('terrarium CLI: claim and release, agent sessions, forward', { timeout:
 
   before(async () => {
     [tc] = await Promise.all([getTestCluster(), bundledCli()]);
+    await grantSandboxUsers(tc.cluster); // --user ada: the admin acts for ada (impersonation)
     home = mkdtempSync(join(tmpdir(), 'terrarium-cli-home-'));
     // Global options first: everything after `tmux new ... --` is the session's command.
     cli = (...args) => runCli([...clusterArgs(tc), ...args], { env: { HOME: home, XDG_CONFIG_HOME: join(home, 'xdg') } });
@@ -289,7 +291,7 @@ describe('terrarium CLI: claim and release, agent sessions, forward', { timeout:
     assert.match(notYours.stderr, /claimed by ada, not by bob/);
     assertNoStack(notYours);
     assert.equal(await claimedBy('pool-0'), 'ada');
-    const released = await cli('sandbox', 'release', 'pool-0', '--user', 'ada', '--no-key');
+    const released = await cli('sandbox', 'release', 'pool-0', '--user', 'ada', '--keep');
     assertOk(released);
     assert.match(released.stdout, /Released pool-0 \(was ada\)/);
     assert.equal(await claimedBy('pool-0'), undefined);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createEnvironment } from '../../src/core/devenv';
 import { clusterArgs, eventually, getTestCluster, runCli, usingRealCluster, type TestCluster } from './harness';
+import { grantSandboxUsers } from './sandboxUsers';
 
 const run = promisify(execFile);
 const ENV = 'fwd';
@@ -25,6 +26,7 @@ describe('sshd in a sandbox: local forwarding only', () => {
 
   before(async () => {
     tc = await getTestCluster();
+    await grantSandboxUsers(tc.cluster); // TERRARIUM_USER=ada: the admin acts for ada (impersonation)
     home = mkdtempSync(join(tmpdir(), 'terrarium-fwd-'));
     echo = createServer((s) => s.pipe(s)).listen(0, '127.0.0.1');
     await new Promise((res) => echo.once('listening', res));

@@ -42,11 +42,12 @@ export async function sandboxClaimCommand(argv: string[], io: CommandIo = defaul
     if (r.identityNote) io.stderr.write(`terrarium: note: ${terminalSafe(r.identityNote)}\n`);
     if (values.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
     else {
-      const who = `${terminalSafe(r.user)}${r.actingFor ? ', acting for them' : ''}`;
+      const who = terminalSafe(r.user);
       const extras = [r.scaledUp && 'scaled up', r.keyInstalled && (r.keysReplaced ? 'key installed, replacing any others' : 'key installed')].filter(Boolean);
       io.stdout.write(`${r.sandbox} ${r.existing ? 'is already yours' : 'is now yours'} (${who}${extras.length ? `; ${extras.join(', ')}` : ''}).\n`);
       io.stdout.write(`Connect with: terrarium ssh ${r.sandbox}\n`);
     }
+    if (r.actingFor) io.stderr.write(`terrarium: acted for ${terminalSafe(r.actingFor)} (impersonation).\n`);
     if (!r.existing) {
       // After the result: the user already has their sandbox; this keeps the next one warm.
       const acting = r.actingFor ? impersonate(cluster, r.actingFor) : cluster;

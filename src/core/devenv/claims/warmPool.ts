@@ -49,15 +49,16 @@ export async function controllerRunning(cluster: Cluster, now: () => Date = () =
 export async function restoreWarmSpares(cluster: Cluster, environment: string, opts: { signal?: AbortSignal; now?: () => Date } = {}): Promise<WarmPoolRestore> {
   const out = (r: Omit<WarmPoolRestore, 'environment'>): WarmPoolRestore => ({ environment, ...r });
   for (let attempt = 0; attempt < 3; attempt++) {
-    const [sts, snap, controller] = await Promise.all([
-      findStatefulSet(cluster, environment, opts.signal),
-      snapshot(cluster, environment, opts.signal),
-      controllerRunning(cluster, opts.now, opts.signal).catch((e: unknown) => e as Error),
-    ]);
+    // The StatefulSet first: most environments keep no pool, and then nothing else is read.
+    const sts = await findStatefulSet(cluster, environment, opts.signal);
     if (!sts) return out({ action: 'skipped', reason: `environment ${environment} is gone` });
     const policy = readPolicy(sts.metadata?.annotations);
     const spares = policy.warmSpares ?? 0;
     if (spares <= 0) return out({ action: 'no-pool' });
+    const [snap, controller] = await Promise.all([
+      snapshot(cluster, environment, opts.signal),
+      controllerRunning(cluster, opts.now, opts.signal).catch((e: unknown) => e as Error),
+    ]);
     if (controller instanceof Error) {
       // Without knowing, scaling could double the controller's work: leave it.
       return out({ action: 'skipped', warmSpares: spares, reason: `could not tell whether the Terrarium controller runs: ${controller.message}` });
