@@ -142,8 +142,11 @@ export class TerrariumController {
           if (c.state === 'synced') { this.synced.add(inf); vsoMissing.delete(inf); }
           if (c.state === 'error' && c.error) {
             if (this.vso.includes(inf) && c.error.code === 'NotFound') {
-              if (!vsoMissing.has(inf)) this.log(`secrets: the Vault Secrets Operator's kinds are not served here; users may read no Secret`);
               vsoMissing.add(inf);
+              if (vsoMissing.size === this.vso.length && !this.vsoNoted) {
+                this.vsoNoted = true;
+                this.log(`secrets: the Vault Secrets Operator's kinds are not served here; users may read no Secret`);
+              }
             } else this.log(`watch: ${c.error.message}`);
           }
           this.onChange(inf, undefined);
@@ -186,6 +189,7 @@ export class TerrariumController {
   }
 
   private vsoMissing = new Set<Informer<any>>();
+  private vsoNoted = false;
   elector: LeaderElector | undefined;
 
   get isLeader(): boolean { return this.term !== undefined && !this.term.ctx.signal.aborted; }
