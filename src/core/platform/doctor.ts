@@ -5,10 +5,11 @@
  * main actions' permissions (one SelfSubjectAccessReview each). `ok` is false only when something
  * blocks use; warnings (advisory claims, a missing optional permission) do not.
  */
-import { AuthenticationV1Api, AuthorizationV1Api } from '@kubernetes/client-node';
+import { AuthorizationV1Api } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../kube/errors';
 import { checkHealth, type HealthReport } from '../kube/health';
+import { currentIdentity, type Identity } from '../kube/identity';
 import { OPS, type OpRow } from '../kube/ops';
 import { platformStatus, type PlatformStatus } from './status';
 
@@ -23,7 +24,7 @@ export interface DoctorCheck {
   hint?: string;
 }
 
-export interface DoctorIdentity { username: string; groups: string[]; source: 'api-server' | 'kubeconfig'; note?: string }
+export type DoctorIdentity = Identity;
 
 export interface DoctorReport {
   context: string;
@@ -55,27 +56,11 @@ const ACTIONS: Action[] = [
   { id: 'create-environments', what: 'create environments (admins)', row: OPS.applyStatefulSet, required: false },
 ];
 
-const apis = new WeakMap<Cluster, { authn: AuthenticationV1Api; authz: AuthorizationV1Api }>();
+const apis = new WeakMap<Cluster, { authz: AuthorizationV1Api }>();
 function apisOf(cluster: Cluster) {
   let a = apis.get(cluster);
-  if (!a) apis.set(cluster, (a = { authn: cluster.kc.makeApiClient(AuthenticationV1Api), authz: cluster.kc.makeApiClient(AuthorizationV1Api) }));
+  if (!a) apis.set(cluster, (a = { authz: cluster.kc.makeApiClient(AuthorizationV1Api) }));
   return a;
-}
-
-/** SelfSubjectReview; a server without it (404) gets the kubeconfig user's name, said so. */
-// TODO(wave3): use currentIdentity() from src/core/kube/identity.ts once the claims engineer commits it.
-async function whoAmI(cluster: Cluster, signal?: AbortSignal): Promise<DoctorIdentity> {
-  try {
-    const r = await cluster.call({ verb: 'create', resource: 'selfsubjectreviews.authentication.k8s.io', namespace: undefined },
-      (o) => apisOf(cluster).authn.createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }, o), { signal });
-    const u = r.status?.userInfo;
-    if (!u?.username) throw new TerrariumError('Unknown', 'The API server answered the SelfSubjectReview without a username.');
-    return { username: u.username, groups: u.groups ?? [], source: 'api-server' };
-  } catch (e) {
-    if (!isTerrariumError(e, 'NotFound')) throw e;
-    const name = cluster.kc.getCurrentUser()?.name ?? 'unknown';
-    return { username: name, groups: [], source: 'kubeconfig', note: 'The API server does not serve SelfSubjectReview (Kubernetes older than 1.28): this is the kubeconfig\'s user entry name, not necessarily who the server thinks you are.' };
-  }
 }
 
 async function allowed(cluster: Cluster, a: Action, signal?: AbortSignal): Promise<{ allowed: boolean; reason?: string }> {
@@ -116,7 +101,7 @@ export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; 
   if (!health.reachable || health.authenticated === false) return finish();
 
   const [identity, platform, answers] = await Promise.all([
-    whoAmI(cluster, signal).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
+    currentIdentity(cluster, signal).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
     platformStatus(cluster, { signal, now: opts.now }).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
     Promise.all(ACTIONS.map((a) => allowed(cluster, a, signal).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))))),
   ]);
