@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createEnvironment } from '../../src/core/devenv';
 import { execInPod } from '../../src/core/kube/exec';
 import { isTerrariumError } from '../../src/core/kube/errors';
@@ -38,7 +39,7 @@ describe('workspace backup and restore', { timeout: 600_000 }, () => {
     await tc.cluster.core.patchNamespacedPersistentVolumeClaim({ name: `workspace-${sandbox}`, namespace: tc.namespace,
       body: { metadata: { annotations: { 'terrarium.dev/claimed-by': user ?? null } } } },
     // client-node defaults patches to JSON Patch: ask for a merge patch.
-    (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', (await import('@kubernetes/client-node')).PatchStrategy.MergePatch));
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   };
   const cli = async (args: string[], opts: { tty?: boolean } = {}) => {
     const io = capturedStreams();
