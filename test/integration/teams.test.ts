@@ -147,7 +147,8 @@ describe('teams: many users, one cluster', { timeout: 600_000 }, () => {
     const exec = await sh('bob', `${ENV}-0`, 'id');
     assert.equal(typeof exec, 'object', 'exec refused');
     assert.equal((exec as TerrariumError).status, 403);
-    assert.match((exec as TerrariumError).message, /bob.*may not create pods\/exec|bob.*exec/);
+    assert.match((exec as TerrariumError).message, /^Permission denied on context "bob": you .*may not \w+ pods\/exec in namespace "team"\.$/);
+    assert.match((exec as TerrariumError).hint!, /exec, attach and port-forward are its holder's: the Terrarium controller grants them when you claim it/);
     const att = await attach('bob', `${ENV}-0`);
     assert.notEqual(att, true, 'attach refused');
     assert.equal((att as TerrariumError).status, 403);

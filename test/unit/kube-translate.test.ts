@@ -196,7 +196,7 @@ describe('HTTP failures from the API server', () => {
     const err = translateKubeError(raw, cluster.op({ verb: 'create', resource: 'pods/exec', name: 'web-0' }));
     assert.equal(err.code, 'Forbidden');
     assert.equal(err.message, 'Permission denied on context "test": you may not create pods/exec in namespace "devenv".');
-    assert.equal(err.hint, 'Ask a cluster admin to grant "create" on "pods/exec" in namespace "devenv": manifests/rbac.yaml is the Role with everything Terrarium needs (kubectl apply -n devenv -f manifests/rbac.yaml).');
+    assert.match(err.hint!, /^A sandbox's exec, attach and port-forward are its holder's: the Terrarium controller grants them when you claim it \(terrarium sandbox claim ENV\)/);
   });
 
   test('a port-forward refused at the WebSocket upgrade names pods/portforward', async () => {

@@ -201,6 +201,7 @@ const RBAC_DENIAL = /((?:User|ServiceAccount|Group) "[^"]+") cannot (\S+) resour
  * "ValidatingAdmissionPolicy 'terrarium-claims' with binding ... denied request: terrarium-claims: ":
  * shown as it is, without the API server's wrapping.
  */
+const SANDBOX_ACCESS = new Set(['pods/exec', 'pods/attach', 'pods/portforward']);
 const CLAIM_POLICY_TEXT = /terrarium-claims:\s*(.+)$/s;
 function claimPolicyDenial(f: FailureInfo, op: KubeOp, cause: unknown): TerrariumError | undefined {
   const m = f.statusBody?.message ? CLAIM_POLICY_TEXT.exec(f.statusBody.message) : null;
@@ -235,6 +236,12 @@ function translateHttp(f: FailureInfo, op: KubeOp, tctx: TranslateContext, cause
         const who = m ? ` (${m[1]})` : '';
         const scope = ns ? ` in namespace "${ns}"` : ' at cluster scope';
         const ctx = op.context ? ` on context "${op.context}"` : '';
+        // Team clusters grant these per sandbox (the controller's Role terrarium-access-<user>), never in a base Role.
+        if (SANDBOX_ACCESS.has(resource)) {
+          return new TerrariumError('Forbidden', `Permission denied${ctx}: you${who} may not ${verb} ${resource}${scope}.`,
+            `A sandbox's exec, attach and port-forward are its holder's: the Terrarium controller grants them when you claim it (terrarium sandbox claim ENV); if it is yours, check that the controller runs (terrarium doctor). Without the Terrarium platform, a cluster admin grants "${verb}" on "${resource}".`,
+            opts);
+        }
         return new TerrariumError('Forbidden',
           `Permission denied${ctx}: you${who} may not ${verb} ${resource}${scope}.`,
           `Ask a cluster admin to grant "${verb}" on "${resource}"${ns ? ` in namespace "${ns}"` : ''}: manifests/rbac.yaml is the Role with everything Terrarium needs (kubectl apply${ns ? ` -n ${ns}` : ''} -f manifests/rbac.yaml).`,
