@@ -31,7 +31,7 @@ import { ControllerManager } from './controllers/manager';
 import { normalizeImage } from './controllers/pods';
 import { badRequest } from './machinery/errors';
 import type { KubeObject, ObjectInput } from './machinery/types';
-import { findResource, persistentvolumeclaims, pods, RESOURCES, secrets, statefulsets, type ResourceDef } from './registry';
+import { events, findResource, persistentvolumeclaims, pods, RESOURCES, secrets, statefulsets, type ResourceDef } from './registry';
 import { storageclasses } from './registry/others';
 import { statefulSetScale } from './registry/scale';
 import { createPodRuntime } from './runtime/index';
@@ -390,7 +390,12 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
         if (p?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') && !p.metadata.deletionTimestamp) return;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new Error(`kube-sim: pod ${ns}/${name} not ready within ${timeoutMs} ms`);
+      // Say why: the phase, the Ready condition and the last failed probe, if any.
+      const p = store.get(pods, ns, name);
+      const ready = p?.status?.conditions?.find((c: any) => c.type === 'Ready');
+      const probe = store.list(events, ns).filter((e) => e.involvedObject?.name === name && e.reason === 'Unhealthy').pop();
+      const why = p ? `phase ${p.status?.phase ?? 'unknown'}${ready?.message ? `, ${ready.message}` : ''}${probe ? `, last probe: ${probe.message}` : ''}` : 'no such pod';
+      throw new Error(`kube-sim: pod ${ns}/${name} not ready within ${timeoutMs} ms (${why})`);
     },
     async waitRolledOut(ns, name, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
