@@ -110,6 +110,21 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/platform')).platformStatusCommand,
   },
   {
+    kind: 'parsed', name: 'image build', summary: 'Build the devenv image (manifests/image) with docker, podman, nerdctl or buildah',
+    options: {
+      tag: { type: 'string', short: 't', value: 'IMAGE', description: 'image reference to tag (default: this version\'s, the default of new environments)' },
+      push: { type: 'boolean', description: 'push the image to its registry after building (log in first)' },
+      'kind-load': { type: 'string', value: 'CLUSTER', description: 'load the image into this kind cluster\'s nodes' },
+      engine: { type: 'string', value: 'docker|podman|nerdctl|buildah', description: 'the engine to use (default: the first of these present)' },
+      base: { type: 'string', value: 'IMAGE', description: 'base image (default: Debian bookworm slim pinned by digest)' },
+      'ca-file': { type: 'string', value: 'FILE', description: 'CA bundle to trust while downloading (TLS-inspecting proxy; podman, buildah)' },
+      context: { type: 'string', value: 'DIR', description: 'build another image folder than the shipped manifests/image' },
+    },
+    details: 'Build logs go to stderr. Buildah honours BUILDAH_ISOLATION (e.g. chroot inside a container) and STORAGE_DRIVER.\n'
+      + 'Example: terrarium image build --kind-load terrarium   (then environments use it with no --image)',
+    load: async () => (await import('./commands/image')).imageBuildCommand,
+  },
+  {
     kind: 'parsed', name: 'env list', summary: 'List environments with ready/desired sandboxes',
     load: async () => (await import('./commands/env')).envListCommand,
   },

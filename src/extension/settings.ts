@@ -1,4 +1,5 @@
 import { homedir } from 'node:os';
+import { DEFAULT_IMAGE } from '../core/devenv/names';
 
 /** Where a setting's value comes from, as `WorkspaceConfiguration.inspect` reports it. */
 export interface SettingLayers<T> { defaultValue?: T; globalValue?: T; workspaceValue?: T; workspaceFolderValue?: T }
@@ -70,7 +71,7 @@ export function readSettings(config: ConfigReader, remoteSsh?: ConfigReader): Te
     kubeconfig: expandHome(str('kubeconfig')),
     context: str('context') || undefined,
     namespace: str('namespace') || 'devenv',
-    image: str('image') || 'ghcr.io/terrarium-dev/devenv:latest',
+    image: str('image') || DEFAULT_IMAGE,
     cpu: parseRequestLimit(str('resources.cpu', '500m/2')),
     memory: parseRequestLimit(str('resources.memory', '1Gi/4Gi')),
     storage: { size: str('storage.size') || '10Gi', className: str('storage.className') || undefined },

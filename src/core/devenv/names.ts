@@ -1,4 +1,6 @@
 /** Labels, annotations and object names shared by rendering, operations and the read model. */
+import { version as packageVersion } from '../../../package.json';
+
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const LABEL_NAME = 'app.kubernetes.io/name';
 export const LABEL_ENVIRONMENT = 'terrarium.dev/environment';
@@ -17,7 +19,10 @@ export const SSH_PORT = 2222;
 export const WORKSPACE_VOLUME = 'workspace';
 export const WORKSPACE_MOUNT = '/workspace';
 
-export const DEFAULT_IMAGE = 'ghcr.io/terrarium-dev/devenv:latest';
+/** Where the release workflow (.github/workflows/image.yml) pushes the devenv image. */
+export const DEVENV_REPOSITORY = 'ghcr.io/terrarium-dev/terrarium-devenv';
+/** The devenv image of this very version (never :latest: what runs matches what was tested and released). */
+export const DEFAULT_IMAGE = `${DEVENV_REPOSITORY}:${packageVersion}`;
 export const DEFAULT_MAX_REPLICAS = 20;
 
 export const hostKeySecretName = (env: string): string => `${env}-hostkey`;

@@ -96,7 +96,7 @@ export function validateSpec(spec: EnvSpec, maxReplicas: number = DEFAULT_MAX_RE
   validateName(spec.name);
   if (spec.replicas !== undefined) validateReplicas(spec.replicas, maxReplicas);
   if (spec.image !== undefined && (typeof spec.image !== 'string' || !/^[^\s]+$/.test(spec.image))) {
-    throw new TerrariumError('InvalidInput', `The image ${JSON.stringify(spec.image)} is not an image reference.`, 'Use a reference such as "ghcr.io/terrarium-dev/devenv:latest".');
+    throw new TerrariumError('InvalidInput', `The image ${JSON.stringify(spec.image)} is not an image reference.`, 'Use a reference such as "ghcr.io/terrarium-dev/terrarium-devenv:1.2.3".');
   }
   for (const [key, v] of [['cpu', spec.cpu], ['memory', spec.memory]] as const) {
     const example = key === 'cpu' ? '500m' : '2Gi';

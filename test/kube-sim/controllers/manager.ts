@@ -15,6 +15,7 @@ import { recordEvent } from './events';
 import { EventsMirror } from './eventsMirror';
 import { PvcProtectionController } from './pvcProtection';
 import { GarbageCollector } from './garbagecollector';
+import { DEFAULT_IMAGE as DEVENV_IMAGE } from '../../../src/core/devenv/names';
 import { JobController } from './job';
 import { NamespaceController } from './namespace';
 import { normalizeImage, PodController, type PodOverride } from './pods';
@@ -28,7 +29,8 @@ export type { PodOverride } from './pods';
  * and the playground build (terrarium/devenv:dev), and small ones tests use for plain pods.
  * startKubeSim({ images }) adds more.
  */
-export const DEFAULT_IMAGES = ['ghcr.io/terrarium-dev/devenv:latest', 'terrarium/devenv:dev', 'busybox', 'busybox:1.36', 'alpine', 'nginx', 'registry.k8s.io/pause:3.10'];
+// DEVENV_IMAGE: Terrarium's default image (this version's), so environments created without --image start.
+export const DEFAULT_IMAGES = [DEVENV_IMAGE, 'ghcr.io/terrarium-dev/devenv:latest', 'terrarium/devenv:dev', 'busybox', 'busybox:1.36', 'alpine', 'nginx', 'registry.k8s.io/pause:3.10'];
 
 
 export class ControllerManager {
