@@ -184,11 +184,9 @@ const MACHINERY = new Set([
  * test below fails when an entry is no longer needed, so the list only shrinks.
  */
 const WAVE3_SWEEP = new Set<string>([
-  // wave 3 sweep: claims engineer (split of devenv/claims.ts, identity, wait-until-Ready)
-  'src/core/devenv/claims/claim.ts', 'src/core/devenv/claims/record.ts', 'src/core/devenv/claims/release.ts', 'src/core/devenv/claims/warmPool.ts',
-  'src/core/devenv/statefulSet.ts', 'src/core/kube/identity.ts', 'src/core/kube/waitReady.ts',
-  // wave 3 sweep: platform engineer
-  'src/core/platform/doctor.ts', 'src/core/platform/install.ts',
+  // wave 3 sweep: platform engineer. install/uninstall apply and delete any kind they render (a
+  // cluster administrator's job, no Terrarium Role grants it): rows per kind are still to come.
+  'src/core/platform/install.ts',
 ]);
 
 function bypassesIn(file: string): string[] {

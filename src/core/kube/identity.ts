@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Cluster } from './cluster';
 import { TerrariumError } from './errors';
+import { OPS, pathOf } from './ops';
 
 export interface Identity {
   username: string;
@@ -30,7 +31,7 @@ export type SelfReview =
   | { kind: 'user'; username: string; groups: string[] }
   | { kind: 'refused'; status: number; message: string };
 
-const REVIEW_PATH = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
+const REVIEW_PATH = pathOf(OPS.createSelfSubjectReview, undefined);
 const REVIEW_BODY = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
 const LOOKUP_TIMEOUT_MS = 10_000;
 const MAX_ANSWER = 64 * 1024;

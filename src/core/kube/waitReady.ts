@@ -6,6 +6,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from './cluster';
 import { isTerrariumError, TerrariumError } from './errors';
+import { kubeOp, OPS } from './ops';
 import { describeNotReady, isPodReady } from '../tunnel/diagnose';
 
 export type Poll<T> = { done: true; value: T } | { done: false; reason: string };
@@ -58,7 +59,7 @@ export async function pollUntil<T>(check: () => Promise<Poll<T>>, onTimeout: (la
 /** Reads a pod; undefined when it does not exist. */
 export async function findPod(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1Pod | undefined> {
   try {
-    return await cluster.call({ verb: 'get', resource: 'pods', name },
+    return await kubeOp(cluster, OPS.readPod, { name },
       (o) => cluster.core.readNamespacedPod({ name, namespace: cluster.namespace }, o), { signal });
   } catch (e) {
     if (isTerrariumError(e, 'NotFound')) return undefined;

@@ -10,7 +10,7 @@ import type { Cluster } from '../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../kube/errors';
 import { checkHealth, type HealthReport } from '../kube/health';
 import { currentIdentity, type Identity } from '../kube/identity';
-import { OPS, type OpRow } from '../kube/ops';
+import { kubeOp, OPS, type OpRow } from '../kube/ops';
 import { platformStatus, type PlatformStatus } from './status';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
@@ -64,7 +64,7 @@ function apisOf(cluster: Cluster) {
 }
 
 async function allowed(cluster: Cluster, a: Action, signal?: AbortSignal): Promise<{ allowed: boolean; reason?: string }> {
-  const r = await cluster.call({ verb: 'create', resource: 'selfsubjectaccessreviews.authorization.k8s.io', namespace: undefined },
+  const r = await kubeOp(cluster, OPS.createSelfSubjectAccessReview, { namespace: null },
     (o) => apisOf(cluster).authz.createSelfSubjectAccessReview({
       body: {
         apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',

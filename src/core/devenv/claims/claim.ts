@@ -8,6 +8,7 @@
 import type { Cluster } from '../../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../../kube/errors';
 import { execRunner, type ExecRunner } from '../../kube/exec';
+import { kubeOp, OPS } from '../../kube/ops';
 import { waitPodReady } from '../../kube/waitReady';
 import { audited, sshKeyFingerprint } from '../../audit/auditor';
 import { terminalSafe } from '../../text/terminalSafe';
@@ -179,7 +180,7 @@ async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> 
 /** Adds one replica with the scale subresource, conditional on the version read (one per caller). */
 async function scaleUpOne(cluster: Cluster, environment: string, max: number, signal?: AbortSignal): Promise<string> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const scale = await cluster.call({ verb: 'get', resource: 'statefulsets.apps/scale', name: environment },
+    const scale = await kubeOp(cluster, OPS.readScale, { name: environment },
       (o) => cluster.apps.readNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace }, o), { signal });
     const replicas = scale.spec?.replicas ?? 0;
     if (replicas >= max) {
@@ -187,7 +188,7 @@ async function scaleUpOne(cluster: Cluster, environment: string, max: number, si
         'Ask someone to release one (terrarium sandbox release), or raise the limit.');
     }
     try {
-      await cluster.call({ verb: 'update', resource: 'statefulsets.apps/scale', name: environment },
+      await kubeOp(cluster, OPS.updateScaleForClaim, { name: environment },
         (o) => cluster.apps.replaceNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace,
           body: { ...scale, apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: replicas + 1 } } }, o), { signal });
       return `${environment}-${replicas}`;

@@ -7,7 +7,8 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { Cluster } from '../../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../../kube/errors';
-import { listAll } from '../../kube/list';
+import { listOp } from '../../kube/list';
+import { kubeOp, OPS } from '../../kube/ops';
 import { describeNotReady, isPodReady } from '../../tunnel/diagnose';
 import { ordinalOf, podSelector, selectorString, workspaceOrdinalOf } from '../names';
 import { findStatefulSet, noEnvironment } from '../statefulSet';
@@ -94,9 +95,9 @@ export async function snapshot(cluster: Cluster, environment: string, signal?: A
   const ns = cluster.namespace;
   const labelSelector = selectorString(podSelector(environment));
   const [pods, pvcs] = await Promise.all([
-    listAll(cluster, { verb: 'list', resource: 'pods' },
+    listOp(cluster, OPS.listPods,
       (page, o) => cluster.core.listNamespacedPod({ namespace: ns, labelSelector, ...page }, o), { signal }),
-    listAll(cluster, { verb: 'list', resource: 'persistentvolumeclaims' },
+    listOp(cluster, OPS.listPVCs,
       (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector, ...page }, o), { signal }),
   ]);
   const byName = new Map<string, V1PersistentVolumeClaim>();
@@ -145,7 +146,7 @@ function withAnnotations(pvc: V1PersistentVolumeClaim, annotations: Record<strin
 
 async function putPvc(cluster: Cluster, body: V1PersistentVolumeClaim, signal?: AbortSignal): Promise<void> {
   const name = body.metadata!.name!;
-  await cluster.call({ verb: 'update', resource: 'persistentvolumeclaims', name },
+  await kubeOp(cluster, OPS.updatePVC, { name },
     (o) => cluster.core.replaceNamespacedPersistentVolumeClaim({ name, namespace: cluster.namespace, body }, o), { signal });
 }
 
@@ -183,7 +184,7 @@ export async function clearClaim(cluster: Cluster, pvc: V1PersistentVolumeClaim,
 
 export async function readPvc(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1PersistentVolumeClaim | undefined> {
   try {
-    return await cluster.call({ verb: 'get', resource: 'persistentvolumeclaims', name },
+    return await kubeOp(cluster, OPS.readPVC, { name },
       (o) => cluster.core.readNamespacedPersistentVolumeClaim({ name, namespace: cluster.namespace }, o), { signal });
   } catch (e) {
     if (isTerrariumError(e, 'NotFound')) return undefined;

@@ -9,6 +9,7 @@ import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { Cluster } from '../../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../../kube/errors';
 import { execRunner, type ExecRunner } from '../../kube/exec';
+import { kubeOp, OPS } from '../../kube/ops';
 import { audited } from '../../audit/auditor';
 import { terminalSafe } from '../../text/terminalSafe';
 import { SANDBOX_CONTAINER } from '../names';
@@ -115,7 +116,7 @@ async function releaseOp(base: Cluster, sandbox: string, opts: ReleaseOptions): 
 async function deleteClaimedPvc(cluster: Cluster, pvc: V1PersistentVolumeClaim, signal?: AbortSignal): Promise<boolean> {
   const name = pvc.metadata!.name!;
   try {
-    await cluster.call({ verb: 'delete', resource: 'persistentvolumeclaims', name },
+    await kubeOp(cluster, OPS.deletePVC, { name },
       (o) => cluster.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: cluster.namespace,
         body: { preconditions: { uid: pvc.metadata?.uid, resourceVersion: pvc.metadata?.resourceVersion } } }, o), { signal });
     return true;
@@ -128,7 +129,7 @@ async function deleteClaimedPvc(cluster: Cluster, pvc: V1PersistentVolumeClaim, 
 /** Deletes the sandbox's pod so the StatefulSet recreates it (and its workspace); false when there was none. */
 async function deletePod(cluster: Cluster, sandbox: string, signal?: AbortSignal): Promise<boolean> {
   try {
-    await cluster.call({ verb: 'delete', resource: 'pods', name: sandbox },
+    await kubeOp(cluster, OPS.deletePod, { name: sandbox },
       (o) => cluster.core.deleteNamespacedPod({ name: sandbox, namespace: cluster.namespace }, o), { signal });
     return true;
   } catch (e) {

@@ -8,6 +8,7 @@
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import type { Cluster } from '../../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../../kube/errors';
+import { kubeOp, OPS } from '../../kube/ops';
 import { readPolicy } from '../policy';
 import { findStatefulSet } from '../statefulSet';
 import { claimOf, pvcNameFor, snapshot } from './record';
@@ -32,7 +33,7 @@ export interface WarmPoolRestore {
 /** True when the controller's Lease is held and was renewed within twice its duration (clock skew allowed). */
 export async function controllerRunning(cluster: Cluster, now: () => Date = () => new Date(), signal?: AbortSignal): Promise<boolean> {
   try {
-    const lease = await cluster.call({ verb: 'get', resource: 'leases.coordination.k8s.io', name: CONTROLLER_LEASE },
+    const lease = await kubeOp(cluster, OPS.readControllerLease, { name: CONTROLLER_LEASE },
       (o) => cluster.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: CONTROLLER_LEASE, namespace: cluster.namespace }, o), { signal, retries: 1 });
     const spec = lease.spec;
     if (!spec?.holderIdentity || !spec.renewTime) return false;
@@ -79,7 +80,7 @@ export async function restoreWarmSpares(cluster: Cluster, environment: string, o
     }
     try {
       // The scale subresource shares the StatefulSet's resourceVersion: a concurrent change is a 409.
-      await cluster.call({ verb: 'update', resource: 'statefulsets.apps/scale', name: environment },
+      await kubeOp(cluster, OPS.updateScaleForClaim, { name: environment },
         (o) => cluster.apps.replaceNamespacedStatefulSetScale({ name: environment, namespace: cluster.namespace, body: {
           apiVersion: 'autoscaling/v1', kind: 'Scale',
           metadata: { name: environment, namespace: cluster.namespace, resourceVersion: sts.metadata?.resourceVersion },
