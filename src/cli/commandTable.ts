@@ -260,14 +260,18 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/tmux')).tmuxKillCommand,
   },
   {
-    kind: 'parsed', name: 'ssh-config', summary: 'Pin the host key and write (and print) the ssh config of an environment', args: 'ENV',
+    kind: 'parsed', name: 'ssh-config', summary: 'Pin the host keys of your sandboxes and write (and print) the ssh config of an environment', args: 'ENV',
     positionals: { min: 1, max: 1, names: 'environment ENV' },
     options: {
       write: { type: 'boolean', description: 'also add the Include line to your ssh config, so plain "ssh <alias>" works' },
-      repin: { type: 'boolean', description: 'accept a changed host key (only after re-creating the environment yourself)' },
+      repin: { type: 'boolean', description: 'accept a host key that changed while the workspace stayed the same (only if you replaced it yourself)' },
       'ssh-config': { type: 'string', value: 'FILE', description: 'the ssh config that gets the Include line (default ~/.ssh/config)' },
+      user: { type: 'string', value: 'USER', description: 'read host keys as USER through impersonation (admins; default: TERRARIUM_USER, else yourself)' },
     },
-    details: 'Hosts are named terrarium.<context>.<namespace>.<sandbox>; "ssh -F <printed standalone file> <alias>" works from any shell.',
+    details: 'Hosts are named terrarium.<context>.<namespace>.<sandbox>; "ssh -F <printed standalone file> <alias>" works from any shell.\n'
+      + 'Each sandbox has its own host key, kept on its workspace and read over exec, which only its holder may: the sandboxes\n'
+      + 'that are Ready and yours are pinned (under terrarium.<context>.<namespace>.<sandbox>.<workspace uid>) and get a Host\n'
+      + 'entry; the others are skipped, each with the reason on stderr, and get one when you connect to them.',
     load: async () => (await import('./commands/ssh')).sshConfigCommand,
   },
   {

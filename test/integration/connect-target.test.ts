@@ -15,7 +15,7 @@ import { startLocalSshd, type LocalSshd } from '../bench/localSshd';
 import { buildCli } from '../bench/buildCli';
 import { proxyLauncher } from '../../src/extension/proxyLauncher';
 import { pinHostKey } from '../../src/core/ssh/knownhosts';
-import { ensureInclude, hostAlias, hostKeyAlias, sshPaths, writeEnvironmentConfig } from '../../src/core/ssh/sshconfig';
+import { ensureInclude, hostAlias, sandboxHostKeyAlias, sshPaths, writeEnvironmentConfig } from '../../src/core/ssh/sshconfig';
 import { runProcess } from '../unit/testIo';
 
 const run = (args: string[], timeoutMs = 60_000) => runProcess(args, timeoutMs);
@@ -47,11 +47,13 @@ describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy -
     // VS Code desktop: its own runtime with ELECTRON_RUN_AS_NODE=1; here that runtime is plain Node.
     const launcher = proxyLauncher(ext, process.execPath, { ...process.versions, electron: '34.2.0' } as NodeJS.ProcessVersions, 'linux');
     assert.equal(launcher.cli, cli);
+    // The sandbox's own host key, pinned under its workspace's alias (sandbox + PVC uid).
+    const keyAlias = sandboxHostKeyAlias(context(), 'devenv', 'web-0', '6f1d2c3b-aaaa-4bbb-8ccc-dddddddddddd');
     writeEnvironmentConfig(paths, {
-      context: context(), namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], identityFile: sshd.identityFile,
-      knownHostsFile: paths.knownHosts, launcher, kubeconfig,
+      context: context(), namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], hostKeyAliases: { 'web-0': keyAlias },
+      identityFile: sshd.identityFile, knownHostsFile: paths.knownHosts, launcher, kubeconfig,
     });
-    pinHostKey(paths.knownHosts, hostKeyAlias(context(), 'devenv', 'web'), sshd.hostPublicKey);
+    pinHostKey(paths.knownHosts, keyAlias, sshd.hostPublicKey);
     mkdirSync(join(dir, 'home', '.ssh'), { recursive: true });
     userConfig = join(dir, 'home', '.ssh', 'config');
     writeFileSync(userConfig, 'Host *\n  ServerAliveInterval 60\n');

@@ -18,6 +18,7 @@ import { redact } from '../../src/core/redact';
 import { formatAuditLine, installAuditor, type AuditRecord } from '../../src/core/audit';
 import type { PanelState, PanelToWebview, SecretView } from '../../src/shared/protocol';
 import { eventually, getTestCluster, runCli, usingRealCluster } from './harness';
+import { utils } from 'ssh2';
 
 const CANARY = 'canary-7f3a9c1e-do-not-leak';
 
@@ -63,6 +64,12 @@ describe('Secrets & Scaling panel against kube-sim with the VSO stand-in', { ski
     cluster = openCluster({ kubeconfigPath: file, namespace: 'devenv', env: {} });
     // The sample's VaultDynamicSecret restarts the environment after its first sync (VSO 1.4), a rolling update: wait for it.
     await sim.waitRolledOut('devenv', 'sample');
+    // An environment created before host keys moved to the workspaces still has its `<env>-hostkey`
+    // Secret (new ones have none): Terrarium never reveals or copies it.
+    const legacy = utils.generateKeyPairSync('ed25519');
+    sim.objects.create(secrets, { apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+      metadata: { name: 'sample-hostkey', namespace: 'devenv', labels: { 'app.kubernetes.io/managed-by': 'terrarium', 'app.kubernetes.io/name': 'terrarium', 'terrarium.dev/environment': 'sample' } },
+      data: { ssh_host_ed25519_key: Buffer.from(legacy.private).toString('base64'), 'ssh_host_ed25519_key.pub': Buffer.from(`${legacy.public}\n`).toString('base64') } });
   });
   after(async () => { await sim.stop(); rmSync(dir, { recursive: true, force: true }); });
 

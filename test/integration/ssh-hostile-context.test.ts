@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createEnvironment } from '../../src/core/devenv';
 import { readTarget } from '../../src/core/ssh/targets';
 import { hostAlias } from '../../src/core/ssh/sshconfig';
-import { getTestCluster, runCli, type TestCluster } from './harness';
+import { eventually, getTestCluster, runCli, type TestCluster } from './harness';
 
 const ENV = 'hx';
 const USER_CONFIG = 'Host github.com\n  User git\n';
@@ -23,6 +23,12 @@ describe('terrarium ssh-config --write with a hostile kubeconfig context (kube-s
     tc = await getTestCluster();
     dir = mkdtempSync(join(tmpdir(), 'terrarium-hostile-ctx-'));
     await createEnvironment(tc.cluster, { name: ENV, replicas: 2, image: process.env.TERRARIUM_TEST_IMAGE ?? 'terrarium/devenv:dev' });
+    // ssh-config writes a Host entry for a sandbox once its own host key is read and pinned: Ready ones.
+    await eventually(async () => {
+      const pods = await tc.cluster.core.listNamespacedPod({ namespace: tc.namespace, labelSelector: `terrarium.dev/environment=${ENV}` });
+      const ready = pods.items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === 2 || undefined;
+    }, 'both sandboxes Ready', 120_000);
   });
   after(async () => {
     await tc?.cleanup();

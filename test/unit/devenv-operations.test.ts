@@ -107,6 +107,9 @@ const pvcObj = (name: string): Obj => {
   return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'devenv', labels }, spec: {}, status: { phase: 'Bound' } };
 };
 
+const legacyHostKeySecret = () => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-hostkey', namespace: 'devenv' },
+  data: { ssh_host_ed25519_key: Buffer.from('-----BEGIN OPENSSH PRIVATE KEY-----').toString('base64'), 'ssh_host_ed25519_key.pub': Buffer.from('ssh-ed25519 AAAA').toString('base64') } });
+
 describe('environment operations', () => {
   let api: TestApi;
   let fake: FakeApi;
@@ -148,7 +151,7 @@ describe('environment operations', () => {
     assert.equal(api.requests.length, 0);
   });
 
-  test('create applies every object server-side as field manager "terrarium" and creates the host key once', async () => {
+  test('create applies every object server-side as field manager "terrarium"; no host-key Secret (each sandbox makes its own)', async () => {
     const lines: string[] = [];
     const env = await createEnvironment(cluster, { name: 'web', replicas: 3 }, { log: (l) => lines.push(l) });
     assert.equal(env.name, 'web');
@@ -166,17 +169,15 @@ describe('environment operations', () => {
       assert.equal(s.query.get('fieldManager'), 'terrarium');
       assert.equal(s.query.get('force'), 'true');
     }
-    const secret = fake.objects.get('devenv/secrets/web-hostkey')!;
-    const pub = Buffer.from(secret.data['ssh_host_ed25519_key.pub'], 'base64').toString().trim();
-    assert.match(pub, /^ssh-ed25519 AAAA/);
-    assert.match(Buffer.from(secret.data.ssh_host_ed25519_key, 'base64').toString(), /BEGIN OPENSSH PRIVATE KEY/);
-    assert.equal(env.hostPublicKey, pub);
+    assert.deepEqual(fake.names('devenv/secrets'), [], 'no Secret holds a host private key');
+    assert.deepEqual(requestsFor((s) => s.path.includes('/secrets')), [], 'not a request about Secrets');
+    assert.equal(env.hostPublicKey, undefined, 'no environment-wide host key');
     assert.equal(fake.objects.get('/namespaces/devenv')!.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
-    assert.ok(!lines.join('\n').includes('PRIVATE KEY'), 'the private key is never logged');
   });
 
-  test('creating an existing environment is AlreadyExists; update re-applies and keeps the host key and live replicas', async () => {
+  test('creating an existing environment is AlreadyExists; update re-applies and keeps live replicas; an older environment\'s host-key Secret is left alone', async () => {
     await createEnvironment(cluster, { name: 'web', replicas: 2 });
+    fake.objects.set('devenv/secrets/web-hostkey', legacyHostKeySecret());
     const secretBefore = structuredClone(fake.objects.get('devenv/secrets/web-hostkey'));
     await assert.rejects(createEnvironment(cluster, { name: 'web' }), (e: unknown) =>
       e instanceof TerrariumError && e.code === 'AlreadyExists' && e.message === 'An environment named "web" already exists in namespace "devenv" (context "kind-dev").');
@@ -185,17 +186,15 @@ describe('environment operations', () => {
     assert.deepEqual(fake.objects.get('devenv/secrets/web-hostkey'), secretBefore);
     assert.equal(env.desired, 4);
     assert.equal(env.image, 'example.com/dev:2');
-    assert.equal(env.hostPublicKey, Buffer.from(secretBefore!.data['ssh_host_ed25519_key.pub'], 'base64').toString().trim());
+    assert.deepEqual(requestsFor((s) => s.path.includes('/secrets')), [], 'the Secret is neither read nor written');
   });
 
-  test('a half-finished create (Secret made, StatefulSet not) completes when run again', async () => {
+  test('a half-finished create (Service made, StatefulSet not) completes when run again', async () => {
     await createEnvironment(cluster, { name: 'web' });
     fake.objects.delete('devenv/statefulsets/web');
-    const secretBefore = structuredClone(fake.objects.get('devenv/secrets/web-hostkey'));
     const env = await createEnvironment(cluster, { name: 'web' });
     assert.ok(fake.objects.has('devenv/statefulsets/web'));
-    assert.deepEqual(fake.objects.get('devenv/secrets/web-hostkey'), secretBefore);
-    assert.equal(env.hostPublicKey, Buffer.from(secretBefore!.data['ssh_host_ed25519_key.pub'], 'base64').toString().trim());
+    assert.equal(env.name, 'web');
   });
 
   test('without permission on namespaces, create continues in the existing namespace and says so', async () => {
@@ -253,8 +252,9 @@ describe('environment operations', () => {
       e instanceof TerrariumError && e.code === 'NotFound' && /"web-7" has no pod/.test(e.message) && /Start or scale up/.test(e.hint ?? ''));
   });
 
-  test('delete keeps workspaces unless asked, and removes the Service, NetworkPolicy and host key', async () => {
+  test('delete keeps workspaces unless asked, and removes the Service, NetworkPolicy and an older environment\'s host-key Secret', async () => {
     await createEnvironment(cluster, { name: 'web', replicas: 3 });
+    fake.objects.set('devenv/secrets/web-hostkey', legacyHostKeySecret());
     await createEnvironment(cluster, { name: 'web-1' });
     for (const n of ['workspace-web-0', 'workspace-web-1', 'workspace-web-2', 'workspace-web-10', 'workspace-web-1-0', 'data']) fake.objects.set(`devenv/persistentvolumeclaims/${n}`, pvcObj(n));
     const kept = await deleteEnvironment(cluster, 'web', { deleteWorkspaces: false });

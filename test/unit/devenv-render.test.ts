@@ -4,25 +4,26 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
-import { utils } from 'ssh2';
 import { TerrariumError } from '../../src/core/kube/errors';
 import { findManifestsDir, renderEnvironment, renderRbac } from '../../src/core/devenv';
-import { generateHostKeyPair, normalizePublicKey } from '../../src/core/ssh/hostkey';
+import { normalizePublicKey } from '../../src/core/ssh/hostkey';
 
 type Obj = Record<string, any>;
-const KEY = { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB', privateKeyOpenSSH: '-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n' };
-const render = (spec: Parameters<typeof renderEnvironment>[0], hostKey: Parameters<typeof renderEnvironment>[1]['hostKey'] = KEY) =>
-  renderEnvironment(spec, { namespace: 'devenv', hostKey }) as Obj[];
+const render = (spec: Parameters<typeof renderEnvironment>[0]) => renderEnvironment(spec, { namespace: 'devenv' }) as Obj[];
 
 describe('renderEnvironment', () => {
-  test('renders the namespace, LimitRange, Service, NetworkPolicy, host-key Secret and StatefulSet, in apply order', () => {
-    assert.deepEqual(render({ name: 'web' }).map((o) => o.kind), ['Namespace', 'LimitRange', 'Service', 'NetworkPolicy', 'Secret', 'StatefulSet']);
+  test('renders the namespace, LimitRange, Service, NetworkPolicy and StatefulSet, in apply order', () => {
+    assert.deepEqual(render({ name: 'web' }).map((o) => o.kind), ['Namespace', 'LimitRange', 'Service', 'NetworkPolicy', 'StatefulSet']);
   });
 
-  test('without the private key there is no Secret (it is created once, never re-applied)', () => {
-    const objs = render({ name: 'web' }, { publicKey: KEY.publicKey });
+  test('no host-key Secret and nothing mounts one: each sandbox keeps its own host key on its workspace', () => {
+    const objs = render({ name: 'web' });
     assert.ok(!objs.some((o) => o.kind === 'Secret'));
-    assert.equal(objs.find((o) => o.kind === 'StatefulSet')!.metadata.annotations['terrarium.dev/host-public-key'], KEY.publicKey);
+    const sts = objs.find((o) => o.kind === 'StatefulSet')!;
+    assert.equal(sts.metadata.annotations?.['terrarium.dev/host-public-key'], undefined, 'no environment-wide key');
+    const pod = sts.spec.template.spec;
+    assert.deepEqual(pod.volumes.filter((v: Obj) => v.secret || v.projected), [], 'no Secret volume');
+    assert.deepEqual(pod.containers[0].volumeMounts.map((m: Obj) => m.mountPath).sort(), ['/run/sshd', '/tmp', '/workspace']);
   });
 
   test('warm spares, claim TTL and idle stop are StatefulSet annotations, validated; unset ones are absent', () => {
@@ -31,7 +32,7 @@ describe('renderEnvironment', () => {
     assert.equal(sts.metadata.annotations['terrarium.dev/claim-ttl'], '1h30m');
     assert.equal(sts.metadata.annotations['terrarium.dev/idle-stop-after'], '8h');
     const plain = render({ name: 'web' }).find((o) => o.kind === 'StatefulSet')!;
-    assert.deepEqual(Object.keys(plain.metadata.annotations), ['terrarium.dev/host-public-key']);
+    assert.equal(plain.metadata.annotations, undefined, 'no pool/idle annotations (and no environment-wide host key)');
     assert.throws(() => render({ name: 'web', warmSpares: 1.5 }), /warm spares/);
     assert.throws(() => render({ name: 'web', idleStopAfter: 'tomorrow' }), /idle stop/);
   });
@@ -103,12 +104,6 @@ describe('renderEnvironment', () => {
     assert.throws(() => renderEnvironment({ name: 'web' }, { namespace: 'Not A Namespace' }), TerrariumError);
   });
 
-  test('the host-key Secret holds both halves under the names sshd_config expects', () => {
-    const secret = render({ name: 'web' }).find((o) => o.kind === 'Secret')!;
-    assert.equal(secret.metadata.name, 'web-hostkey');
-    assert.deepEqual(Object.keys(secret.stringData).sort(), ['ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub']);
-    assert.equal(secret.stringData['ssh_host_ed25519_key.pub'], `${KEY.publicKey}\n`);
-  });
 });
 
 describe('manifests folder', () => {
@@ -181,18 +176,6 @@ describe('RBAC for users', () => {
 });
 
 describe('host keys', () => {
-  test('are fresh ed25519 pairs whose halves belong together', () => {
-    const a = generateHostKeyPair();
-    const b = generateHostKeyPair();
-    assert.notEqual(a.publicKey, b.publicKey);
-    assert.match(a.publicKey, /^ssh-ed25519 AAAA[A-Za-z0-9+/]+=*$/);
-    assert.match(a.privateKeyOpenSSH, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
-    const parsed = utils.parseKey(a.privateKeyOpenSSH);
-    assert.ok(!(parsed instanceof Error));
-    const pub = (Array.isArray(parsed) ? parsed[0] : parsed)!.getPublicSSH();
-    assert.equal(`ssh-ed25519 ${pub.toString('base64')}`, a.publicKey);
-  });
-
   test('public key lines are normalised to type and key, and junk is refused', () => {
     assert.equal(normalizePublicKey('ssh-ed25519 AAAAC3Nz host@x\n'), 'ssh-ed25519 AAAAC3Nz');
     assert.throws(() => normalizePublicKey('not a key'));

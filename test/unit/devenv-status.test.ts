@@ -115,7 +115,7 @@ describe('describeSandboxStatus', () => {
 
 describe('environment and sandbox read model', () => {
   const sts = (replicas: number, annotations: Record<string, string> = {}, deleting = false): V1StatefulSet => {
-    const o = renderEnvironment({ name: 'web', replicas, cpu: { request: '1', limit: '2' } }, { namespace: 'devenv', hostKey: { publicKey: 'ssh-ed25519 AAAA' } })
+    const o = renderEnvironment({ name: 'web', replicas, cpu: { request: '1', limit: '2' } }, { namespace: 'devenv' })
       .find((x) => x.kind === 'StatefulSet') as V1StatefulSet;
     o.metadata!.annotations = { ...o.metadata!.annotations, ...annotations };
     o.metadata!.creationTimestamp = new Date('2026-01-02T03:04:05Z');
@@ -125,7 +125,8 @@ describe('environment and sandbox read model', () => {
 
   test('an environment counts ready pods of its own ordinals only', () => {
     const pods = [readyPod('web-0'), readyPod('web-1'), pod('web-2', { conditions: [readyCond('False')] }), readyPod('web-9'), readyPod('webby-0'), readyPod('web-x-0')];
-    const env = environmentFromObjects(sts(3), pods);
+    // An environment from before per-sandbox host keys still carries its environment-wide key.
+    const env = environmentFromObjects(sts(3, { 'terrarium.dev/host-public-key': 'ssh-ed25519 AAAA' }), pods);
     assert.equal(env.desired, 3);
     assert.equal(env.ready, 2);
     assert.equal(env.status, 'Starting');

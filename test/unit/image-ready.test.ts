@@ -66,7 +66,7 @@ test('a real sshd with the image\'s sshd_config is ready', async (t) => {
   const cfg = join(dir, 'sshd_config');
   writeFileSync(cfg, readFileSync(join(IMAGE, 'sshd_config'), 'utf8')
     .replace(/^Port .*/m, `Port ${port}`).replace(/^ListenAddress .*/m, 'ListenAddress 127.0.0.1')
-    .replace('/etc/terrarium/hostkey/ssh_host_ed25519_key', key).replace(/^PidFile .*/m, `PidFile ${join(dir, 'sshd.pid')}`));
+    .replace('/workspace/.terrarium/ssh_host_ed25519_key', key).replace(/^PidFile .*/m, `PidFile ${join(dir, 'sshd.pid')}`));
   if (user.uid !== undefined) { chmodSync(dir, 0o755); for (const f of [dir, key, cfg]) chownSync(f, user.uid, user.gid!); }
   const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { uid: user.uid, gid: user.gid, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
   try {

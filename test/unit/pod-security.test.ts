@@ -89,7 +89,7 @@ const SPECS: EnvSpec[] = [
 ];
 
 function rendered(spec: EnvSpec): Obj[] {
-  return renderEnvironment(spec, { namespace: 'devenv', hostKey: { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB', privateKeyOpenSSH: 'PRIVATE' } }) as Obj[];
+  return renderEnvironment(spec, { namespace: 'devenv' }) as Obj[];
 }
 const stsOf = (spec: EnvSpec) => rendered(spec).find((o) => o.kind === 'StatefulSet')!;
 
@@ -124,19 +124,18 @@ describe('Pod Security "restricted" for every rendered pod template', () => {
     const c = pod.containers[0];
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.equal(c.securityContext.runAsUser, 1000);
-    assert.equal(pod.securityContext.fsGroup, 1000, 'fsGroup lets uid 1000 read the 0400 host-key files');
+    assert.equal(pod.securityContext.fsGroup, 1000, 'fsGroup gives uid 1000 the workspace volume');
     // Ready means sshd answers (its banner), not just an open port: the image's probe script, by exec.
     assert.deepEqual(c.readinessProbe.exec.command, ['/usr/local/bin/terrarium-ready']);
     assert.equal(c.readinessProbe.tcpSocket, undefined);
     assert.deepEqual(c.ports.map((p: Obj) => p.containerPort), [2222]);
     const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.mountPath, m]));
     assert.equal(mounts['/workspace'].name, 'workspace');
-    assert.equal(mounts['/etc/terrarium/hostkey'].readOnly, true);
+    assert.equal(mounts['/etc/terrarium/hostkey'], undefined, 'the host key is the sandbox\'s own, on its workspace: no Secret mounted');
     assert.ok(mounts['/tmp'], 'writable /tmp');
     const vols = Object.fromEntries(pod.volumes.map((vol: Obj) => [vol.name, vol]));
     assert.equal(vols[mounts['/tmp'].name].emptyDir !== undefined, true);
-    assert.equal(vols.hostkey.secret.secretName, 'team-dev-hostkey');
-    assert.equal(vols.hostkey.secret.defaultMode, 0o400);
+    assert.deepEqual(Object.values(vols).filter((v: Obj) => v.secret || v.projected), [], 'no Secret volume at all');
   });
 
   test('workspaces are retained on scale-down and delete; pods start in parallel', () => {

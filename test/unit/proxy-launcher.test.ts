@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { proxyLauncher } from '../../src/extension/proxyLauncher';
 import { isTerrariumError } from '../../src/core/kube/errors';
-import { proxyArgv, proxyCommand, renderEnvironmentConfig, type ProxyLauncher } from '../../src/core/ssh/sshconfig';
+import { proxyArgv, proxyCommand, renderEnvironmentConfig, sandboxHostKeyAlias, type ProxyLauncher } from '../../src/core/ssh/sshconfig';
 
 const ID = '0123456789abcdef0123456789abcdef';
 const ELECTRON = { ...process.versions, electron: '34.2.0' } as NodeJS.ProcessVersions;
@@ -198,7 +198,7 @@ test('win32: hostile context/namespace names never reach the ProxyCommand (the g
     const launcher = proxyLauncher(WIN_EXT, WIN_CODE, ELECTRON, 'win32');
     const text = renderEnvironmentConfig({
       context: name, namespace: name, environment: 'web', sandboxes: ['web-0'], identityFile: 'C:\\k\\id', knownHostsFile: 'C:\\k\\known_hosts',
-      launcher, targetsDir: WIN_DIR, platform: 'win32',
+      hostKeyAliases: { 'web-0': sandboxHostKeyAlias(name, name, 'web-0', '0f3c9a2e-1111') }, launcher, targetsDir: WIN_DIR, platform: 'win32',
     });
     const line = /^ {2}ProxyCommand (.*)$/m.exec(text)![1]!;
     const run = windowsRun(line, WIN_ENV);

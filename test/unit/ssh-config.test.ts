@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { isTerrariumError } from '../../src/core/kube/errors';
 import { podUser } from '../kube-sim/index';
 import { ensureUserKey } from '../../src/core/ssh/keys';
-import { pinHostKey, unpinHostKeys } from '../../src/core/ssh/knownhosts';
+import { pinHostKey, pinnedAliases, unpinHostKeys, unpinOtherWorkspaces } from '../../src/core/ssh/knownhosts';
 import {
-  aliasPart, ensureInclude, hostAlias, posixQuote, proxyCommand, removeEnvironmentConfig, sshPaths, windowsQuote, writeEnvironmentConfig,
+  aliasPart, ensureInclude, hostAlias, posixQuote, proxyCommand, removeEnvironmentConfig, sandboxHostKeyAlias, sshPaths, windowsQuote, writeEnvironmentConfig,
 } from '../../src/core/ssh/sshconfig';
 
 const tmp = (t: { after(fn: () => void): void }) => {
@@ -140,15 +140,20 @@ test('real ssh -G: our settings win over an earlier Host * block in the user\'s 
   const user = join(d, 'config');
   writeFileSync(user, 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  ProxyCommand none\n');
   const paths = sshPaths(join(d, 'state'));
-  writeEnvironmentConfig(paths, {
+  // web-1's key is pinned (under its workspace's uid); web-0's is not known yet.
+  const file = writeEnvironmentConfig(paths, {
     context: 'kind', namespace: 'devenv', environment: 'web', sandboxes: ['web-0', 'web-1'], identityFile: join(d, 'state', 'id_ed25519'),
+    hostKeyAliases: { 'web-1': sandboxHostKeyAlias('kind', 'devenv', 'web-1', '9a8b7c6d-0000-4000-8000-000000000000') },
     knownHostsFile: paths.knownHosts, launcher: { node: '/usr/bin/node', cli: '/opt/terrarium/dist/cli.js' }, kubeconfig: '/k/config',
   });
   ensureInclude(user, paths);
   const out = execFileSync('ssh', ['-G', '-F', user, 'terrarium.kind.devenv.web-1'], { encoding: 'utf8' });
   const opt = (k: string) => out.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1);
   assert.equal(opt('stricthostkeychecking'), 'true');
-  assert.equal(opt('hostkeyalias'), 'terrarium-env.kind.devenv.web');
+  assert.equal(opt('hostkeyalias'), 'terrarium.kind.devenv.web-1.9a8b7c6d', 'each sandbox is pinned under its own workspace');
+  const pending = execFileSync('ssh', ['-G', '-F', user, 'terrarium.kind.devenv.web-0'], { encoding: 'utf8' });
+  assert.doesNotMatch(pending, /^proxycommand /m, 'no Host entry for a sandbox whose key is not known yet');
+  assert.match(readFileSync(file, 'utf8'), /^# Host key not known yet .*: web-0\.$/m);
   assert.equal(opt('userknownhostsfile'), paths.knownHosts);
   assert.equal(opt('user'), 'dev');
   assert.equal(opt('port'), '2222');
@@ -160,14 +165,29 @@ test('real ssh -G: our settings win over an earlier Host * block in the user\'s 
 
 test('host keys: pin, same key is a no-op, a changed key is refused with a clear message', (t) => {
   const file = join(tmp(t), 'known_hosts');
-  assert.equal(pinHostKey(file, 'terrarium-env.k.n.web', KEY), 'added');
-  assert.equal(pinHostKey(file, 'terrarium-env.k.n.web', `${KEY} comment`), 'unchanged');
-  assert.throws(() => pinHostKey(file, 'terrarium-env.k.n.web', OTHER),
+  const alias = sandboxHostKeyAlias('k', 'n', 'web-0', 'aaaa1111-2222');
+  assert.equal(alias, 'terrarium.k.n.web-0.aaaa1111');
+  assert.equal(pinHostKey(file, alias, KEY), 'added');
+  assert.equal(pinHostKey(file, alias, `${KEY} comment`), 'unchanged');
+  assert.throws(() => pinHostKey(file, alias, OTHER),
     (e) => isTerrariumError(e, 'HostKeyChanged') && /differs from the one Terrarium pinned/.test(e.message) && /--repin/.test(e.hint ?? ''));
-  assert.equal(pinHostKey(file, 'terrarium-env.k.n.web', OTHER, { repin: true }), 'replaced');
-  assert.equal(readFileSync(file, 'utf8'), `terrarium-env.k.n.web ${OTHER}\n`);
+  assert.equal(pinHostKey(file, alias, OTHER, { repin: true }), 'replaced');
+  assert.equal(readFileSync(file, 'utf8'), `${alias} ${OTHER}\n`);
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.equal(unpinHostKeys(file, 'terrarium-env.k.n.'), 1);
+  assert.equal(unpinHostKeys(file, 'terrarium.k.n.'), 1);
+});
+
+test('host keys: a recycled sandbox (new PVC uid) is a new alias, pinned fresh; its earlier workspace\'s pin goes, other sandboxes\' stay', (t) => {
+  const file = join(tmp(t), 'known_hosts');
+  const before = sandboxHostKeyAlias('k', 'n', 'web-1', '11111111-0000');
+  const after = sandboxHostKeyAlias('k', 'n', 'web-1', '22222222-0000');
+  const neighbour = sandboxHostKeyAlias('k', 'n', 'web-10', '33333333-0000');
+  pinHostKey(file, before, KEY);
+  pinHostKey(file, neighbour, KEY);
+  assert.notEqual(before, after);
+  assert.equal(pinHostKey(file, after, OTHER), 'added', 'a different key under the new workspace is not a "changed" key');
+  assert.equal(unpinOtherWorkspaces(file, hostAlias('k', 'n', 'web-1'), after), 1);
+  assert.deepEqual([...pinnedAliases(file)].sort(), [after, neighbour].sort(), 'web-10 is another sandbox, not an earlier workspace of web-1');
 });
 
 test('user key: ed25519, private 0600, reused, loose modes repaired, valid for ssh-keygen', async (t) => {
@@ -187,7 +207,7 @@ test('the devenv image sshd_config passes sshd -t', (t) => {
   const d = tmp(t);
   const key = join(d, 'hostkey');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-  const cfg = readFileSync('manifests/image/sshd_config', 'utf8').replace('/etc/terrarium/hostkey/ssh_host_ed25519_key', key).replace(/^AllowUsers .*/m, '');
+  const cfg = readFileSync('manifests/image/sshd_config', 'utf8').replace('/workspace/.terrarium/ssh_host_ed25519_key', key).replace(/^AllowUsers .*/m, '');
   writeFileSync(join(d, 'sshd_config'), cfg);
   if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true }); // root sshd wants its privilege-separation folder
   execFileSync('/usr/sbin/sshd', ['-t', '-f', join(d, 'sshd_config')], { stdio: 'pipe' });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isTerrariumError } from '../../src/core/kube/errors';
 import {
-  aliasPart, ensureInclude, hostAlias, proxyCommand, renderEnvironmentConfig, sshPaths, writeEnvironmentConfig, type EnvironmentConfig,
+  aliasPart, ensureInclude, hostAlias, proxyCommand, renderEnvironmentConfig, sandboxHostKeyAlias, sshPaths, writeEnvironmentConfig, type EnvironmentConfig,
 } from '../../src/core/ssh/sshconfig';
 import { readTarget } from '../../src/core/ssh/targets';
 
@@ -59,6 +59,7 @@ for (const [label, raw] of HOSTILE) {
     const launcher = { node: '/usr/bin/node', cli: '/opt/terrarium/dist/cli.js' };
     const file = writeEnvironmentConfig(paths, {
       context: name, namespace: `ns-${name}`, environment: name, sandboxes, identityFile: join(d, 'state', 'id_ed25519'),
+      hostKeyAliases: Object.fromEntries(sandboxes.map((s) => [s, sandboxHostKeyAlias(name, `ns-${name}`, s, '0f3c9a2e-1111-4222-8333-944445555666')])),
       knownHostsFile: paths.knownHosts, launcher, kubeconfig: join(d, 'kube', 'config'),
     });
     assert.deepEqual(ensureInclude(user, paths), { installed: true, changed: true, file: user });
@@ -100,6 +101,7 @@ test('machine paths with control characters are refused with a clear error, befo
   const paths = sshPaths(join(d, 'state'));
   const base: Omit<EnvironmentConfig, 'targetsDir'> = {
     context: 'kind', namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], identityFile: join(d, 'id'),
+    hostKeyAliases: { 'web-0': 'terrarium.kind.devenv.web-0.0f3c9a2e' },
     knownHostsFile: join(d, 'known_hosts'), launcher: { node: '/usr/bin/node', cli: '/opt/cli.js' },
   };
   const bad = [
@@ -146,7 +148,7 @@ test('odd but legal machine paths: ssh reads them back exactly, and the shell ru
   const user = join(d, 'config');
   writeEnvironmentConfig(paths, {
     context: 'kind', namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], identityFile, knownHostsFile,
-    launcher: { node, cli, env: { ELECTRON_RUN_AS_NODE: '1' } },
+    hostKeyAliases: { 'web-0': 'terrarium.kind.devenv.web-0.0f3c9a2e' }, launcher: { node, cli, env: { ELECTRON_RUN_AS_NODE: '1' } },
   });
   ensureInclude(user, paths);
   const alias = hostAlias('kind', 'devenv', 'web-0');
@@ -168,7 +170,7 @@ test('odd but legal machine paths: ssh reads them back exactly, and the shell ru
 test('the header comment names no context or namespace; HostName uses cleaned parts', () => {
   const text = renderEnvironmentConfig({
     context: 'Prod Cluster', namespace: 'Team_A', environment: 'web', sandboxes: ['web-0'], identityFile: '/k/id', knownHostsFile: '/k/kh',
-    launcher: { node: '/n', cli: '/c' }, targetsDir: '/k/targets',
+    hostKeyAliases: { 'web-0': sandboxHostKeyAlias('Prod Cluster', 'Team_A', 'web-0', '0f3c9a2e-1111-4222-8333-944445555666') }, launcher: { node: '/n', cli: '/c' }, targetsDir: '/k/targets',
   });
   assert.ok(!text.includes('Prod Cluster') && !text.includes('Team_A'));
   assert.match(text, /^ {2}HostName web-0\.team-a-[0-9a-f]{6}\.terrarium\.invalid$/m);

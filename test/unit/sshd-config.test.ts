@@ -11,11 +11,11 @@ import { podUser } from '../kube-sim/index';
 
 const SSHD = '/usr/sbin/sshd';
 const CONFIG = join(__dirname, '..', '..', 'manifests', 'image', 'sshd_config');
-const HOSTKEY_IN_IMAGE = '/etc/terrarium/hostkey/ssh_host_ed25519_key';
+const HOSTKEY_IN_IMAGE = '/workspace/.terrarium/ssh_host_ed25519_key';
 
 /**
  * `sshd -T` with the image's file. sshd must load the host key to print anything, so the key path
- * (the mounted Secret in the image) points at a fresh temp key; and, as kube-sim runs it, sshd is
+ * (on the workspace in the image) points at a fresh temp key; and, as kube-sim runs it, sshd is
  * an unprivileged user (as root it would also want /run/sshd, which only the image has).
  */
 function effectiveConfig(): Map<string, string> {
@@ -24,7 +24,7 @@ function effectiveConfig(): Map<string, string> {
     const key = join(dir, 'ssh_host_ed25519_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     const text = readFileSync(CONFIG, 'utf8');
-    assert.ok(text.includes(`HostKey ${HOSTKEY_IN_IMAGE}`), 'the image reads its host key from the Secret mount');
+    assert.ok(text.includes(`HostKey ${HOSTKEY_IN_IMAGE}`), 'the image reads the sandbox\'s own host key from its workspace');
     const cfg = join(dir, 'sshd_config');
     writeFileSync(cfg, text.replace(HOSTKEY_IN_IMAGE, key));
     const user = podUser();

@@ -25,17 +25,26 @@ export const sshConfigCommand: CommandHandler = async ({ globals, positionals, v
   const environment = positionals[0]!;
   validateName(environment);
   const cluster = clusterFor(globals, ctx);
+  // Host keys are read by exec, which only a sandbox's holder may: as the user acted for, if any.
+  const user = actingFor(typeof values.user === 'string' ? values.user : undefined, ctx.env);
   const cfg = await writeSshConfig(cluster, environment, {
-    stateDir: stateDir(ctx), proxy: cliLauncher(), repin: !!values.repin, noInclude: !values.write,
+    stateDir: stateDir(ctx), proxy: cliLauncher(), repin: !!values.repin, noInclude: !values.write, user,
     sshConfigFile: typeof values['ssh-config'] === 'string' ? values['ssh-config'] : undefined, homeDir: ctx.homeDir, signal: ctx.signal,
   });
   if (globals.json) {
-    ctx.stdout.write(jsonText({ environment, file: cfg.file, standalone: cfg.standalone, aliases: cfg.aliases, include: cfg.include ?? null }));
+    ctx.stdout.write(jsonText({ environment, file: cfg.file, standalone: cfg.standalone, aliases: cfg.aliases, hostKeys: cfg.hostKeys, include: cfg.include ?? null }));
     return;
   }
   ctx.stdout.write(readFileSync(cfg.file, 'utf8'));
   const first = Object.values(cfg.aliases)[0];
-  ctx.stderr.write(`\n# Written to ${cfg.file}.\n# Use from any shell: ssh -F ${cfg.standalone} ${first ?? '<alias>'}\n`);
+  ctx.stderr.write('\n');
+  // Sandbox names are ENV-<ordinal> of the validated ENV; reasons quote the cluster: one line each.
+  for (const h of cfg.hostKeys) {
+    ctx.stderr.write('skipped' in h
+      ? `# ${h.sandbox}: skipped, no Host entry: ${h.skipped.replace(/[\r\n]+/g, ' ')}\n`
+      : `# ${h.sandbox}: host key ${h.pinned === 'unchanged' ? 'verified' : h.pinned === 'added' ? 'pinned' : 're-pinned'} as ${h.alias}${h.legacy ? ' (the environment\'s key: its image predates per-sandbox keys)' : ''}\n`);
+  }
+  ctx.stderr.write(`# Written to ${cfg.file}.\n# Use from any shell: ssh -F ${cfg.standalone} ${first ?? '<alias>'}\n`);
   if (cfg.include?.installed) ctx.stderr.write(`# ${cfg.include.file} includes it${cfg.include.changed ? ' now' : ''}: plain "ssh ${first ?? '<alias>'}" works too.\n`);
   else if (cfg.include) ctx.stderr.write(`# ${cfg.include.reason}\n`);
 };

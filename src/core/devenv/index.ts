@@ -3,7 +3,7 @@ export type { EnvSpec, Environment, EnvironmentStatus, RequestLimit, Sandbox, Sa
 export {
   MAX_NAME_LENGTH, validateRequestLimit, validateCidr, validateName, validateNamespace, validateQuantity, validateReplicas, validateSandboxName, validateSpec,
 } from './validate';
-export { DEFAULTS, renderEnvironment, renderHostKeySecret, renderNamespace, renderRbac, type HostKeyMaterial, type RbacSubject, type RenderOptions } from './render';
+export { DEFAULTS, renderEnvironment, renderNamespace, renderRbac, type RbacSubject, type RenderOptions } from './render';
 export { findManifestsDir } from './manifests';
 export { describeEgress, egressAllowWarnings, type EgressWarning, type EgressWarningKind } from './egress';
 export { describeSandboxStatus } from './status';

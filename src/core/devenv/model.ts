@@ -137,6 +137,7 @@ export function sandboxesFromObjects(
       status,
       pvc: pvc?.metadata?.name ?? workspaceClaimName(env, ordinal),
       pvcPhase: pvc?.status?.phase,
+      pvcUid: pvc?.metadata?.uid || undefined,
       claimedBy: pvc?.metadata?.annotations?.[ANNOTATION_CLAIMED_BY] || undefined,
       restarts,
       podIP: pod?.status?.podIP,

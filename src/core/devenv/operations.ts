@@ -7,13 +7,12 @@ import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
 import { findOp, kubeOp, OPS, type OpRow } from '../kube/ops';
 import { listOp } from '../kube/list';
-import { generateHostKeyPair, HOST_KEY_PUBLIC, normalizePublicKey } from '../ssh/hostkey';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
 import {
   ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, SANDBOX_CONTAINER, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
   APP_NAME, LABEL_NAME, podSelector, selectorString, workspaceOrdinalOf,
 } from './names';
-import { renderEnvironment, renderHostKeySecret, renderNamespace } from './render';
+import { renderEnvironment, renderNamespace } from './render';
 import type { EnvSpec, Environment, Sandbox } from './types';
 import { validateName, validateNamespace, validateReplicas, validateRequestLimit, validateSandboxName, validateSpec } from './validate';
 
@@ -84,35 +83,10 @@ export async function applyObject(cluster: Cluster, obj: KubernetesObject, signa
 }
 
 /**
- * The environment's host key: created once (a new ed25519 key in `<env>-hostkey`), and on every
- * later apply the existing Secret is kept as it is, so pinned host keys stay valid.
- */
-async function ensureHostKey(cluster: Cluster, env: string, signal?: AbortSignal): Promise<string> {
-  const secretName = hostKeySecretName(env);
-  const pair = generateHostKeyPair();
-  const body = renderHostKeySecret(env, cluster.namespace, pair);
-  try {
-    await kubeOp(cluster, OPS.createHostKeySecret, { name: secretName },
-      (o) => cluster.core.createNamespacedSecret({ namespace: cluster.namespace, body, fieldManager: FIELD_MANAGER }, o), { signal });
-    return pair.publicKey;
-  } catch (e) {
-    if (!isTerrariumError(e, 'AlreadyExists') && !isTerrariumError(e, 'Conflict')) throw e;
-  }
-  const existing = await kubeOp(cluster, OPS.readHostKeySecret, { name: secretName },
-    (o) => cluster.core.readNamespacedSecret({ name: secretName, namespace: cluster.namespace }, o), { signal });
-  const pub = existing.data?.[HOST_KEY_PUBLIC];
-  try {
-    if (!pub) throw new Error('missing');
-    return normalizePublicKey(Buffer.from(pub, 'base64').toString('utf8'));
-  } catch {
-    throw new TerrariumError('Invalid', `The Secret "${secretName}"${where(cluster)} has no valid ${HOST_KEY_PUBLIC}.`,
-      `Delete the Secret (kubectl delete secret ${secretName} -n ${cluster.namespace}) and apply the environment again to generate a new host key; connected clients will then see a changed host key.`);
-  }
-}
-
-/**
  * Creates an environment: the namespace (Pod Security restricted), its LimitRange, Service,
- * NetworkPolicy, host-key Secret and StatefulSet, all by server-side apply. Re-running after a
+ * NetworkPolicy and StatefulSet, all by server-side apply. No host-key Secret: each sandbox makes
+ * its own key on its workspace (an older environment's `<env>-hostkey` is no longer used; delete
+ * still removes it). Re-running after a
  * partial failure finishes the job; an existing environment is AlreadyExists unless opts.update.
  */
 export async function createEnvironment(cluster: Cluster, spec: EnvSpec, opts: CreateOptions = {}): Promise<Environment> {
@@ -149,10 +123,8 @@ async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: Create
     if (!isTerrariumError(e, 'Forbidden')) throw e;
     log(`Could not apply the namespace "${cluster.namespace}" (${e.message}); continuing, assuming an administrator created it with Pod Security labels.`);
   }
-  const publicKey = await ensureHostKey(cluster, spec.name, signal);
-  log(`Host key of ${spec.name}: ${publicKey}`);
-  // Everything but the namespace (applied above); the host key is a Secret created once, never applied.
-  const objects = renderEnvironment({ ...spec, replicas }, { namespace: cluster.namespace, hostKey: { publicKey } })
+  // Everything but the namespace (applied above).
+  const objects = renderEnvironment({ ...spec, replicas }, { namespace: cluster.namespace })
     .filter((o) => o.kind !== 'Namespace');
   let applied: KubernetesObject | undefined;
   for (const obj of objects) {
@@ -278,7 +250,8 @@ async function restartOp(cluster: Cluster, sandboxName: string, opts: OpOptions)
 export interface DeleteResult { keptWorkspaces: string[]; deletedWorkspaces: string[] }
 
 /**
- * Deletes the StatefulSet (its pods follow), Service, NetworkPolicy and host-key Secret. Workspace
+ * Deletes the StatefulSet (its pods follow), Service, NetworkPolicy and, for environments created
+ * before host keys moved to the workspaces, the `<env>-hostkey` Secret. Workspace
  * PVCs are kept unless deleteWorkspaces; either way the result names them. Objects already gone
  * are fine, so a delete interrupted half-way can simply be repeated.
  */

@@ -1,12 +1,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { HOST_KEY_PRIVATE, HOST_KEY_PUBLIC } from '../ssh/hostkey';
 import { isCidr, parseCidr } from './cidr';
 import { loadManifest, substitute, type ManifestObject } from './manifests';
 import { policyAnnotations } from './policy';
 import { renderRoles, USER_ROLE } from '../platform/roles';
-import {
-  ANNOTATION_HOST_PUBLIC_KEY, DEFAULT_IMAGE, SANDBOX_CONTAINER, environmentLabels, hostKeySecretName,
-} from './names';
+import { DEFAULT_IMAGE, SANDBOX_CONTAINER } from './names';
 import type { EnvSpec } from './types';
 import { validateNamespace, validateSpec } from './validate';
 
@@ -18,15 +15,8 @@ export const DEFAULTS = {
   storage: { size: '10Gi' },
 } as const;
 
-export interface HostKeyMaterial {
-  publicKey: string;
-  /** Present only when the Secret is to be created (first create); never on re-apply. */
-  privateKeyOpenSSH?: string;
-}
-
 export interface RenderOptions {
   namespace: string;
-  hostKey?: HostKeyMaterial;
   /** Overrides where manifests/ is found (tests). */
   manifestsDir?: string;
 }
@@ -38,8 +28,9 @@ function one(file: Parameters<typeof loadManifest>[0], params: Record<string, st
 }
 
 /**
- * The objects of one environment, in apply order: Namespace, LimitRange, Service, NetworkPolicy,
- * the host-key Secret (only when hostKey carries the private key) and the StatefulSet.
+ * The objects of one environment, in apply order: Namespace, LimitRange, Service, NetworkPolicy and
+ * the StatefulSet. No host-key Secret: each sandbox makes its own host key on its workspace
+ * (manifests/image/entrypoint.sh), so no Secret holds a host private key anyone could read.
  */
 export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): KubernetesObject[] {
   validateSpec(spec, Number.MAX_SAFE_INTEGER);
@@ -69,35 +60,17 @@ export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): Kubernete
   const claim = sts.spec.volumeClaimTemplates[0];
   claim.spec.resources.requests.storage = spec.storage?.size ?? DEFAULTS.storage.size;
   if (spec.storage?.className) claim.spec.storageClassName = spec.storage.className;
-  if (opts.hostKey) {
-    sts.metadata.annotations = { ...sts.metadata.annotations, [ANNOTATION_HOST_PUBLIC_KEY]: opts.hostKey.publicKey };
-  }
   // Warm pool and idle settings live on the StatefulSet, where the controller reads them.
   const policy = policyAnnotations({ warmSpares: spec.warmSpares, claimTtl: spec.claimTtl, idleStopAfter: spec.idleStopAfter });
   if (Object.keys(policy).length) sts.metadata.annotations = { ...sts.metadata.annotations, ...policy };
 
-  const out: KubernetesObject[] = [ns, limits, svc, netpol];
-  if (opts.hostKey?.privateKeyOpenSSH) out.push(renderHostKeySecret(spec.name, opts.namespace, opts.hostKey));
-  out.push(sts);
-  return out;
+  return [ns, limits, svc, netpol, sts];
 }
 
 /** The namespace with Pod Security "restricted" enforced, audited and warned. */
 export function renderNamespace(namespace: string, manifestsDir?: string): KubernetesObject {
   validateNamespace(namespace);
   return one('namespace', { namespace }, manifestsDir);
-}
-
-/** The `<env>-hostkey` Secret the pods mount read-only; created once, never re-applied. */
-export function renderHostKeySecret(env: string, namespace: string, key: HostKeyMaterial): KubernetesObject & { type: string; stringData: Record<string, string> } {
-  if (!key.privateKeyOpenSSH) throw new Error('A host-key Secret needs the private key.');
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: hostKeySecretName(env), namespace, labels: environmentLabels(env) },
-    type: 'Opaque',
-    stringData: { [HOST_KEY_PRIVATE]: key.privateKeyOpenSSH, [HOST_KEY_PUBLIC]: `${key.publicKey}\n` },
-  };
 }
 
 export interface RbacSubject {

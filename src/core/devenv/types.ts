@@ -32,7 +32,10 @@ export interface Environment {
   status: EnvironmentStatus;
   resources: { cpu: RequestLimit; memory: RequestLimit };
   storage: { size?: string; className?: string };
-  /** "ssh-ed25519 AAAA..." that every sandbox of the environment presents. */
+  /**
+   * Environments created before host keys moved to the workspaces: the environment-wide key their
+   * older images present ("ssh-ed25519 AAAA..."). New sandboxes each have their own key.
+   */
   hostPublicKey?: string;
   /** Replicas before the last stop, so start brings the same number back. */
   lastReplicas?: number;
@@ -69,6 +72,8 @@ export interface Sandbox {
   status: SandboxStatus;
   pvc: string;
   pvcPhase?: string;
+  /** The workspace PVC's uid: new when the sandbox is recycled (its host key is pinned under it). */
+  pvcUid?: string;
   claimedBy?: string;
   restarts: number;
   podIP?: string;

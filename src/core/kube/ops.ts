@@ -149,9 +149,8 @@ export const OPS = {
 
   // Secrets: users have no secrets rule in their base Role.
   readSecret: row(K.secrets, { verb: 'get', audiences: ['user', 'controller'], via: 'secrets-read', why: 'VSO destination Secrets in the panel; the controller must hold what it grants' }),
-  readHostKeySecret: row(K.secrets, { verb: 'get', audiences: ['admin'], why: 're-applying an environment keeps its host key' }),
-  createHostKeySecret: row(K.secrets, { verb: 'create', audiences: ['admin'], why: 'a new environment gets its host key' }),
-  deleteHostKeySecret: row(K.secrets, { verb: 'delete', audiences: ['admin'], why: 'delete an environment' }),
+  // Host keys live on each sandbox's workspace (no Secret); delete removes an older environment's `<env>-hostkey`.
+  deleteHostKeySecret: row(K.secrets, { verb: 'delete', audiences: ['admin'], why: 'delete an environment (an older one still has a host-key Secret)' }),
 
   // The rest of an environment.
   applyService: row(K.services, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['admin'], why: 'create/update an environment' }),

@@ -3,11 +3,11 @@
  * unprivileged OpenSSH sshd per pod (the devenv image's own sshd_config) on a loopback port that
  * stands for the pod's port 2222.
  *
- * Sim-only mapping: paths under /workspace in exec argv and in sshd_config point at the pod's PVC
- * folder; /etc/terrarium/hostkey and /tmp point at per-pod folders. HOME is the PVC folder.
+ * Sim-only mapping: paths under /workspace in exec argv, in the image's entrypoint and in sshd_config
+ * point at the pod's PVC folder; /tmp points at a per-pod folder. HOME is the PVC folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -80,12 +80,14 @@ function workspaceClaim(pod: any): string | undefined {
   return ws?.persistentVolumeClaim?.claimName;
 }
 
-function hostKeySecret(pod: any): string | undefined {
-  const vols: any[] = pod.spec?.volumes ?? [];
+/**
+ * Pods of the devenv image: a workspace mounted at /workspace (or, from older environments, the
+ * host-key Secret mount the image no longer reads). They run its entrypoint, then sshd; others
+ * keep port 2222 closed.
+ */
+function runsImageSshd(pod: any): boolean {
   const mounts: any[] = pod.spec?.containers?.[0]?.volumeMounts ?? [];
-  const m = mounts.find((x) => x.mountPath === HOSTKEY_MOUNT);
-  const v = vols.find((x) => x.secret && (!m || x.name === m.name));
-  return v?.secret?.secretName;
+  return mounts.some((m) => m.mountPath === '/workspace' || m.mountPath === HOSTKEY_MOUNT);
 }
 
 export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; /** the sshd binary (tests point it at a missing one) */ sshd?: string }): PodRuntime {
@@ -219,23 +221,38 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     };
   }
 
+  /**
+   * The image's entrypoint (manifests/image/entrypoint.sh) as the pod user, /workspace mapped to
+   * the pod's volume, up to its `exec sshd` (which startSshd then runs with the sim's mappings): it
+   * prepares the workspace and makes the sandbox's host key there on a new volume.
+   */
+  function runEntrypoint(s: PodState): Promise<void> {
+    const script = readFileSync(IMAGE_BINARIES['/usr/local/bin/terrarium-entrypoint']!, 'utf8')
+      .replaceAll('/workspace', s.home)
+      .replace(/^exec \/usr\/sbin\/sshd .*$/m, 'exit 0');
+    return new Promise((resolve, reject) => {
+      let err = '';
+      let child: ChildProcess;
+      try {
+        child = spawn('/bin/sh', ['-c', script, 'terrarium-entrypoint'], { cwd: s.home, env: podEnv(s, false), uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000); });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`the image's entrypoint exited with ${code}: ${err.trim()}`))));
+    });
+  }
+
   async function startSshd(s: PodState): Promise<void> {
-    const secret = hostKeySecret(s.view.object);
-    if (!secret) return; // no host key mounted: port 2222 stays closed
-    const data = host.secretData(s.view.namespace, secret);
-    const keyB64 = data?.ssh_host_ed25519_key;
-    if (!keyB64) throw new Error(`secret "${secret}" has no ssh_host_ed25519_key`);
-    const keyDir = join(s.dir, 'hostkey');
-    mkdirSync(keyDir, { recursive: true });
-    const keyFile = join(keyDir, 'ssh_host_ed25519_key');
-    writeFileSync(keyFile, Buffer.from(keyB64, 'base64'), { mode: 0o600 });
-    chownTree(keyDir, user.uid, user.gid);
-    chownTree(keyFile, user.uid, user.gid);
+    if (!runsImageSshd(s.view.object)) return; // not the devenv image: port 2222 stays closed
+    await runEntrypoint(s);
+    if (!existsSync(sshdPath)) throw new Error(`exec: "${sshdPath}": stat ${sshdPath}: no such file or directory`);
     const port = await freePort();
     let config = readFileSync(IMAGE_SSHD_CONFIG, 'utf8')
       .replace(/^Port .*/m, `Port ${port}`)
       .replace(/^ListenAddress .*/m, 'ListenAddress 127.0.0.1')
-      .replaceAll(HOSTKEY_MOUNT, keyDir)
       .replaceAll('/workspace', s.home)
       .replace(/^PidFile .*/m, `PidFile ${join(s.tmp, 'sshd.pid')}`)
       .replace(/^AllowUsers .*/m, '');
