@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ci=false; case "${CI:-}" in ""|0|false|False|FALSE) ;; *) ci=true ;; esac
 need=()
-for bin in /usr/sbin/sshd:openssh-server /usr/bin/ssh:openssh-client /usr/bin/tmux:tmux /usr/bin/chromium:chromium /usr/bin/python3:python3; do
+# mmdebstrap and buildah build the devenv image for real in the tests (test/image/devenvImage.ts);
+# iproute2 gives its sshd a network namespace of its own.
+for bin in /usr/sbin/sshd:openssh-server /usr/bin/ssh:openssh-client /usr/bin/tmux:tmux /usr/bin/chromium:chromium /usr/bin/python3:python3 \
+    /usr/bin/mmdebstrap:mmdebstrap /usr/bin/buildah:buildah /usr/sbin/ip:iproute2; do
   [ -x "${bin%%:*}" ] || need+=("${bin##*:}")
 done
 # Debian's package lands in the system python (a pyenv python3 first on PATH would not see it).
