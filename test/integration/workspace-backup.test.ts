@@ -84,8 +84,36 @@ describe('workspace backup and restore', { timeout: 600_000 }, () => {
     // `sha256sum -c` agrees with the sidecar.
     execFileSync('sha256sum', ['-c', 'round.tar.gz.sha256'], { cwd: dir, stdio: 'pipe' });
 
-    const restored = await restoreWorkspace(tc.cluster, `${ENV}-1`, file);
-    assert.equal(restored.sha256, r.sha256);
+    // The sandbox's host key is its identity, not workspace content: not in the archive, and the
+    // target keeps its own.
+    const members = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' });
+    assert.doesNotMatch(members, /ssh_host_ed25519_key/);
+    const hostKeyBefore = await sh(`${ENV}-1`, 'cat /workspace/.terrarium/ssh_host_ed25519_key.pub');
+    // The sandbox's own host key and the claim's authorized_keys are not the workspace's content.
+    const entries = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n');
+    assert.ok(entries.includes('./proj/a.txt'), entries.join(' '));
+    assert.equal(entries.some((e) => e.includes('ssh_host_ed25519_key')), false, `the host key never leaves the sandbox: ${entries.join(' ')}`);
+    await sh(`${ENV}-1`, 'mkdir -p /workspace/.ssh && echo "ssh-ed25519 AAAA holder" > /workspace/.ssh/authorized_keys');
+    await sh(`${ENV}-0`, 'mkdir -p /workspace/.ssh && echo "ssh-ed25519 BBBB previous" > /workspace/.ssh/authorized_keys');
+    const hostKey = async (pod: string) => sh(pod, 'cat /workspace/.terrarium/ssh_host_ed25519_key.pub 2>/dev/null || true');
+    const keyBefore = await hostKey(`${ENV}-1`);
+    const withKeys = join(dir, 'with-keys.tar.gz');
+    await backupWorkspaceToFile(tc.cluster, `${ENV}-0`, withKeys);
+
+    const restored = await restoreWorkspace(tc.cluster, `${ENV}-1`, withKeys);
+    assert.equal(restored.sha256, createHash('sha256').update(readFileSync(withKeys)).digest('hex'));
+    assert.equal((await sh(`${ENV}-1`, 'cat /workspace/.ssh/authorized_keys')).trim(), 'ssh-ed25519 AAAA holder', 'a restore keeps the holder\'s authorized_keys');
+    assert.equal(await hostKey(`${ENV}-1`), keyBefore, 'and the sandbox\'s own host key');
+    assert.equal(await sh(`${ENV}-1`, 'cat /workspace/.terrarium/ssh_host_ed25519_key.pub'), hostKeyBefore);
+    // An archive that carries a host key (an older backup, or a made-up one) does not replace it.
+    const planted = mkdtempSync(join(dir, 'planted-'));
+    execFileSync('sh', ['-c', 'mkdir -m 700 .terrarium && echo planted > .terrarium/ssh_host_ed25519_key && echo planted > .terrarium/ssh_host_ed25519_key.pub && echo ok > other.txt'], { cwd: planted });
+    const plantedFile = join(dir, 'planted.tar.gz');
+    execFileSync('tar', ['-C', planted, '-czf', plantedFile, '.']);
+    await restoreWorkspace(tc.cluster, `${ENV}-1`, plantedFile, { sha256: createHash('sha256').update(readFileSync(plantedFile)).digest('hex') });
+    assert.equal(await sh(`${ENV}-1`, 'cat /workspace/other.txt'), 'ok\n', 'the rest is restored');
+    assert.equal(await sh(`${ENV}-1`, 'cat /workspace/.terrarium/ssh_host_ed25519_key.pub'), hostKeyBefore, 'the host key is not');
+    assert.doesNotMatch(await sh(`${ENV}-1`, 'cat /workspace/.terrarium/ssh_host_ed25519_key'), /planted/);
     const listing = await sh(`${ENV}-1`, 'cd /workspace/proj && stat -c "%n %a %F" a.txt run.sh sub sub/key link && readlink link && cat a.txt sub/key && ./run.sh');
     assert.deepEqual(listing.trim().split('\n'), [
       'a.txt 640 regular file', 'run.sh 755 regular file', 'sub 755 directory', 'sub/key 600 regular file', 'link 777 symbolic link',

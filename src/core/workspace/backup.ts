@@ -20,10 +20,16 @@ import { validateSandboxName } from '../devenv/validate';
 import { terminalSafe } from '../text/terminalSafe';
 import { streamExec } from './execStream';
 
+// The sandbox's host key lives on its workspace (manifests/image/entrypoint.sh) but is the
+// sandbox's identity, not its contents: never archived, and never overwritten by a restore (an
+// older archive that has one would give the sandbox another sandbox's key).
+const NOT_HOST_KEY = '--exclude=.terrarium/ssh_host_ed25519_key*';
 // Constant argv: nothing from the user reaches the command line in the pod.
-export const BACKUP_ARGV: readonly string[] = ['tar', '-C', WORKSPACE_MOUNT, '-czf', '-', '.'];
+export const BACKUP_ARGV: readonly string[] = ['tar', '-C', WORKSPACE_MOUNT, NOT_HOST_KEY, '-czf', '-', '.'];
+// authorized_keys belongs to the claim (a new holder's key replaces it): a restore leaves it as it is.
+const NOT_AUTHORIZED_KEYS = '--exclude=./.ssh/authorized_keys';
 // -p keeps the archived modes exactly (a non-root tar would apply its umask otherwise).
-export const RESTORE_ARGV: readonly string[] = ['tar', '-C', WORKSPACE_MOUNT, '-xzpf', '-'];
+export const RESTORE_ARGV: readonly string[] = ['tar', '-C', WORKSPACE_MOUNT, NOT_HOST_KEY, NOT_AUTHORIZED_KEYS, '-xzpf', '-'];
 
 export interface WorkspaceStreamOptions {
   signal?: AbortSignal;
