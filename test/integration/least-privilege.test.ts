@@ -67,8 +67,9 @@ before(async () => {
   const created = await call('POST', '/api/v1/namespaces', ADMIN_TOKEN, { metadata: { name: NS } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   for (const o of renderRoles({ namespace: NS })) {
-    const plural = `${o.kind.toLowerCase()}s`;
-    const path = o.kind.startsWith('Cluster') ? `/apis/rbac.authorization.k8s.io/v1/${plural}` : `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/${plural}`;
+    const kind = String(o.kind);
+    const plural = `${kind.toLowerCase()}s`;
+    const path = kind.startsWith('Cluster') ? `/apis/rbac.authorization.k8s.io/v1/${plural}` : `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/${plural}`;
     const r = await call('POST', path, ADMIN_TOKEN, o);
     assert.equal(r.status, 201, `${o.kind} ${o.metadata?.name}: ${JSON.stringify(r.body)}`);
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   allows, mayReach, permissionsFromReview, PermissionsCache, ruleAllows, unknownPermissions, type ResourceRule,
 } from '../../src/core/kube/permissions';
+import { renderRoles } from '../../src/core/platform/roles';
 
 /** The user Role Terrarium shipped before issue 11 (manifests/rbac.yaml at 5387e65), as a rules review reports it. */
 function manifestRules(): ResourceRule[] {
@@ -114,4 +115,15 @@ test('the cache asks once per cluster and namespace until invalidated', async ()
   cache.invalidate(a);
   await cache.get(a);
   assert.equal(asked, 3);
+});
+
+test('with the Roles Terrarium renders, admins may create environments (server-side apply: patch and create) and users may not', () => {
+  const objs = renderRoles({ namespace: 'devenv' }) as { kind?: string; metadata?: { name?: string }; rules?: ResourceRule[] }[];
+  const rulesOf = (name: string) => objs.find((o) => o.kind === 'Role' && o.metadata?.name === name)!.rules!;
+  const user = permissionsFromReview({ rules: rulesOf('terrarium-user'), incomplete: false });
+  const admin = permissionsFromReview({ rules: [...rulesOf('terrarium-user'), ...rulesOf('terrarium-admin')], incomplete: false });
+  assert.deepEqual([user.createEnvironment, user.deleteEnvironment, user.scale], [false, false, false]);
+  assert.deepEqual([admin.createEnvironment, admin.deleteEnvironment, admin.scale], [true, true, true]);
+  assert.deepEqual([user.claim, user.recycle, user.restart], [true, true, true]);
+  assert.deepEqual(user.reach, []);
 });

@@ -12,7 +12,7 @@
 import { AuthorizationV1Api, type V1SelfSubjectRulesReview } from '@kubernetes/client-node';
 import type { Cluster } from './cluster';
 import { isTerrariumError } from './errors';
-import { kubeOp, OPS } from './ops';
+import { kubeOp, OPS, type OpRow } from './ops';
 
 /** One resource rule as a SelfSubjectRulesReview reports it. */
 export interface ResourceRule { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }
@@ -93,7 +93,6 @@ export function permissionsFromReview(review: RulesReview, ctx: PermissionContex
   const can = (a: Attributes) => incomplete || allows(rules, a);
   const core = (verb: string, resource: string, subresource?: string): Attributes => ({ verb, resource, subresource });
   const apps = (verb: string, resource: string, subresource?: string): Attributes => ({ verb, group: 'apps', resource, subresource });
-  const networking = (verb: string, resource: string): Attributes => ({ verb, group: 'networking.k8s.io', resource });
   const pvcWrite = can(core('update', 'persistentvolumeclaims')) || can(core('patch', 'persistentvolumeclaims'));
   const stsWrite = (verb: string) => can(apps(verb, 'statefulsets', 'scale')) || can(apps(verb, 'statefulsets'));
   // WebSocket exec and port-forward need both get and create on the subresource (what clients open).
@@ -113,9 +112,9 @@ export function permissionsFromReview(review: RulesReview, ctx: PermissionContex
     recycle: pvcWrite && can(core('delete', 'persistentvolumeclaims')) && can(core('delete', 'pods')),
     forceRelease: pvcWrite && admin,
     scale: stsWrite('update') || stsWrite('patch'),
-    createEnvironment: ['statefulsets'].every((r) => can(apps('create', r)))
-      && ['services', 'secrets'].every((r) => can(core('create', r)))
-      && can(networking('create', 'networkpolicies')),
+    // What createEnvironment does: server-side apply of each object (patch, and create when absent).
+    createEnvironment: [OPS.applyStatefulSet, OPS.applyService, OPS.applyNetworkPolicy, OPS.applyLimitRange]
+      .every((r: OpRow) => (r.rbacVerbs ?? [r.verb]).every((verb) => can({ verb, group: r.kind.group, resource: r.kind.plural, subresource: r.subresource }))),
     deleteEnvironment: can(apps('delete', 'statefulsets')),
     restart: can(core('delete', 'pods')),
     reach,
