@@ -167,10 +167,22 @@ export async function ensureDevenvImage(): Promise<DevenvImage> {
     writeFileSync(log, text, { flag: 'a' });
     if (code !== 0) throw new Error(`terrarium image build failed (${code}):\n${text.slice(-4000)}`);
     timings.devenv = (Date.now() - t) / 1000;
+    await pruneOlder(image, env);
     timings.total = (Date.now() - started) / 1000;
     writeFileSync(join(dir, 'timings.json'), JSON.stringify({ image, ...timings }, null, 2));
     return { image, env, timings };
   });
+}
+
+/** Earlier builds of the test image (other input hashes) and their working containers: ~0.5 GB each on vfs. */
+async function pruneOlder(image: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const repo = image.slice(0, image.lastIndexOf(':'));
+  const names = (await exec(['buildah', 'images', '--format', '{{.Name}}:{{.Tag}}'], env).catch(() => '')).split('\n').map((l) => l.trim());
+  for (const old of names.filter((n) => n.startsWith(`${repo}:`) && n !== image)) {
+    const containers = (await exec(['buildah', 'containers', '--filter', `ancestor=${old}`, '--format', '{{.ContainerName}}'], env).catch(() => '')).split('\n').filter(Boolean);
+    for (const c of containers) await exec(['buildah', 'rm', c], env).catch(() => undefined);
+    await exec(['buildah', 'rmi', old], env).catch(() => undefined);
+  }
 }
 
 /** A working container of the image (buildah from); remove it with removeContainer. */

@@ -8,7 +8,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevenvImage, imageBuildSkipReason, inspectImage, newContainer, removeContainer, runIn, type DevenvImage } from '../image/devenvImage';
@@ -122,6 +125,98 @@ describe('the devenv image, built and run for real', { skip, timeout: 30 * 60_00
     const bad = await runIn(img, container, ['terrarium-agents', 'install', 'copilot']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown agent "copilot"; one of: claude-code, codex, gemini, aider/);
+  });
+
+  test('terrarium-agents installs an agent CLI as dev into the workspace (npm prefix), on PATH in login shells too', async () => {
+    // A registry stand-in on the host's loopback (buildah's chroot isolation shares the host's
+    // network): the packument and tarball of a stub @anthropic-ai/claude-code whose bin is `claude`.
+    const pkgDir = mkdtempSync(join(dir, 'pkg-'));
+    mkdirSync(join(pkgDir, 'package'));
+    writeFileSync(join(pkgDir, 'package', 'package.json'), JSON.stringify({ name: '@anthropic-ai/claude-code', version: '1.0.0', bin: { claude: 'cli.js' } }));
+    writeFileSync(join(pkgDir, 'package', 'cli.js'), '#!/usr/bin/env node\nconsole.log("claude stub " + process.getuid());\n');
+    const tgz = join(pkgDir, 'stub.tgz');
+    assert.equal(spawnSync('tar', ['-czf', tgz, '-C', pkgDir, 'package']).status, 0);
+    const tarball = readFileSync(tgz);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const port = (server.address() as AddressInfo).port;
+      if (req.url === '/@anthropic-ai%2fclaude-code' || req.url === '/@anthropic-ai%2Fclaude-code') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({
+          name: '@anthropic-ai/claude-code', 'dist-tags': { latest: '1.0.0' },
+          versions: { '1.0.0': { name: '@anthropic-ai/claude-code', version: '1.0.0', bin: { claude: 'cli.js' },
+            dist: { tarball: `http://127.0.0.1:${port}/stub.tgz`, integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}` } } },
+        }));
+      } else if (req.url === '/stub.tgz') {
+        res.end(tarball);
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const ws = workspace();
+      const registry = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const r = await runIn(img, container, ['sh', '-c', 'terrarium-agents install claude-code && claude && bash -lc "command -v claude" && terrarium-agents list'],
+        { volumes: [`${ws}:/workspace`], env: { NPM_CONFIG_REGISTRY: registry } });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const lines = r.stdout.trim().split('\n');
+      assert.ok(lines.includes('claude stub 1000'), r.stdout);
+      assert.ok(lines.includes('/workspace/.npm-global/bin/claude'), r.stdout);
+      assert.ok(lines.includes('claude-code installed (/workspace/.npm-global/bin/claude)'), r.stdout);
+      assert.ok(requests.includes('/stub.tgz'));
+      // On the workspace volume, owned by dev: it survives pod restarts and needed no root.
+      const installed = join(ws, '.npm-global', 'lib', 'node_modules', '@anthropic-ai', 'claude-code', 'package.json');
+      assert.equal(statSync(installed).uid, 1000);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('terrarium-agents installs aider into its own venv on the workspace, its command in the pip user base', async () => {
+    // A PyPI "simple" index stand-in serving a stub aider-chat wheel with an `aider` console script.
+    const wheelDir = mkdtempSync(join(dir, 'wheel-'));
+    const wheel = join(wheelDir, 'aider_chat-1.0.0-py3-none-any.whl');
+    const made = spawnSync('python3', ['-c', [
+      'import sys, zipfile',
+      'z = zipfile.ZipFile(sys.argv[1], "w")',
+      'z.writestr("aider_stub/__init__.py", "import os\\ndef main():\\n    print(\'aider stub\', os.getuid())\\n")',
+      'd = "aider_chat-1.0.0.dist-info/"',
+      'z.writestr(d + "METADATA", "Metadata-Version: 2.1\\nName: aider-chat\\nVersion: 1.0.0\\n")',
+      'z.writestr(d + "WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")',
+      'z.writestr(d + "entry_points.txt", "[console_scripts]\\naider = aider_stub:main\\n")',
+      'z.writestr(d + "RECORD", "")',
+      'z.close()',
+    ].join('\n'), wheel]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const bytes = readFileSync(wheel);
+    const server = createServer((req, res) => {
+      if (req.url === '/simple/aider-chat/') {
+        res.setHeader('content-type', 'text/html');
+        res.end(`<a href="/files/aider_chat-1.0.0-py3-none-any.whl#sha256=${createHash('sha256').update(bytes).digest('hex')}">aider_chat-1.0.0-py3-none-any.whl</a>`);
+      } else if (req.url === '/files/aider_chat-1.0.0-py3-none-any.whl') {
+        res.end(bytes);
+      } else {
+        res.statusCode = 404;
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const ws = workspace();
+      const index = `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple/`;
+      const r = await runIn(img, container, ['sh', '-c', 'terrarium-agents install aider && aider && command -v aider'],
+        { volumes: [`${ws}:/workspace`], env: { PIP_INDEX_URL: index, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const lines = r.stdout.trim().split('\n');
+      assert.ok(lines.includes('aider stub 1000'), r.stdout);
+      assert.equal(lines.at(-1), '/workspace/.local/bin/aider');
+      assert.equal(lstatSync(join(ws, '.venvs', 'aider', 'bin', 'python')).uid, 1000);
+    } finally {
+      server.close();
+    }
   });
 
   test('sshd -t accepts the hardened config; its effective settings are keys only, non-root, 2222', async () => {
