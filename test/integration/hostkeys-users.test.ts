@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { discoverKubeconfig, openCluster } from '../../src/core/kube/kubeconfig';
 import type { Cluster } from '../../src/core/kube/cluster';
@@ -137,5 +138,21 @@ describe('per-sandbox host keys with users', { timeout: 600_000 }, () => {
       stop();
     }
     assert.ok(impersonated.length >= 2 && impersonated.every((u) => u === 'alice'), `exec as alice: ${JSON.stringify(impersonated)}`);
+  });
+  test('a sandbox of an older image (no key file on its workspace) is pinned with its environment\'s key, and says so; without one it is skipped', async () => {
+    // The image before per-sandbox keys presented the environment's key, named on the StatefulSet.
+    const legacyKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF5Wb0lDkZ7cZ3hZ9Xz0yJmQ2nq4c7rJ1xWwXh2g6yqB';
+    const annotate = (v: string | null) => clusters.admin!.apps.patchNamespacedStatefulSet({ name: ENV, namespace: NS, body: { metadata: { annotations: { 'terrarium.dev/host-public-key': v } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await execInPod(clusters.bob!, `${ENV}-1`, ['rm', `${SANDBOX_HOST_KEY}.pub`], { container: 'devenv' });
+    await annotate(legacyKey);
+    const cfg = await writeSshConfig(clusters.bob!, ENV, { ...opts('bob'), repin: true });
+    const mine = cfg.hostKeys.find((h) => h.sandbox === `${ENV}-1`);
+    assert.ok(mine && 'pinned' in mine && mine.legacy === true && mine.pinned === 'replaced', JSON.stringify(cfg.hostKeys));
+    assert.match(readFileSync(join(state('bob'), 'known_hosts'), 'utf8'), new RegExp(`^${mine.alias.replace(/\./g, '\\.')} ${legacyKey}$`, 'm'));
+    await annotate(null);
+    const none = await writeSshConfig(clusters.bob!, ENV, opts('bob'));
+    const skipped = none.hostKeys.find((h) => h.sandbox === `${ENV}-1`);
+    assert.ok(skipped && 'skipped' in skipped && /no host key file .*predates per-sandbox host keys/.test(skipped.skipped), JSON.stringify(none.hostKeys));
   });
 });

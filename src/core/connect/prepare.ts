@@ -169,7 +169,7 @@ export async function writeSshConfig(cluster: Cluster, environment: string, opts
       if (isTerrariumError(e, 'HostKeyChanged')) { changed ??= e; return { sandbox: s.name, skipped: e.message }; }
       if (isTerrariumError(e, 'Forbidden')) return { sandbox: s.name, skipped: 'only its holder may read its host key (claim it, or connect to it, first)' };
       if (!isTerrariumError(e) || e.code === 'Cancelled') throw e;
-      return { sandbox: s.name, skipped: e.message };
+      return { sandbox: s.name, skipped: e.hint ? `${e.message} ${e.hint}` : e.message };
     }
   });
   if (changed) throw changed;
