@@ -125,6 +125,53 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/image')).imageBuildCommand,
   },
   {
+    kind: 'parsed', name: 'cluster create', summary: 'Create a local kind cluster with the platform and a first Ready sandbox', args: '[NAME]',
+    positionals: { min: 0, max: 1, names: 'cluster NAME (default terrarium)' },
+    options: {
+      provider: { type: 'string', value: 'docker|podman', description: 'where kind runs its node (default: docker if its engine answers, else podman)' },
+      env: { type: 'string', value: 'NAME', description: 'the first environment (default dev)' },
+      image: { type: 'string', value: 'IMAGE', description: 'its image (default: this version\'s devenv image, built here when missing)' },
+      'node-image': { type: 'string', value: 'IMAGE', description: 'kindest/node image, Kubernetes 1.30+ (default: v1.32.0 pinned by digest)' },
+      'skip-build': { type: 'boolean', description: 'do not build a missing devenv image; the node pulls it from its registry' },
+      timeout: { type: 'string', value: 'SECONDS', description: 'how long to wait for the first sandbox (default 300)' },
+    },
+    details: 'Runs kind create cluster --name NAME --config <one node> --kubeconfig <--kubeconfig, KUBECONFIG or ~/.kube/config>,\n'
+      + 'loads the devenv image into the node (building it first if missing, as terrarium image build does), installs the platform\n'
+      + '(as terrarium platform install), creates environment dev and waits for dev-0. Needs kind and docker or podman.\n'
+      + 'Example: terrarium cluster create && terrarium ssh dev-0',
+    load: async () => (await import('./commands/cluster')).clusterCreateCommand,
+  },
+  {
+    kind: 'parsed', name: 'cluster delete', summary: 'Delete a local kind cluster; its environments and workspaces go with it', args: '[NAME]',
+    positionals: { min: 0, max: 1, names: 'cluster NAME (default terrarium)' },
+    options: {
+      yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
+      provider: { type: 'string', value: 'docker|podman', description: 'the provider it runs on (default: detected)' },
+    },
+    details: 'Asks on a terminal; scripts pass --yes (exit 2 without). Example: terrarium cluster delete terrarium --yes',
+    load: async () => (await import('./commands/cluster')).clusterDeleteCommand,
+  },
+  {
+    kind: 'parsed', name: 'cluster list', summary: 'List local kind clusters (kind get clusters)',
+    options: { provider: { type: 'string', value: 'docker|podman', description: 'the provider to ask (default: detected)' } },
+    details: 'Example: terrarium cluster list --json',
+    load: async () => (await import('./commands/cluster')).clusterListCommand,
+  },
+  {
+    kind: 'parsed', name: 'cluster start', summary: 'Start a stopped local kind cluster (its node container)', args: '[NAME]',
+    positionals: { min: 0, max: 1, names: 'cluster NAME (default terrarium)' },
+    options: { provider: { type: 'string', value: 'docker|podman', description: 'the provider it runs on (default: detected)' } },
+    details: 'Runs docker start NAME-control-plane (podman\'s with podman). Example: terrarium cluster start',
+    load: async () => (await import('./commands/cluster')).clusterStartCommand,
+  },
+  {
+    kind: 'parsed', name: 'cluster stop', summary: 'Stop a local kind cluster; environments and workspaces are kept', args: '[NAME]',
+    positionals: { min: 0, max: 1, names: 'cluster NAME (default terrarium)' },
+    options: { provider: { type: 'string', value: 'docker|podman', description: 'the provider it runs on (default: detected)' } },
+    details: 'Runs docker stop NAME-control-plane (podman\'s with podman). Example: terrarium cluster stop',
+    load: async () => (await import('./commands/cluster')).clusterStopCommand,
+  },
+  {
     kind: 'parsed', name: 'env list', summary: 'List environments with ready/desired sandboxes',
     load: async () => (await import('./commands/env')).envListCommand,
   },

@@ -29,6 +29,7 @@ export const COMMANDS = {
   stopForward: 'terrarium.stopForward',
   openSecretsPanel: 'terrarium.openSecretsPanel',
   showOutput: 'terrarium.showOutput',
+  createLocalCluster: 'terrarium.createLocalCluster',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

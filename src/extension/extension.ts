@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ClusterSession } from './clusterSession';
 import { loadCore } from './core';
 import { registerClusterCommands } from './commands/clusterCommands';
+import { registerLocalClusterCommands } from './commands/localClusterCommands';
 import { registerEnvironmentCommands } from './commands/environmentCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
 import { registerSessionCommands } from './commands/sessionCommands';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     { dispose: () => void s.forwards.dispose() },
     ...registerTree(s),
     ...registerClusterCommands(s),
+    ...registerLocalClusterCommands(s),
     ...registerEnvironmentCommands(s),
     ...registerSandboxCommands(s),
     ...registerSessionCommands(s),
