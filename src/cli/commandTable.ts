@@ -86,11 +86,22 @@ const PARSED: CommandEntry[] = [
       'controller-image': { type: 'string', value: 'IMAGE', description: 'the controller image (default: this version\'s)' },
       'dry-run': { type: 'boolean', description: 'let the API server check every object without storing any' },
       output: { type: 'string', short: 'o', value: 'yaml|json', description: 'print the objects instead of applying them (for GitOps)' },
+      'quota-pods': { type: 'string', value: 'N', description: 'ResourceQuota: most pods in the namespace (no quota unless a --quota-* flag is given)' },
+      'quota-storage': { type: 'string', value: 'QTY', description: 'ResourceQuota: total storage requested by workspaces, e.g. 500Gi' },
+      'quota-cpu': { type: 'string', value: 'QTY', description: 'ResourceQuota: total CPU requests, e.g. 32' },
+      'quota-memory': { type: 'string', value: 'QTY', description: 'ResourceQuota: total memory requests, e.g. 64Gi' },
+      'with-vso': { type: 'boolean', description: 'install the Vault Secrets Operator with helm (pinned chart), or print the helm commands when helm is absent' },
+      'vault-address': { type: 'string', value: 'URL', description: 'create VaultConnection "terrarium" to this Vault address' },
+      'vault-role': { type: 'string', value: 'ROLE', description: 'create VaultAuth "terrarium" (Kubernetes auth method) logging in with this Vault role' },
+      'vault-auth-mount': { type: 'string', value: 'PATH', description: 'the Kubernetes auth method\'s mount in Vault (default kubernetes)' },
+      'vault-service-account': { type: 'string', value: 'NAME', description: 'the ServiceAccount the VaultAuth logs in as (created; default terrarium-vault)' },
     },
     details: 'Applies, by server-side apply (running it again changes nothing): the namespace (Pod Security "restricted", label\n'
       + 'terrarium.dev/platform=true), the user, admin and controller Roles and bindings, the controller\'s ServiceAccount and\n'
       + 'Deployment, the claim policy (ValidatingAdmissionPolicy terrarium-claims), a default NetworkPolicy, the LimitRange and\n'
-      + 'the terrarium-platform ConfigMap. Example: terrarium platform install -n devenv -o yaml | kubectl apply -f -',
+      + 'the terrarium-platform ConfigMap; with --quota-* a ResourceQuota, with --vault-address/--vault-role a VaultConnection\n'
+      + 'and VaultAuth. Example: terrarium platform install -n devenv -o yaml | kubectl apply -f -\n'
+      + 'Example: terrarium platform install -n devenv --with-vso --vault-address https://vault.example:8200 --vault-role terrarium',
     load: async () => (await import('./commands/platform')).platformInstallCommand,
   },
   {
@@ -99,6 +110,7 @@ const PARSED: CommandEntry[] = [
       'users-group': { type: 'string', value: 'GROUP', description: 'as given to install (names its bindings)' },
       'admins-group': { type: 'string', value: 'GROUP', description: 'as given to install' },
       'delete-workspaces': { type: 'boolean', description: 'also delete the namespace\'s workspace volumes (their data is lost)' },
+      'vault-service-account': { type: 'string', value: 'NAME', description: 'as given to install (default terrarium-vault)' },
       yes: { type: 'boolean', short: 'y', description: 'confirm --delete-workspaces' },
       'dry-run': { type: 'boolean', description: 'let the API server check every deletion without doing it' },
     },

@@ -44,6 +44,8 @@ export const KINDS = {
   users: core('users', { clusterScoped: true }),
   groups: core('groups', { clusterScoped: true }),
   statefulSets: { group: 'apps', version: 'v1', plural: 'statefulsets' },
+  daemonSets: { group: 'apps', version: 'v1', plural: 'daemonsets' },
+  deployments: { group: 'apps', version: 'v1', plural: 'deployments' },
   networkPolicies: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies' },
   roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles' },
   roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' },
@@ -202,6 +204,14 @@ export const OPS = {
   createVolumeSnapshot: row(K.volumeSnapshots, { verb: 'create', audiences: ['user'], why: 'release --snapshot keeps the workspace as a VolumeSnapshot' }),
   listVolumeSnapshotClasses: row(K.volumeSnapshotClasses, { verb: 'list', audiences: ['user'], via: 'optional', why: 'which snapshot class fits; on 403 named with --snapshot-class' }),
   readStorageClass: row(K.storageClasses, { verb: 'get', audiences: ['user'], via: 'optional', why: 'the workspace\'s CSI driver, to pick a snapshot class' }),
+
+  // terrarium doctor: the cluster around the namespace (kube-system, the operator's namespace, storage).
+  // Nobody grants these: on 403 the check says "cannot tell" (admins usually may read them).
+  listStorageClasses: row(K.storageClasses, { verb: 'list', audiences: ['user'], via: 'optional', why: 'doctor: the default StorageClass' }),
+  listSystemPods: row(K.pods, { verb: 'list', audiences: ['user'], via: 'optional', why: 'doctor: which CNI runs in kube-system (NetworkPolicy enforced?)' }),
+  listSystemDaemonSets: row(K.daemonSets, { verb: 'list', audiences: ['user'], via: 'optional', why: 'doctor: CNI and NodeLocal DNSCache DaemonSets' }),
+  readDnsService: row(K.services, { verb: 'get', audiences: ['user'], via: 'optional', why: 'doctor: the cluster DNS address the egress policy must allow' }),
+  listOperatorDeployments: row(K.deployments, { verb: 'list', audiences: ['user'], via: 'optional', why: 'doctor: the Vault Secrets Operator\'s version (its image tag)' }),
 
   // Identity.
   impersonateUser: row(K.users, { verb: 'impersonate', audiences: ['admin'], why: '--user: act for a user, checked by the API server' }),

@@ -12,6 +12,9 @@ import { checkHealth, type HealthReport } from '../kube/health';
 import { currentIdentity, type Identity } from '../kube/identity';
 import { kubeOp, OPS, type OpRow } from '../kube/ops';
 import { platformStatus, type PlatformStatus } from './status';
+import { checkImagePull, checkNetwork, checkPodSecurity, checkStorageClass, checkVso } from './doctorCluster';
+import { missingFeatures } from './doctorJudge';
+import { localChecks, type LocalOptions } from './doctorLocal';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
 
@@ -22,13 +25,21 @@ export interface DoctorCheck {
   line: string;
   /** What to do, for warn and fail. */
   hint?: string;
+  /** A fix VS Code offers as a button (the CLI shows the hint). */
+  action?: DoctorAction;
 }
+
+/** Fixes the extension can start from a check: its Install Platform command, the kubeconfig file, the Remote - SSH extension. */
+export type DoctorAction = 'installPlatform' | 'openKubeconfig' | 'installRemoteSsh';
 
 export type DoctorIdentity = Identity;
 
 export interface DoctorReport {
   context: string;
   server?: string;
+  /** The kubeconfig file the context comes from. */
+  kubeconfig?: string;
+  serverVersion?: string;
   namespace: string;
   ok: boolean;
   identity?: DoctorIdentity;
@@ -85,21 +96,71 @@ const rule = (a: Action) => {
 };
 
 function fromHealth(h: HealthReport): DoctorCheck[] {
-  return h.checks.map((c) => ({
-    id: c.name,
-    status: c.status === 'error' ? 'fail' : c.status === 'warning' ? 'warn' : c.status,
-    line: c.line,
-    ...(c.error?.hint && c.status !== 'ok' ? { hint: c.error.hint } : {}),
-  }));
+  return h.checks.map((c) => {
+    const check: DoctorCheck = {
+      id: c.name,
+      status: c.status === 'error' ? 'fail' : c.status === 'warning' ? 'warn' : c.status,
+      line: c.line,
+      ...(c.error?.hint && c.status !== 'ok' ? { hint: c.error.hint } : {}),
+    };
+    if (c.name === 'authenticated' && c.status === 'error') check.action = 'openKubeconfig';
+    // Older than the features need: the claim policy or SelfSubjectReview are not served.
+    const missing = c.name === 'version' && c.status === 'ok' ? missingFeatures(h.serverVersion) : [];
+    if (missing.length) {
+      check.status = 'warn';
+      check.line = `${c.line.replace(/\.$/, '')}: older than Terrarium needs (${missing.join('; ')}).`;
+      check.hint = 'Upgrade the cluster to Kubernetes 1.30 or newer; until then claims are advisory.';
+    }
+    return check;
+  });
 }
 
-export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; now?: () => Date } = {}): Promise<DoctorReport> {
+export interface DoctorOptions {
+  signal?: AbortSignal;
+  now?: () => Date;
+  /** Also check this machine (ssh, Remote - SSH, docker/podman/kind/helm); false: the cluster only. */
+  local?: LocalOptions | false;
+}
+
+const kubeconfigCheck = (cluster: Cluster): DoctorCheck => ({
+  id: 'kubeconfig', status: 'ok',
+  line: `Kubeconfig ${cluster.kubeconfigPath ?? '(in-cluster or default)'}: context "${cluster.context}", namespace "${cluster.namespace}".`,
+});
+
+/** The report when no cluster can be opened (no kubeconfig, no such context): that check fails, the local ones still run. */
+export async function doctorWithoutCluster(error: TerrariumError, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [{ id: 'kubeconfig', status: 'fail', line: `No usable kubeconfig: ${error.message}`, hint: error.hint, action: 'openKubeconfig' }];
+  if (opts.local) checks.push(...await localChecks({ ...opts.local, signal: opts.signal }));
+  return { context: '', namespace: '', ok: false, checks };
+}
+
+export async function runDoctor(cluster: Cluster, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const signal = opts.signal;
+  const local = opts.local ? localChecks({ ...opts.local, signal }) : Promise.resolve([]);
   const health = await checkHealth(cluster, { signal });
-  const report: DoctorReport = { context: cluster.context, server: cluster.server, namespace: cluster.namespace, ok: false, checks: fromHealth(health) };
-  const finish = () => { report.ok = report.checks.every((c) => c.status !== 'fail'); return report; };
+  const report: DoctorReport = {
+    context: cluster.context, server: cluster.server, ...(cluster.kubeconfigPath ? { kubeconfig: cluster.kubeconfigPath } : {}),
+    ...(health.serverVersion ? { serverVersion: health.serverVersion } : {}),
+    namespace: cluster.namespace, ok: false, checks: [kubeconfigCheck(cluster), ...fromHealth(health)],
+  };
+  const finish = async () => {
+    report.checks.push(...await local);
+    report.ok = report.checks.every((c) => c.status !== 'fail');
+    return report;
+  };
   if (!health.reachable || health.authenticated === false) return finish();
 
+  const orCheck = (id: string) => (e: unknown): DoctorCheck => {
+    if (isTerrariumError(e) && e.code !== 'Cancelled') return { id, status: 'warn', line: `Cannot check ${id}: ${e.message}`, hint: e.hint };
+    throw e;
+  };
+  const clusterChecks = Promise.all([
+    checkPodSecurity(cluster, signal).catch(orCheck('pod-security')).then((c) => [c]),
+    checkStorageClass(cluster, signal).catch(orCheck('storage-class')).then((c) => [c]),
+    checkNetwork(cluster, signal).catch((e) => [orCheck('network-policy')(e)]),
+    checkVso(cluster, signal).catch(orCheck('vso')).then((c) => [c]),
+    checkImagePull(cluster, signal).catch(orCheck('image')).then((c) => [c]),
+  ]);
   const [identity, platform, answers] = await Promise.all([
     currentIdentity(cluster, signal).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
     platformStatus(cluster, { signal, now: opts.now }).catch((e) => (isTerrariumError(e) && e.code !== 'Cancelled' ? e : Promise.reject(e))),
@@ -126,7 +187,7 @@ export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; 
     const installed = !!platform.installed || platform.claims.source === 'policy' && platform.claims.state === 'enforced';
     report.checks.push({
       id: 'claims', status: platform.claims.state === 'enforced' ? 'ok' : 'warn', line: platform.claims.detail,
-      ...(platform.claims.state !== 'enforced' ? { hint: 'A cluster admin installs the claim policy with: terrarium platform install' } : {}),
+      ...(platform.claims.state !== 'enforced' ? { hint: 'A cluster admin installs the claim policy with: terrarium platform install', action: 'installPlatform' as const } : {}),
     });
     controllerRuns = platform.controller.state === 'running';
     const c = platform.controller;
@@ -139,6 +200,7 @@ export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; 
         hint: installed
           ? `Check the controller's Deployment (kubectl -n ${cluster.namespace} get deploy terrarium-controller) or run it locally: terrarium controller`
           : 'Without the platform, claims are advisory and access is what your Role grants; a cluster admin installs it with: terrarium platform install',
+        ...(installed ? {} : { action: 'installPlatform' as const }),
       } : {}),
     });
   }
@@ -159,5 +221,6 @@ export async function runDoctor(cluster: Cluster, opts: { signal?: AbortSignal; 
       });
     }
   });
+  report.checks.push(...(await clusterChecks).flat());
   return finish();
 }

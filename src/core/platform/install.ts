@@ -8,6 +8,7 @@ import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
 import { CLAIM_POLICY, LABEL_PLATFORM, PLATFORM_CONFIGMAP, PLATFORM_FIELD_MANAGER, ANNOTATION_ADMINS_GROUP, ANNOTATION_USERS_GROUP } from './names';
 import type { Obj } from './render';
+import { isVsoObject } from './extras';
 
 const PLURALS: Record<string, string> = {
   Namespace: 'namespaces', LimitRange: 'limitranges', NetworkPolicy: 'networkpolicies.networking.k8s.io',
@@ -16,7 +17,8 @@ const PLURALS: Record<string, string> = {
   ServiceAccount: 'serviceaccounts', Deployment: 'deployments.apps', ConfigMap: 'configmaps',
   ValidatingAdmissionPolicy: 'validatingadmissionpolicies.admissionregistration.k8s.io',
   ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings.admissionregistration.k8s.io',
-  PersistentVolumeClaim: 'persistentvolumeclaims',
+  PersistentVolumeClaim: 'persistentvolumeclaims', ResourceQuota: 'resourcequotas',
+  VaultConnection: 'vaultconnections.secrets.hashicorp.com', VaultAuth: 'vaultauths.secrets.hashicorp.com',
 };
 const resourceOf = (o: Obj): string => PLURALS[o.kind!] ?? o.kind!.toLowerCase();
 
@@ -25,6 +27,13 @@ const admissionClients = new WeakMap<Cluster, AdmissionregistrationV1Api>();
 /** The typed client method for `verb` on the object's kind: patchNamespacedRole, deleteValidatingAdmissionPolicy, ... */
 function methodFor(cluster: Cluster, verb: 'patch' | 'delete', o: Obj): Method {
   const group = o.apiVersion!.includes('/') ? o.apiVersion!.split('/')[0] : '';
+  if (isVsoObject(o)) {
+    // CRD kinds: the generic custom-objects client, addressed by group/version/plural.
+    const version = o.apiVersion!.split('/')[1];
+    const plural = PLURALS[o.kind!]!.split('.')[0];
+    const fn = verb === 'patch' ? cluster.custom.patchNamespacedCustomObject : cluster.custom.deleteNamespacedCustomObject;
+    return (param, options) => fn.call(cluster.custom, { group, version, plural, ...param } as any, options);
+  }
   let api: any;
   if (group === '') api = cluster.core;
   else if (group === 'apps') api = cluster.apps;
@@ -56,12 +65,19 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** One line per object applied. */
   log?: (line: string) => void;
+  /** Gets the objects not applied because their API is not served (the VSO kinds while the operator is absent). */
+  skipped?: Obj[];
 }
 
 /** Applies every object in order; returns the objects as the server answered them. */
 export async function installPlatform(cluster: Cluster, objects: Obj[], opts: ApplyOptions = {}): Promise<Obj[]> {
   const out: Obj[] = [];
   for (const obj of objects) {
+    if (isVsoObject(obj) && !(await vsoServed(cluster, obj, opts.signal))) {
+      opts.skipped?.push(obj);
+      opts.log?.(`skipped ${describeObject(obj)}: the Vault Secrets Operator is not installed (its CRDs are not served)`);
+      continue;
+    }
     const applied = await cluster.call(
       { verb: 'patch', resource: resourceOf(obj), name: obj.metadata!.name, namespace: obj.metadata!.namespace },
       (o) => methodFor(cluster, 'patch', obj)({
@@ -74,6 +90,20 @@ export async function installPlatform(cluster: Cluster, objects: Obj[], opts: Ap
     out.push(applied as Obj);
   }
   return out;
+}
+
+/** Is the object's CRD served? A list of its kind answers 404 when not. */
+async function vsoServed(cluster: Cluster, o: Obj, signal?: AbortSignal): Promise<boolean> {
+  const [group, version] = o.apiVersion!.split('/');
+  try {
+    await cluster.call({ verb: 'list', resource: resourceOf(o), namespace: o.metadata!.namespace },
+      (opt) => cluster.custom.listNamespacedCustomObject({ group: group!, version: version!, namespace: o.metadata!.namespace!, plural: PLURALS[o.kind!]!.split('.')[0]!, limit: 1 }, opt),
+      { signal });
+    return true;
+  } catch (e) {
+    if (isTerrariumError(e, 'NotFound')) return false;
+    throw e;
+  }
 }
 
 export interface UninstallOptions extends ApplyOptions {

@@ -18,6 +18,7 @@ import {
 } from './names';
 import { renderRoles } from './roles';
 import { renderControllerDeployment, renderControllerServiceAccount } from '../controller/manifests';
+import { renderQuota, renderVsoObjects, type QuotaOptions, type VsoOptions } from './extras';
 
 export type Obj = KubernetesObject & Record<string, any>;
 
@@ -30,6 +31,10 @@ export interface PlatformOptions {
   version: string;
   /** Overrides where manifests/ is found (tests). */
   manifestsDir?: string;
+  /** A ResourceQuota with these limits; none when no limit is given (no default: it depends on the cluster). */
+  quota?: QuotaOptions;
+  /** A VaultConnection and a VaultAuth (Kubernetes auth) for the Vault Secrets Operator. */
+  vso?: VsoOptions;
 }
 
 export const platformLabels = (component: string): Record<string, string> =>
@@ -82,6 +87,8 @@ export function renderPlatform(opts: PlatformOptions): Obj[] {
     ...(renderRoles({ namespace: ns, usersGroup, adminsGroup }) as Obj[]),
     renderControllerServiceAccount(ns) as Obj,
     renderControllerDeployment({ namespace: ns, image }) as Obj,
+    ...(opts.quota ? [renderQuota(ns, opts.quota)].filter((q): q is Obj => !!q) : []),
+    ...(opts.vso ? renderVsoObjects(ns, opts.vso) : []),
     ...claimPolicyObjects(opts.manifestsDir),
   ];
   const components = objects.map((o) => `${o.kind}/${o.metadata!.name}`);

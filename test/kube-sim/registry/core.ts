@@ -36,7 +36,9 @@ export const events = core('events', 'Event', { shortNames: ['ev'] });
 export const persistentvolumeclaims = core('persistentvolumeclaims', 'PersistentVolumeClaim', { shortNames: ['pvc'], subresources: ['status'] });
 export const serviceaccounts = core('serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] });
 export const limitranges = core('limitranges', 'LimitRange', { shortNames: ['limits'] });
+/** Stored and served (platform install's quota); kube-sim does not enforce it. */
+export const resourcequotas = core('resourcequotas', 'ResourceQuota', { shortNames: ['quota'], subresources: ['status'] });
 
 /** In discovery order. */
-export const CORE_KINDS: ResourceDef[] = [namespaces, pods, services, secrets, configmaps, events, persistentvolumeclaims, serviceaccounts, limitranges];
+export const CORE_KINDS: ResourceDef[] = [namespaces, pods, services, secrets, configmaps, events, persistentvolumeclaims, serviceaccounts, limitranges, resourcequotas];
 
