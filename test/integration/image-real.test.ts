@@ -288,9 +288,12 @@ describe('the devenv image, built and run for real', { skip, timeout: 30 * 60_00
       writeFileSync(join(ws, '.ssh/authorized_keys'), readFileSync(`${key()}.pub`));
       // The host key pinned from the .pub the entrypoint wrote (as Terrarium reads it over exec).
       writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:2222 ${readFileSync(join(ws, '.terrarium/ssh_host_ed25519_key.pub'), 'utf8')}`);
-      const r = ssh(key(), 'id -u; pwd; node --version; tmux -V; echo "$HOME"');
+      const r = ssh(key(), 'id -u; pwd; node --version; tmux -V; echo "$HOME"; echo "$PATH"; echo "$NPM_CONFIG_PREFIX"');
       assert.equal(r.status, 0, `${r.stderr}\n${log}`);
-      const [uid, pwd, node, tmux, home] = r.stdout.trim().split('\n');
+      const [uid, pwd, node, tmux, home, path, prefix] = r.stdout.trim().split('\n');
+      // Agents installed into the workspace run by name over ssh too (`ssh sandbox claude`).
+      assert.match(path!, /^\/workspace\/\.npm-global\/bin:\/workspace\/\.local\/bin:/);
+      assert.equal(prefix, '/workspace/.npm-global');
       assert.equal(uid, '1000');
       assert.equal(pwd, '/workspace');
       assert.match(node!, /^v\d+\./);
