@@ -170,4 +170,22 @@ describe('terrarium cluster (kind, docker and podman faked; the cluster is kube-
     assert.ok(!existsSync(archive), 'the image archive is removed');
     assert.equal(sim.objects.get('pods', 'local', 'first-0').status.conditions.find((c: { type: string }) => c.type === 'Ready').status, 'True');
   });
+
+  test('an image the node cannot pull: the wait ends with the pods\' state and how to fix it, and the cluster is said to be kept', async (t) => {
+    const fakes = makeFakes(['kind', 'docker']);
+    t.after(() => fakes.cleanup());
+    const source = join(dir, 'kind-pull.kubeconfig');
+    sim.writeKubeconfig(source, { context: 'kind-pull' });
+    fakes.setState({ kubeconfigSource: source });
+    const image = 'registry.example/nobody/devenv:1';
+    const r = await cli(fakes, ['cluster', 'create', 'pull', '--image', image, '--namespace', 'pull', '--timeout', '6', '--kubeconfig', join(fakes.dir, 'kc')]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.err, new RegExp(`The image ${image.replace(/[./]/g, '\\$&')} is not on this machine: the node will pull it from its registry\\. To build it here instead: terrarium image build --tag ${image.replace(/[./]/g, '\\$&')} --kind-load pull`));
+    assert.match(r.err, /The first sandbox of "dev" is not Ready after 6 s \(dev-0: [^)]*(ErrImagePull|ImagePullBackOff)/);
+    assert.match(r.err, /The node cannot pull the image: build and load it \(terrarium image build --kind-load CLUSTER\), or pass --image/);
+    assert.match(r.err, /The kind cluster "pull" was created and is kept \(context kind-pull\): go on with terrarium --context kind-pull platform install \/ env create, or start over with terrarium cluster delete pull --yes\./);
+    // Not present locally: nothing to load, no build of an image that is not Terrarium's.
+    assert.ok(!fakes.argvs().some((a) => a[1] === 'load' || a[1] === 'build'), JSON.stringify(fakes.argvs()));
+  });
 });
+

@@ -19,6 +19,8 @@ export interface FakeState {
   kubeconfigSource?: string;
   /** Node containers that are stopped. */
   stopped: string[];
+  /** `kind create cluster` fails with this line on stderr (as kind prints its errors). */
+  failCreate?: string;
 }
 
 export interface Call { tool: string; argv: string[]; provider: string | null; config?: string }
@@ -41,7 +43,9 @@ if (tool === 'kind') {
     if (state.clusters.length) state.clusters.forEach((c) => out(c)); else err('No kind clusters found.');
   } else if (words === 'create cluster') {
     call.config = fs.readFileSync(flag('--config'), 'utf8');
-    if (state.clusters.includes(name)) {
+    if (state.failCreate) {
+      err('Creating cluster "' + name + '" ...'); err(' ✗ Ensuring node image (kindest/node:v1.32.0) 🖼'); err(state.failCreate); code = 1;
+    } else if (state.clusters.includes(name)) {
       err('ERROR: failed to create cluster: node(s) already exist for a cluster with the name "' + name + '"'); code = 1;
     } else {
       err('Creating cluster "' + name + '" ...');

@@ -106,3 +106,14 @@ test('the kubeconfig kind writes into: --kubeconfig, else KUBECONFIG\'s first fi
   assert.equal(kubeconfigTarget(undefined, {}, '/home/u'), '/home/u/.kube/config');
   assert.equal(kubeconfigTarget('~/kc', {}, '/home/u'), '/home/u/kc');
 });
+
+test('kind create cluster failing: its reason, what to do, and nothing after it runs', async (t) => {
+  const f = makeFakes(['kind', 'docker'], { failCreate: 'ERROR: failed to create cluster: failed to pull image "kindest/node:v1.32.0": command "docker pull kindest/node:v1.32.0" failed with error: exit status 1' });
+  t.after(() => f.cleanup());
+  const io = capturedStreams();
+  const code = await run(['cluster', 'create', '--kubeconfig', `${f.dir}/kc`], { stdout: io.stdout, stderr: io.stderr, stdin: new PassThrough(), env: f.env(), signal: new AbortController().signal });
+  assert.equal(code, 1);
+  assert.match(io.err(), /kind could not create cluster "terrarium": ERROR: failed to create cluster: failed to pull image/);
+  assert.match(io.err(), /kind delete cluster --name terrarium/);
+  assert.deepEqual(f.argvs().map((a) => a.slice(0, 3).join(' ')), ['docker info', 'kind get clusters', 'kind create cluster']);
+});
