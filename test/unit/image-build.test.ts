@@ -24,7 +24,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
  * `fail` makes a fake exit 1 with `message` on stderr for that subcommand. Node by absolute path,
  * so PATH can be the fakes alone (the machine's docker client must never be found).
  */
-function fakeBin(names: string[], fail?: { name: string; sub: string; message: string }): { bin: string; log: string; calls: () => string[][] } {
+function fakeBin(names: string[], fail?: { name: string; sub: string; message: string }): { bin: string; log: string; calls: () => string[][]; all: () => string[][] } {
   const bin = mkdtempSync(join(dir, 'bin-'));
   const log = join(bin, 'calls.log');
   for (const name of names) {
@@ -41,7 +41,9 @@ process.stdout.write('ok ' + argv[0] + '\\n');
 `);
     chmodSync(f, 0o755);
   }
-  return { bin, log, calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []) };
+  const all = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []);
+  // calls(): what was run to build, push and load; the daemon probes (`docker info`) are in all().
+  return { bin, log, all, calls: () => all().filter((c) => c[1] !== 'info') };
 }
 
 async function cli(argv: string[], path: string): Promise<{ code: number; out: string; err: string }> {
@@ -116,6 +118,25 @@ describe('terrarium image build (recording fakes)', () => {
     assert.equal(r.code, 1);
     assert.match(r.err, /No container engine found: none of docker, podman, nerdctl, buildah is on PATH/);
     assert.match(r.err, /Install Docker, Podman, nerdctl \(with BuildKit\) or Buildah/);
+    assert.deepEqual(f.calls(), []);
+  });
+
+  test('docker whose daemon is unreachable is passed over for the next engine present, saying why; `docker info` is the probe', async () => {
+    const f = fakeBin(['docker', 'podman'], { name: 'docker', sub: 'info', message: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' });
+    const r = await cli(['image', 'build', '--tag', 'r.example/x:3'], f.bin);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(f.all()[0], ['docker', 'info', '--format', '{{.ServerVersion}}']);
+    assert.deepEqual(f.calls().map((c) => c.slice(0, 2)), [['podman', 'build']]);
+    assert.match(r.err, /not using docker: Cannot connect to the Docker daemon/);
+    assert.match(r.out, /Built r\.example\/x:3 with podman/);
+  });
+
+  test('only a docker client without its daemon: says so and what to do; nothing is built', async () => {
+    const f = fakeBin(['docker'], { name: 'docker', sub: 'info', message: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' });
+    const r = await cli(['image', 'build'], f.bin);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /No container engine can build here: docker: Cannot connect to the Docker daemon/);
+    assert.match(r.err, /Start the engine's daemon .* or install Podman or Buildah/);
     assert.deepEqual(f.calls(), []);
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan, detectEngine, isEngine, ENGINES, onPath } from '../../core/image/engine';
-import { runPlan } from '../../core/image/run';
+import { probeDaemon, runPlan } from '../../core/image/run';
 import { findManifestsDir } from '../../core/devenv/manifests';
 import { DEFAULT_IMAGE } from '../../core/devenv/names';
 import { TerrariumError } from '../../core/kube/errors';
@@ -17,7 +17,8 @@ const str = (v: OptionValues[string]): string | undefined => (typeof v === 'stri
 export const imageBuildCommand: CommandHandler = async ({ globals, values, usage }, ctx) => {
   const wanted = str(values.engine);
   if (wanted !== undefined && !isEngine(wanted)) throw new UsageError(`--engine takes ${ENGINES.join(', ')}, not ${JSON.stringify(wanted)}.`, usage);
-  const engine = detectEngine(ctx.env, wanted);
+  const engine = await detectEngine(ctx.env, wanted, probeDaemon(ctx.env, ctx.signal),
+    (e, why) => ctx.stderr.write(`terrarium: not using ${e}: ${safe(why)}\n`));
   const kindLoad = str(values['kind-load']);
   if (kindLoad !== undefined && !onPath('kind', ctx.env)) {
     throw new TerrariumError('NotFound', 'kind is not installed (not found on PATH), so --kind-load cannot load the image.', 'Install kind, or leave out --kind-load.');

@@ -23,8 +23,20 @@ export function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined
   return undefined;
 }
 
-/** The engine asked for (it must be on PATH), else the first of docker, podman, nerdctl, buildah present. */
-export function detectEngine(env: NodeJS.ProcessEnv, wanted?: ImageEngine): ImageEngine {
+/**
+ * Whether a daemon-based engine can build: `docker info` / `nerdctl info` fail when the client has
+ * no daemon to talk to (a docker CLI without an engine is common). Returns why not, or undefined.
+ */
+export type EngineProbe = (engine: ImageEngine) => Promise<string | undefined>;
+
+const DAEMON_ENGINES: ReadonlySet<ImageEngine> = new Set(['docker', 'nerdctl']);
+
+/**
+ * The engine asked for (it must be on PATH), else the first of docker, podman, nerdctl, buildah
+ * that is present and, for docker and nerdctl, reaches its daemon. `skipped` hears each one passed over.
+ */
+export async function detectEngine(env: NodeJS.ProcessEnv, wanted?: ImageEngine, probe?: EngineProbe,
+  skipped?: (engine: ImageEngine, why: string) => void): Promise<ImageEngine> {
   if (wanted) {
     if (!onPath(wanted, env)) {
       throw new TerrariumError('NotFound', `${wanted} is not installed (not found on PATH).`,
@@ -32,12 +44,20 @@ export function detectEngine(env: NodeJS.ProcessEnv, wanted?: ImageEngine): Imag
     }
     return wanted;
   }
-  const found = ENGINES.find((e) => onPath(e, env));
-  if (!found) {
+  const present = ENGINES.filter((e) => onPath(e, env));
+  if (!present.length) {
     throw new TerrariumError('NotFound', `No container engine found: none of ${ENGINES.join(', ')} is on PATH.`,
       'Install Docker, Podman, nerdctl (with BuildKit) or Buildah, then run terrarium image build again.');
   }
-  return found;
+  const reasons: string[] = [];
+  for (const e of present) {
+    const why = probe && DAEMON_ENGINES.has(e) ? await probe(e) : undefined;
+    if (!why) return e;
+    reasons.push(`${e}: ${why}`);
+    skipped?.(e, why);
+  }
+  throw new TerrariumError('NotReady', `No container engine can build here: ${reasons.join('; ')}.`,
+    'Start the engine\'s daemon (e.g. the Docker service), or install Podman or Buildah, which need none.');
 }
 
 /** Where --ca-file appears inside RUN steps (the Dockerfile's BUILD_CA_FILE). */

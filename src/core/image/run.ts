@@ -42,6 +42,18 @@ function hintFor(step: Step): string {
   return 'Its output above says why.';
 }
 
+/** `docker info` / `nerdctl info`: undefined when the daemon answers, else the engine's first error line. */
+export function probeDaemon(env: NodeJS.ProcessEnv, signal?: AbortSignal): (engine: string) => Promise<string | undefined> {
+  return (engine) => new Promise((resolve) => {
+    let err = '';
+    const child = spawn(engine, ['info', '--format', '{{.ServerVersion}}'], { env, stdio: ['ignore', 'ignore', 'pipe'], signal, timeout: 20_000 });
+    child.stderr.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-2000); });
+    child.on('error', (e) => resolve(e.message));
+    child.on('close', (code) => resolve(code === 0 ? undefined
+      : (err.split('\n').map((l) => l.trim()).find(Boolean) ?? `${engine} info exited with ${code}`)));
+  });
+}
+
 export async function runPlan(steps: Step[], o: RunOptions): Promise<void> {
   for (const step of steps) {
     o.progress?.(step);
