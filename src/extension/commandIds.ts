@@ -29,6 +29,8 @@ export const COMMANDS = {
   stopForward: 'terrarium.stopForward',
   openSecretsPanel: 'terrarium.openSecretsPanel',
   showOutput: 'terrarium.showOutput',
+  runDoctor: 'terrarium.runDoctor',
+  installPlatform: 'terrarium.installPlatform',
   createLocalCluster: 'terrarium.createLocalCluster',
 } as const;
 

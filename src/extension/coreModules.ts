@@ -15,6 +15,7 @@ export * as health from '../core/kube/health';
 export * as permissions from '../core/kube/permissions';
 export * as identity from '../core/kube/identity';
 export * as platform from '../core/platform/status';
+export * as platformAdmin from '../core/platform/admin';
 export * as list from '../core/kube/list';
 export * as kubeconfig from '../core/kube/kubeconfig';
 export * as secrets from '../core/secrets/panelController';

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { ClusterSession } from './clusterSession';
 import { loadCore } from './core';
 import { registerClusterCommands } from './commands/clusterCommands';
+import { registerDoctorCommand } from './commands/doctorCommand';
+import { registerInstallPlatformCommand } from './commands/installPlatformCommand';
 import { registerLocalClusterCommands } from './commands/localClusterCommands';
 import { registerEnvironmentCommands } from './commands/environmentCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
@@ -46,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     { dispose: () => void s.forwards.dispose() },
     ...registerTree(s),
     ...registerClusterCommands(s),
+    ...registerDoctorCommand(s),
+    ...registerInstallPlatformCommand(s),
     ...registerLocalClusterCommands(s),
     ...registerEnvironmentCommands(s),
     ...registerSandboxCommands(s),
