@@ -6,7 +6,9 @@ export async function grantSandboxUsers(cluster: Cluster): Promise<void> {
   const namespace = cluster.namespace;
   await cluster.rbac.createNamespacedRole({ namespace, body: { metadata: { name: 'sandbox-user' }, rules: [
     { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'] },
-    { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
+    // Stands in for the controller's per-sandbox grant (none runs here): exec, and port-forward for
+    // ssh's ProxyCommand, which acts for the impersonated user too.
+    { apiGroups: [''], resources: ['pods/exec', 'pods/portforward'], verbs: ['create', 'get'] },
     { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list'] },
     { apiGroups: ['apps'], resources: ['statefulsets/scale'], verbs: ['get', 'update'] },
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'] },

@@ -112,7 +112,13 @@ async function learnHostKey(l: Learner, s: Sandbox): Promise<Pinned> {
 
 /** The cluster host keys are read through: the acting user's (impersonation) when acting for someone. */
 function readerCluster(cluster: Cluster, user: string | undefined): Cluster {
-  return user && user !== cluster.impersonatedUser ? impersonate(cluster, user) : cluster;
+  const actAs = actAsOf(cluster, user);
+  return actAs ? impersonate(cluster, actAs) : cluster;
+}
+
+/** Whom the ssh proxy must act for (its target file's actAs): someone other than the cluster already acts for. */
+function actAsOf(cluster: Cluster, user: string | undefined): string | undefined {
+  return user && user !== cluster.impersonatedUser ? user : undefined;
 }
 
 /**
@@ -120,7 +126,7 @@ function readerCluster(cluster: Cluster, user: string | undefined): Cluster {
  * current workspace (the uid in the alias), so a recycled sandbox drops out until pinned again.
  */
 async function writeEnvironmentFile(cluster: Cluster, environment: string, sandboxes: Sandbox[], opts: SshConfigOptions,
-  paths: TerrariumSshPaths, identityFile: string): Promise<{ file: string; include: IncludeResult | undefined; aliases: Record<string, string> }> {
+  paths: TerrariumSshPaths, identityFile: string, actAs: string | undefined): Promise<{ file: string; include: IncludeResult | undefined; aliases: Record<string, string> }> {
   const pinned = pinnedAliases(paths.knownHosts);
   const hostKeyAliases: Record<string, string> = {};
   for (const s of sandboxes) {
@@ -130,7 +136,7 @@ async function writeEnvironmentFile(cluster: Cluster, environment: string, sandb
   }
   const file = writeEnvironmentConfig(paths, {
     context: cluster.context, namespace: cluster.namespace, environment, sandboxes: sandboxes.map((s) => s.name), hostKeyAliases,
-    identityFile, knownHostsFile: paths.knownHosts, launcher: opts.proxy, kubeconfig: cluster.kubeconfigPath,
+    identityFile, knownHostsFile: paths.knownHosts, launcher: opts.proxy, kubeconfig: cluster.kubeconfigPath, actAs,
   });
   const include = opts.noInclude ? undefined : ensureInclude(opts.sshConfigFile ?? join(opts.homeDir ?? homedir(), '.ssh', 'config'), paths);
   const aliases = Object.fromEntries(Object.keys(hostKeyAliases).map((s) => [s, hostAlias(cluster.context, cluster.namespace, s)]));
@@ -173,7 +179,7 @@ export async function writeSshConfig(cluster: Cluster, environment: string, opts
     }
   });
   if (changed) throw changed;
-  const written = await writeEnvironmentFile(cluster, environment, sandboxes, opts, paths, key.privateKeyPath);
+  const written = await writeEnvironmentFile(cluster, environment, sandboxes, opts, paths, key.privateKeyPath, actAsOf(cluster, opts.user));
   return {
     environment, file: written.file, standalone: paths.standalone, include: written.include, identityFile: key.privateKeyPath, publicKey: key.publicKey,
     aliases: written.aliases, hostKeys,
@@ -217,7 +223,8 @@ export async function prepareConnection(cluster: Cluster, sandbox: string, opts:
   // The exec that installed the key worked as the claim's user: read the host key as the same user.
   const reader = readerCluster(cluster, claim.actingFor);
   const learned = await learnHostKey({ cluster, exec: opts.exec ?? execRunner(reader, SANDBOX_CONTAINER), paths, environment, repin: opts.repin, signal: opts.signal }, mine);
-  const cfg = await writeEnvironmentFile(cluster, environment, sandboxes, opts, paths, key.privateKeyPath);
+  // ssh's ProxyCommand port-forwards as the claim's user too, so the API server checks their access.
+  const cfg = await writeEnvironmentFile(cluster, environment, sandboxes, opts, paths, key.privateKeyPath, actAsOf(cluster, claim.actingFor));
   const alias = cfg.aliases[sandbox] ?? hostAlias(cluster.context, cluster.namespace, sandbox);
   const included = cfg.include?.installed === true;
   const configFile = included ? cfg.include!.file : paths.standalone;

@@ -148,6 +148,8 @@ export interface EnvironmentConfig {
   knownHostsFile: string;
   launcher: ProxyLauncher;
   kubeconfig?: string;
+  /** Written acting for this user (--user): every proxy target of the environment acts for them. */
+  actAs?: string;
   /** The folder of target files ssh-proxy reads (sshPaths(...).targetsDir). */
   targetsDir: string;
   platform?: NodeJS.Platform;
@@ -159,9 +161,10 @@ function configured(c: Pick<EnvironmentConfig, 'sandboxes' | 'hostKeyAliases'>):
 }
 
 /** The target of each sandbox with a Host block, in order, as the environment's config names them. */
-export function environmentTargets(c: Pick<EnvironmentConfig, 'context' | 'namespace' | 'environment' | 'sandboxes' | 'hostKeyAliases' | 'kubeconfig'>): ProxyTarget[] {
+export function environmentTargets(c: Pick<EnvironmentConfig, 'context' | 'namespace' | 'environment' | 'sandboxes' | 'hostKeyAliases' | 'kubeconfig' | 'actAs'>): ProxyTarget[] {
   return configured(c).map((pod) => ({
     kubeconfig: c.kubeconfig, context: c.context, namespace: c.namespace, pod, port: 2222, group: envGroup(c.context, c.namespace, c.environment),
+    ...(c.actAs !== undefined ? { actAs: c.actAs } : {}),
   }));
 }
 

@@ -21,12 +21,18 @@ export interface ProxyTarget {
   port?: number;
   /** Which environment config wrote it (envGroup), so removing the environment removes its targets. */
   group?: string;
+  /**
+   * The user the proxy acts for (impersonation), when the config was written acting for someone
+   * (`terrarium ssh --user X`): the port-forward then needs X's access, checked by the API server.
+   */
+  actAs?: string;
 }
 
 const ID = /^[0-9a-f]{32}$/;
 /** The id of a target: a digest of what it points at, so rewriting a config keeps its ids. */
 export function targetId(t: ProxyTarget): string {
-  const key = JSON.stringify([t.kubeconfig ?? null, t.context, t.namespace, t.pod, t.port ?? 2222]);
+  // actAs only when set, so the ids of targets written before it existed stay the same.
+  const key = JSON.stringify([t.kubeconfig ?? null, t.context, t.namespace, t.pod, t.port ?? 2222, ...(t.actAs !== undefined ? [t.actAs] : [])]);
   return createHash('sha256').update(key).digest('hex').slice(0, 32);
 }
 
@@ -63,7 +69,7 @@ export function writeTargets(dir: string, group: string, targets: ProxyTarget[])
   chmodSync(dir, 0o700); // an older folder with looser modes would be refused by readTarget
   const ids = targets.map((t) => {
     const id = targetId(t);
-    const entry = { version: 1, group, kubeconfig: t.kubeconfig, context: t.context, namespace: t.namespace, pod: t.pod, port: t.port ?? 2222 };
+    const entry = { version: 1, group, kubeconfig: t.kubeconfig, context: t.context, namespace: t.namespace, pod: t.pod, port: t.port ?? 2222, actAs: t.actAs };
     writeFileAtomic(fileOf(dir, id), JSON.stringify(entry, null, 2) + '\n', 0o600, { keepMode: false });
     return id;
   });
@@ -96,7 +102,7 @@ function checkOwnership(what: string, path: string, st: Stats, uid: number | und
 }
 
 /** Resolves an id written by writeTargets, refusing anything another user could have planted. */
-export function readTarget(dir: string, id: string, opts: { uid?: number } = { uid: process.getuid?.() }): Required<Omit<ProxyTarget, 'kubeconfig' | 'group'>> & Pick<ProxyTarget, 'kubeconfig'> {
+export function readTarget(dir: string, id: string, opts: { uid?: number } = { uid: process.getuid?.() }): Required<Omit<ProxyTarget, 'kubeconfig' | 'group' | 'actAs'>> & Pick<ProxyTarget, 'kubeconfig' | 'actAs'> {
   assertTargetId(id);
   const file = fileOf(dir, id);
   let dirStat: Stats;
@@ -122,8 +128,8 @@ export function readTarget(dir: string, id: string, opts: { uid?: number } = { u
   const str = (v: unknown) => typeof v === 'string' && v.length > 0;
   const port = e.port ?? 2222;
   if (!str(e.context) || !str(e.namespace) || !str(e.pod) || !Number.isInteger(port) || port < 0 || port > 65535
-    || (e.kubeconfig !== undefined && !str(e.kubeconfig)) || targetId({ ...e, port }) !== id) {
+    || (e.kubeconfig !== undefined && !str(e.kubeconfig)) || (e.actAs !== undefined && !str(e.actAs)) || targetId({ ...e, port }) !== id) {
     throw unsafe('file', file, 'does not hold the target its name promises');
   }
-  return { kubeconfig: e.kubeconfig, context: e.context, namespace: e.namespace, pod: e.pod, port };
+  return { kubeconfig: e.kubeconfig, context: e.context, namespace: e.namespace, pod: e.pod, port, ...(e.actAs !== undefined ? { actAs: e.actAs } : {}) };
 }

@@ -78,8 +78,9 @@ export async function explainPortForwardFailure(
   if (failure.kind === 'rejected' && (failure.status === 401 || failure.status === 403)) {
     return failure.status === 401
       ? new TerrariumError('Unauthorized', `The cluster rejected the credentials${ctx}.`, 'Log in again or refresh the kubeconfig credentials.', { status: 401 })
-      : new TerrariumError('Forbidden', `Not allowed to create pods/portforward on ${name}${ctx}: ${failure.message}`,
-        'Ask for a Role granting create on pods/portforward in this namespace (see the Terrarium RBAC manifest).', { status: 403 });
+      // Team clusters grant port-forward per sandbox, to its holder only (as translate.ts says for exec).
+      : new TerrariumError('Forbidden', `Not allowed to port-forward to sandbox ${name}${ctx}: it is not claimed by you (a sandbox's port-forward, exec and attach are its holder's; the API server said: ${failure.message}).`,
+        `Access comes with a claim: the Terrarium controller grants it when you claim a sandbox (terrarium sandbox claim ENV); if ${target.pod} is yours, check that the controller runs (terrarium doctor).`, { status: 403 });
   }
   let pod: V1Pod | undefined;
   try {

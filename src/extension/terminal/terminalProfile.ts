@@ -3,18 +3,18 @@ import { loadCore } from '../core';
 import type { Services } from '../services';
 import { SANDBOX_CONTAINER } from '../clusterSession';
 import { createTmuxPty } from './tmuxTerminal';
+import { terminalCandidates } from './terminalPick';
 
 /** "Terrarium: tmux in Sandbox" in the terminal dropdown: attaches to the default session of a sandbox. */
 export function registerTerminalProfile(s: Services): vscode.Disposable[] {
   return [vscode.window.registerTerminalProfileProvider('terrarium.tmux', {
     async provideTerminalProfile() {
       const cluster = await s.session.cluster();
-      const sandboxes = s.session.watch()?.sandboxes().filter((x) => x.status.phase === 'Ready') ?? [];
+      const { ready: sandboxes, mine } = await terminalCandidates(s.session);
       if (!sandboxes.length) {
         void vscode.window.showWarningMessage('No ready sandbox to open a terminal in. Open the Terrarium view to create or start one.');
         return undefined;
       }
-      const mine = sandboxes.filter((x) => x.claimedBy === s.session.userName);
       const pick = mine.length === 1 ? mine[0]!.name
         : (await vscode.window.showQuickPick((mine.length ? mine : sandboxes).map((x) => x.name), { title: 'Open a tmux terminal in' }));
       if (!pick) return undefined;
