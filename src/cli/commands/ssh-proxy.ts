@@ -7,11 +7,10 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { kubeOp, OPS } from '../../core/kube/ops';
-import { UsageError } from '../args';
-import type { CommandHandler } from '../commandTypes';
-import { portOption, clusterFrom, type CommandIo } from './ssh-common';
+import { defaultIo, parse, portOption, reportError, usageError, clusterFrom, type CommandIo } from './ssh-common';
 
-const usageError = (message: string) => new UsageError(message, 'terrarium ssh-proxy [options]');
+export const SSH_PROXY_USAGE = 'terrarium ssh-proxy --target-dir DIR --target ID\n'
+  + '       terrarium ssh-proxy --namespace NS --pod POD [--port 2222] [--kubeconfig K] [--context C]';
 
 /** What to connect to: from a target file, or from explicit flags. */
 async function resolveTarget(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, stderr: Writable) {
@@ -29,15 +28,16 @@ async function resolveTarget(values: Record<string, string | boolean | undefined
     return { cluster: impersonate(cluster, t.actAs), pod: t.pod, port: t.port };
   }
   if (!str('pod')) throw usageError('--target (or --pod) is required.');
-  const port = portOption(str('port'), 'port', 2222, 'terrarium ssh-proxy [options]');
+  const port = portOption(str('port'), 'port', 2222);
   return { cluster: await clusterFrom(values as { kubeconfig?: string; context?: string; namespace?: string }, env, stderr), pod: str('pod')!, port };
 }
 
-/** The command table's handler: stdout is the SSH stream; errors are thrown to the one reporter (stderr only). */
-export const sshProxyHandler: CommandHandler = async ({ globals, values }, ctx) => {
-  const stdin = ctx.stdin;
+export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: Readable } = defaultIo()): Promise<number> {
+  const stdin = io.stdin ?? process.stdin;
   try {
-    const { cluster, pod, port } = await resolveTarget({ ...values, ...globals, json: undefined, help: undefined } as Record<string, string | boolean | undefined>, ctx.env, ctx.stderr);
+    const { values } = parse(argv, { pod: { type: 'string' }, port: { type: 'string' }, target: { type: 'string' }, 'target-dir': { type: 'string' } });
+    if (values.help) { io.stdout.write(`usage: ${SSH_PROXY_USAGE}\n`); return 0; }
+    const { cluster, pod, port } = await resolveTarget(values, io.env, io.stderr);
     const [{ runStdioProxy }, { podReader }, { explainingStopped }] = await Promise.all([
       import('../../core/tunnel/stdioProxy'), import('../../core/tunnel/podReader'), import('../../core/tunnel/diagnose'),
     ]);
@@ -47,19 +47,16 @@ export const sshProxyHandler: CommandHandler = async ({ globals, values }, ctx) 
         (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace }, o), { retries: 1 });
       return { replicas: sts.spec?.replicas ?? 1 };
     };
-    return await runStdioProxy({
+    const code = await runStdioProxy({
       kc: cluster.kc, context: cluster.context,
       target: { namespace: cluster.namespace, pod, port },
-      readPod: explainingStopped(podReader(cluster), readEnvironment, { context: cluster.context }), stdin, stdout: ctx.stdout, stderr: ctx.stderr,
+      readPod: explainingStopped(podReader(cluster), readEnvironment, { context: cluster.context }), stdin, stdout: io.stdout, stderr: io.stderr,
     });
-  } finally {
     // stdout is flushed by now; let go of stdin so the process can exit.
     stdin.destroy();
+    return code;
+  } catch (e) {
+    stdin.destroy();
+    return reportError(e, io, SSH_PROXY_USAGE);
   }
-};
-
-/** `terrarium ssh-proxy ARGV` through the CLI's dispatcher (the one parser and error reporter); for tests and scripts. */
-export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: Readable }): Promise<number> {
-  const { run } = await import('../run');
-  return run(['ssh-proxy', ...argv], { stdout: io.stdout, stderr: io.stderr, env: io.env, stdin: io.stdin as (Readable & { isTTY?: boolean }) | undefined });
 }
