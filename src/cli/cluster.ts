@@ -4,7 +4,7 @@ import { discoverKubeconfig, noticesFor, openCluster, type KubeconfigDiscovery, 
 import type { Cluster } from '../core/kube/cluster';
 import { validateNamespace } from '../core/devenv/validate';
 import type { GlobalOptions } from './args';
-import type { CommandContext } from './commandTable';
+import type { CommandContext } from './commandTypes';
 
 export function discoverFor(globals: GlobalOptions, ctx: Pick<CommandContext, 'env' | 'homeDir'>): KubeconfigDiscovery {
   return discoverKubeconfig({ explicitPath: globals.kubeconfig, env: ctx.env, homeDir: ctx.homeDir });

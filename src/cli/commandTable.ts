@@ -4,61 +4,14 @@
  * Handlers are imported only when their command runs, so `--help`, usage errors and the SSH
  * ProxyCommand never load modules they do not need.
  */
-import type { Readable, Writable } from 'node:stream';
-import type { GlobalOptions, OptionSpecs, OptionValues } from './args';
-import { CONNECT_COMMANDS } from './commands/ssh-registry';
+import type { OptionSpecs } from './args';
+import type { AnyCommand, CommandEntry } from './commandTypes';
 
-export interface CommandContext {
-  stdout: Writable;
-  stderr: Writable;
-  stdin: Readable & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-  /** Aborted on Ctrl-C; passed into the core. */
-  signal: AbortSignal;
-  now: () => Date;
-  homeDir?: string;
-}
-
-export interface CommandInput {
-  globals: GlobalOptions;
-  values: OptionValues;
-  positionals: string[];
-  /** "terrarium env scale NAME N", for usage errors found by the handler. */
-  usage: string;
-}
-
-/** Returns the exit code (0 when it returns nothing). Throws TerrariumError / UsageError for failures. */
-export type CommandHandler = (input: CommandInput, ctx: CommandContext) => Promise<number | void>;
-
-export interface CommandEntry {
-  kind: 'parsed';
-  /** The words that select it: "env create". */
-  name: string;
-  summary: string;
-  /** Positional arguments as shown in usage: "NAME N". */
-  args?: string;
-  positionals?: { min: number; max: number; names?: string };
-  options?: OptionSpecs;
-  /** More help, shown by `terrarium <command> --help`. */
-  details?: string;
-  load(): Promise<CommandHandler>;
-  /** SIGINT/SIGTERM is how it normally stops (a daemon): finishing after one is success, not "interrupted". */
-  stopsOnSignal?: boolean;
-}
-
-/** A command that parses its own argv and reports its own errors (the connect commands). */
-export interface RawCommandEntry {
-  kind: 'raw';
-  name: string;
-  summary: string;
-  args?: string;
-  run(argv: string[]): Promise<number>;
-}
-
-export type AnyCommand = CommandEntry | RawCommandEntry;
+// The types live in commandTypes.ts (commands import them from there, not from this table).
+export type { AnyCommand, CommandContext, CommandEntry, CommandHandler, CommandInput } from './commandTypes';
 
 export function usageOf(c: AnyCommand): string {
-  const opts = c.kind === 'raw' || (c.options && Object.keys(c.options).length) ? ' [options]' : '';
+  const opts = c.options && Object.keys(c.options).length ? ' [options]' : '';
   return `terrarium ${c.name}${c.args ? ` ${c.args}` : ''}${opts}`;
 }
 
@@ -355,21 +308,62 @@ const PARSED: CommandEntry[] = [
     options: { user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself as the API server knows you)' } },
     load: async () => (await import('./commands/ssh')).sshCommand,
   },
+  {
+    kind: 'parsed', name: 'ssh-proxy', summary: 'SSH ProxyCommand: stdio to a sandbox\'s sshd over the Kubernetes API',
+    options: {
+      'target-dir': { type: 'string', value: 'DIR', description: 'the folder of target files written by ssh-config (with --target)' },
+      target: { type: 'string', value: 'ID', description: 'the target file naming kubeconfig, context, namespace, pod and port' },
+      pod: { type: 'string', value: 'POD', description: 'the sandbox pod, instead of --target (with -n NS)' },
+      port: { type: 'string', value: 'PORT', description: 'sshd\'s port in the pod, with --pod (default 2222)' },
+    },
+    details: 'Run by OpenSSH on every connect (the ssh config from terrarium ssh-config names it): stdin and stdout are the\n'
+      + 'SSH stream, so errors go to stderr only (also with --json). Stopped environments are explained, never started.',
+    examples: ['terrarium ssh-proxy -n devenv --pod dev-0 --port 2222   (as ssh -o ProxyCommand=\'…\' does)'],
+    stdoutIsData: true,
+    load: async () => (await import('./commands/ssh-proxy')).sshProxyHandler,
+  },
+  {
+    kind: 'parsed', name: 'forward', summary: 'Forward a local 127.0.0.1 port to a sandbox (reconnects)', args: 'SANDBOX',
+    positionals: { min: 1, max: 1, names: 'SANDBOX, e.g. dev-0' },
+    options: {
+      'local-port': { type: 'string', value: 'N', description: 'local port on 127.0.0.1 (default: a free one, printed)' },
+      port: { type: 'string', value: 'PORT', description: 'port in the sandbox (default 2222, its sshd)' },
+    },
+    details: 'Runs until Ctrl-C, reconnecting across pod restarts. With --json, one JSON line per state change.',
+    examples: ['terrarium forward dev-0 --local-port 2222 --port 2222'],
+    stopsOnSignal: true,
+    load: async () => (await import('./commands/ssh-forward')).forwardHandler,
+  },
+  {
+    kind: 'parsed', name: 'sandbox claim', summary: 'Claim a Ready sandbox of an environment as yourself (--user U: act for U, admins)', args: 'ENV',
+    positionals: { min: 1, max: 1, names: 'environment ENV, e.g. dev' },
+    options: {
+      user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself)' },
+      sandbox: { type: 'string', value: 'NAME', description: 'claim this sandbox (default: the first Ready, unclaimed one)' },
+      'scale-up': { type: 'boolean', description: 'add a sandbox when none is free' },
+      'public-key': { type: 'string', value: 'FILE', description: 'install this public key (default: Terrarium\'s own key, created if missing)' },
+      'no-key': { type: 'boolean', description: 'install no key' },
+      wait: { type: 'string', value: 'SECONDS', description: 'wait up to SECONDS for a sandbox to be Ready (default: do not wait)' },
+    },
+    details: 'The claim is yours as the API server knows you; the controller then grants you exec and port-forward on it.',
+    examples: ['terrarium sandbox claim dev', 'terrarium sandbox claim dev --scale-up --wait 120 --json'],
+    load: async () => (await import('./commands/sandbox-claim')).sandboxClaimHandler,
+  },
+  {
+    kind: 'parsed', name: 'sandbox release', summary: 'Release a sandbox: its workspace is recycled (--keep keeps it, --backup FILE saves it first)', args: 'SANDBOX',
+    positionals: { min: 1, max: 1, names: 'SANDBOX, e.g. dev-0' },
+    options: {
+      keep: { type: 'boolean', description: 'keep the workspace (default: delete it; the sandbox restarts with a fresh one)' },
+      backup: { type: 'string', value: 'FILE', description: 'save the workspace to FILE (.tar.gz, sha256 alongside) before releasing' },
+      force: { type: 'boolean', description: 'release someone else\'s claim (admins; the claim policy decides)' },
+      user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself)' },
+      'public-key': { type: 'string', value: 'FILE', description: 'ignored (release removes every key)' },
+      'no-key': { type: 'boolean', description: 'ignored (release removes every key)' },
+    },
+    examples: ['terrarium sandbox release dev-0 --backup dev-0.tar.gz', 'terrarium sandbox release dev-0 --keep'],
+    load: async () => (await import('./commands/sandbox-claim')).sandboxReleaseHandler,
+  },
 ];
-
-/** Summaries of the connect commands, which live in commands/ssh-registry.ts. */
-const CONNECT_SUMMARIES: Record<string, { summary: string; args?: string }> = {
-  'ssh-proxy': { summary: 'SSH ProxyCommand: stdio to a sandbox\'s sshd over the Kubernetes API' },
-  forward: { summary: 'Forward a local 127.0.0.1 port to a sandbox (reconnects)', args: 'SANDBOX' },
-  'sandbox claim': { summary: 'Claim a Ready sandbox of an environment as yourself (--user U: act for U, admins)', args: 'ENV' },
-  'sandbox release': { summary: 'Release a sandbox: its workspace is recycled (--keep keeps it, --backup FILE saves it first)', args: 'SANDBOX' },
-};
-
-function connectCommands(): RawCommandEntry[] {
-  return Object.entries(CONNECT_COMMANDS).map(([name, run]) => ({
-    kind: 'raw', name, run, summary: CONNECT_SUMMARIES[name]?.summary ?? '', args: CONNECT_SUMMARIES[name]?.args,
-  }));
-}
 
 /** Commands of one group stay together in help: "sandbox claim" next to "sandbox list". */
 function grouped(list: AnyCommand[]): AnyCommand[] {
@@ -377,7 +371,7 @@ function grouped(list: AnyCommand[]): AnyCommand[] {
   return order.flatMap((g) => list.filter((c) => c.name.split(' ')[0] === g));
 }
 
-export const COMMANDS: AnyCommand[] = grouped([...PARSED, ...connectCommands()]);
+export const COMMANDS: AnyCommand[] = grouped(PARSED);
 
 /** First words of multi-word commands: "env", "sandbox". */
 export function commandGroups(commands: AnyCommand[] = COMMANDS): string[] {

@@ -1,6 +1,7 @@
 /** Help texts, generated from the command table so they never drift from what is parsed. */
 import { GLOBAL_OPTIONS, type OptionSpecs } from './args';
-import { commandGroups, usageOf, type AnyCommand, type CommandEntry } from './commandTable';
+import { commandGroups, usageOf } from './commandTable';
+import type { AnyCommand, CommandEntry } from './commandTypes';
 
 function optionRows(specs: OptionSpecs): [string, string][] {
   return Object.entries(specs).map(([name, s]) => {
@@ -64,6 +65,7 @@ export function commandHelp(c: CommandEntry): string {
     `${c.summary}.`,
     ...(c.details ? ['', c.details] : []),
     ...own,
+    ...(c.examples?.length ? ['', c.examples.length > 1 ? 'Examples:' : 'Example:', ...c.examples.map((e) => `  ${e}`)] : []),
     '',
     'Global options:',
     ...twoColumns(optionRows(GLOBAL_OPTIONS)),

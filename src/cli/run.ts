@@ -5,7 +5,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { parseCommandArgs, splitLeadingGlobals, UsageError } from './args';
-import { COMMANDS, findCommand, usageOf, type AnyCommand, type CommandContext } from './commandTable';
+import { COMMANDS, findCommand, usageOf } from './commandTable';
+import type { AnyCommand, CommandContext } from './commandTypes';
 import { commandHelp, groupHelp, isGroup, mainHelp, suggestCommands } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, reportFailure } from './report';
 import { cliAuditor, takeAuditFlag } from './audit';
@@ -74,18 +75,19 @@ async function runCommand(argv: string[], io: RunIo): Promise<number> {
     }
     const { command, rest } = found;
     const args = [...lead.tokens, ...(lead.help ? ['--help'] : []), ...rest];
-    if (command.kind === 'raw') return await command.run(args);
+    // ssh-proxy's stdout is the SSH stream: its errors go to stderr only, never as JSON on stdout.
+    if (command.stdoutIsData) json = false;
 
     const usage = usageOf(command);
     const parsed = parseCommandArgs(args, command.options ?? {}, usage, command.positionals ?? { min: 0, max: 0 });
-    json = parsed.globals.json;
+    json = parsed.globals.json && !command.stdoutIsData;
     if (parsed.globals.help) { io.stdout.write(commandHelp(command)); return EXIT_OK; }
 
     const handler = await command.load();
     return await withInterrupt(io.signal, async (signal, interrupted) => {
       const ctx: CommandContext = {
         // Commands print cluster text (claims, status messages): terminal-safe at the edge.
-        stdout: terminalSafeStream(io.stdout), stderr: terminalSafeStream(io.stderr), env, signal, now: io.now ?? (() => new Date()), homeDir: io.homeDir,
+        stdout: command.stdoutIsData ? io.stdout : terminalSafeStream(io.stdout), stderr: terminalSafeStream(io.stderr), env, signal, now: io.now ?? (() => new Date()), homeDir: io.homeDir,
         // Lazy: touching process.stdin opens it, which commands that never read it do not need.
         get stdin() { return io.stdin ?? process.stdin; },
       };
@@ -109,8 +111,7 @@ function didYouMean(typed: string, commands: AnyCommand[]): string {
 function help(words: string[], io: RunIo, commands: AnyCommand[]): number {
   if (!words.length) { io.stdout.write(mainHelp(commands, VERSION)); return EXIT_OK; }
   const found = findCommand(words, commands);
-  if (found?.command.kind === 'parsed') { io.stdout.write(commandHelp(found.command)); return EXIT_OK; }
-  if (found) { io.stdout.write(`Usage: ${usageOf(found.command)}\n\n${found.command.summary}.\n\nRun "terrarium ${found.command.name} --help" for its options.\n`); return EXIT_OK; }
+  if (found) { io.stdout.write(commandHelp(found.command)); return EXIT_OK; }
   if (isGroup(words[0], commands)) { io.stdout.write(groupHelp(words[0]!, commands)); return EXIT_OK; }
   throw new UsageError(`unknown command "${words.join(' ')}".${didYouMean(words.join(' '), commands)}`, 'terrarium help [command]');
 }

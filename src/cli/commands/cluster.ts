@@ -5,7 +5,7 @@ import {
   listKindClusters, nodeContainerOf, PROVIDERS, startStopKindCluster, validateClusterName, contextOf, type Provider,
 } from '../../core/localCluster';
 import { UsageError, type GlobalOptions, type OptionValues } from '../args';
-import type { CommandContext, CommandHandler } from '../commandTable';
+import type { CommandContext, CommandHandler } from '../commandTypes';
 import { environmentJson, jsonText, safe } from '../output';
 import { EXIT_USAGE } from '../report';
 import { waitSeconds } from '../wait';

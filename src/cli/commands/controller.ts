@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { runController } from '../../core/controller/controller';
 import { clusterFor } from '../cluster';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { UsageError } from '../args';
 import { hasControlChars } from '../../core/text/controlChars';
 

@@ -2,7 +2,7 @@
 import { doctorWithoutCluster, runDoctor, type DoctorCheck, type DoctorReport } from '../../core/platform/doctor';
 import { TerrariumError } from '../../core/kube/errors';
 import { clusterFor } from '../cluster';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { jsonText, safe } from '../output';
 
 const MARK: Record<DoctorCheck['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL', skipped: 'skip' };

@@ -3,7 +3,7 @@
  * table's positional counts do for other commands: N is optional only when --warm is given.
  */
 import { UsageError } from '../args';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 
 export const envScaleCommand: CommandHandler = async (input, ctx) => {
   if (input.positionals[1] === undefined && typeof input.values.warm !== 'string') {

@@ -8,7 +8,7 @@ import { findManifestsDir } from '../../core/devenv/manifests';
 import { DEFAULT_IMAGE } from '../../core/devenv/names';
 import { TerrariumError } from '../../core/kube/errors';
 import { UsageError, type OptionValues } from '../args';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { jsonText, safe } from '../output';
 import { version as VERSION } from '../../../package.json';
 

@@ -4,7 +4,7 @@ import { toYaml, uninstallPlatform } from '../../core/platform/install';
 import { platformStatus, type PlatformStatus } from '../../core/platform/status';
 import { UsageError, type GlobalOptions, type OptionValues } from '../args';
 import { clusterFor } from '../cluster';
-import type { CommandContext, CommandHandler } from '../commandTable';
+import type { CommandContext, CommandHandler } from '../commandTypes';
 import { jsonText, safe } from '../output';
 import { version as VERSION } from '../../../package.json';
 import { VSO_CHART_VERSION, VSO_NAMESPACE, VSO_RELEASE, shellLine, vsoHelmPlan, type VsoOptions } from '../../core/platform/extras';

@@ -10,10 +10,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { terminalSafe } from '../../core/text/terminalSafe';
-import { defaultIo, parse, reportError, usageError, clusterFrom, actingFor, type CommandIo } from './ssh-common';
+import type { CommandHandler } from '../commandTypes';
+import { usageError, clusterFrom, actingFor, type CommandIo } from './ssh-common';
 
-export const CLAIM_USAGE = 'terrarium sandbox claim ENV [--user U] [--sandbox NAME] [--scale-up] [--public-key FILE | --no-key] [--wait SECONDS]';
-export const RELEASE_USAGE = 'terrarium sandbox release SANDBOX [--keep] [--backup FILE] [--force] [--user U]';
+type Values = Record<string, string | boolean | string[] | undefined>;
+const str = (v: Values, k: string) => (typeof v[k] === 'string' ? v[k] as string : undefined);
 
 /** The user's public key: --public-key FILE, else Terrarium's own user key (created if missing). */
 async function publicKeyFrom(file: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -22,25 +23,20 @@ async function publicKeyFrom(file: string | undefined, env: NodeJS.ProcessEnv): 
   return userPublicKey(env);
 }
 
-export async function sandboxClaimCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  try {
-    const { values, positionals } = parse(argv, {
-      user: { type: 'string' }, sandbox: { type: 'string' }, 'scale-up': { type: 'boolean' },
-      'public-key': { type: 'string' }, 'no-key': { type: 'boolean' }, wait: { type: 'string' },
-    });
-    if (values.help) { io.stdout.write(`usage: ${CLAIM_USAGE}\n`); return 0; }
-    const [environment, ...rest] = positionals;
-    if (!environment || rest.length) throw usageError('give exactly one environment, e.g. web.');
-    if (values.wait !== undefined && !(/^\d+(\.\d+)?$/.test(values.wait) && Number(values.wait) > 0)) throw usageError(`--wait must be a number of seconds, not ${JSON.stringify(values.wait)}.`);
-    const cluster = await clusterFrom(values, io.env, io.stderr);
+export const sandboxClaimHandler: CommandHandler = async ({ globals, values, positionals, usage }, io) => {
+  {
+    const environment = positionals[0]!;
+    const wait = str(values, 'wait');
+    if (wait !== undefined && !(/^\d+(\.\d+)?$/.test(wait) && Number(wait) > 0)) throw usageError(`--wait must be a number of seconds, not ${JSON.stringify(wait)}.`, usage);
+    const cluster = await clusterFrom(globals, io.env, io.stderr);
     const { claimSandbox, impersonate, restoreWarmSpares } = await import('../../core/devenv/claims');
-    const publicKey = values['no-key'] ? undefined : await publicKeyFrom(values['public-key'], io.env);
+    const publicKey = values['no-key'] ? undefined : await publicKeyFrom(str(values, 'public-key'), io.env);
     const r = await claimSandbox(cluster, {
-      environment, user: actingFor(values.user, io.env), sandbox: values.sandbox, scaleUp: values['scale-up'], publicKey,
-      waitReadyMs: values.wait ? Number(values.wait) * 1000 : undefined, restoreWarmPool: false,
+      environment, user: actingFor(str(values, 'user'), io.env), sandbox: str(values, 'sandbox'), scaleUp: values['scale-up'] === true, publicKey,
+      waitReadyMs: wait ? Number(wait) * 1000 : undefined, restoreWarmPool: false,
     });
     if (r.identityNote) io.stderr.write(`terrarium: note: ${terminalSafe(r.identityNote)}\n`);
-    if (values.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
+    if (globals.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
     else {
       const who = terminalSafe(r.user);
       const extras = [r.scaledUp && 'scaled up', r.keyInstalled && (r.keysReplaced ? 'key installed, replacing any others' : 'key installed')].filter(Boolean);
@@ -56,27 +52,18 @@ export async function sandboxClaimCommand(argv: string[], io: CommandIo = defaul
       else if (w.action === 'skipped') io.stderr.write(`terrarium: note: the warm pool was not restored: ${terminalSafe(w.reason ?? 'unknown reason')}\n`);
     }
     return 0;
-  } catch (e) {
-    return reportError(e, io, CLAIM_USAGE);
   }
-}
+};
 
-export async function sandboxReleaseCommand(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  try {
-    const { values, positionals } = parse(argv, {
-      user: { type: 'string' }, force: { type: 'boolean' }, keep: { type: 'boolean' }, backup: { type: 'string' },
-      // Accepted and ignored: release removes every key now.
-      'public-key': { type: 'string' }, 'no-key': { type: 'boolean' },
-    });
-    if (values.help) { io.stdout.write(`usage: ${RELEASE_USAGE}\n`); return 0; }
-    const [sandbox, ...rest] = positionals;
-    if (!sandbox || rest.length) throw usageError('give exactly one sandbox, e.g. web-0.');
-    if (values.backup === '') throw usageError('--backup needs a file name, e.g. --backup web-0.tar.gz.');
-    const cluster = await clusterFrom(values, io.env, io.stderr);
+export const sandboxReleaseHandler: CommandHandler = async ({ globals, values, positionals, usage }, io) => {
+  {
+    const sandbox = positionals[0]!;
+    if (values.backup === '') throw usageError('--backup needs a file name, e.g. --backup web-0.tar.gz.', usage);
+    const cluster = await clusterFrom(globals, io.env, io.stderr);
     const { releaseSandbox } = await import('../../core/devenv/claims');
-    const r = await releaseSandbox(cluster, sandbox, { user: actingFor(values.user, io.env), force: values.force, keep: values.keep, backupFile: values.backup });
+    const r = await releaseSandbox(cluster, sandbox, { user: actingFor(str(values, 'user'), io.env), force: values.force === true, keep: values.keep === true, backupFile: str(values, 'backup') });
     if (r.identityNote) io.stderr.write(`terrarium: note: ${terminalSafe(r.identityNote)}\n`);
-    if (values.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
+    if (globals.json) io.stdout.write(terminalSafe(JSON.stringify(r)) + '\n');
     else {
       if (r.backup) io.stdout.write(`Backed up ${sandbox}'s workspace to ${terminalSafe(r.backup.file)} (${r.backup.bytes} bytes, sha256 ${r.backup.sha256}).\n`);
       if (r.action === 'not-claimed') io.stdout.write(`${sandbox} was not claimed; nothing changed.\n`);
@@ -85,7 +72,17 @@ export async function sandboxReleaseCommand(argv: string[], io: CommandIo = defa
     }
     if (r.keyWarning) io.stderr.write(`terrarium: ${terminalSafe(r.keyWarning)}\n`);
     return 0;
-  } catch (e) {
-    return reportError(e, io, RELEASE_USAGE);
   }
+};
+
+/** `terrarium sandbox claim ARGV` through the CLI's dispatcher (one parser, one error reporter); for tests and scripts. */
+export async function sandboxClaimCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { run } = await import('../run');
+  return run(['sandbox', 'claim', ...argv], io);
+}
+
+/** `terrarium sandbox release ARGV` through the CLI's dispatcher; for tests and scripts. */
+export async function sandboxReleaseCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { run } = await import('../run');
+  return run(['sandbox', 'release', ...argv], io);
 }

@@ -2,7 +2,7 @@
 import { listSandboxes, restartSandbox } from '../../core/devenv/operations';
 import { validateSandboxName } from '../../core/devenv/validate';
 import { clusterFor, where } from '../cluster';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { jsonText, sandboxJson, sandboxesTable } from '../output';
 
 export const sandboxListCommand: CommandHandler = async ({ globals, positionals }, ctx) => {

@@ -14,7 +14,7 @@ import { kubeOp, VSO_OPS } from '../../core/kube/ops';
 import type { PanelState } from '../../shared/protocol';
 import { UsageError } from '../args';
 import { clusterFor, where } from '../cluster';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { formatAge, formatTable, jsonText } from '../output';
 
 async function secretStates(cluster: Cluster, signal: AbortSignal, now: Date): Promise<PanelState> {

@@ -7,10 +7,11 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { kubeOp, OPS } from '../../core/kube/ops';
-import { defaultIo, parse, portOption, reportError, usageError, clusterFrom, type CommandIo } from './ssh-common';
+import { UsageError } from '../args';
+import type { CommandHandler } from '../commandTypes';
+import { portOption, clusterFrom, type CommandIo } from './ssh-common';
 
-export const SSH_PROXY_USAGE = 'terrarium ssh-proxy --target-dir DIR --target ID\n'
-  + '       terrarium ssh-proxy --namespace NS --pod POD [--port 2222] [--kubeconfig K] [--context C]';
+const usageError = (message: string) => new UsageError(message, 'terrarium ssh-proxy [options]');
 
 /** What to connect to: from a target file, or from explicit flags. */
 async function resolveTarget(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, stderr: Writable) {
@@ -28,16 +29,15 @@ async function resolveTarget(values: Record<string, string | boolean | undefined
     return { cluster: impersonate(cluster, t.actAs), pod: t.pod, port: t.port };
   }
   if (!str('pod')) throw usageError('--target (or --pod) is required.');
-  const port = portOption(str('port'), 'port', 2222);
+  const port = portOption(str('port'), 'port', 2222, 'terrarium ssh-proxy [options]');
   return { cluster: await clusterFrom(values as { kubeconfig?: string; context?: string; namespace?: string }, env, stderr), pod: str('pod')!, port };
 }
 
-export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: Readable } = defaultIo()): Promise<number> {
-  const stdin = io.stdin ?? process.stdin;
+/** The command table's handler: stdout is the SSH stream; errors are thrown to the one reporter (stderr only). */
+export const sshProxyHandler: CommandHandler = async ({ globals, values }, ctx) => {
+  const stdin = ctx.stdin;
   try {
-    const { values } = parse(argv, { pod: { type: 'string' }, port: { type: 'string' }, target: { type: 'string' }, 'target-dir': { type: 'string' } });
-    if (values.help) { io.stdout.write(`usage: ${SSH_PROXY_USAGE}\n`); return 0; }
-    const { cluster, pod, port } = await resolveTarget(values, io.env, io.stderr);
+    const { cluster, pod, port } = await resolveTarget({ ...values, ...globals, json: undefined, help: undefined } as Record<string, string | boolean | undefined>, ctx.env, ctx.stderr);
     const [{ runStdioProxy }, { podReader }, { explainingStopped }] = await Promise.all([
       import('../../core/tunnel/stdioProxy'), import('../../core/tunnel/podReader'), import('../../core/tunnel/diagnose'),
     ]);
@@ -47,16 +47,19 @@ export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: 
         (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace }, o), { retries: 1 });
       return { replicas: sts.spec?.replicas ?? 1 };
     };
-    const code = await runStdioProxy({
+    return await runStdioProxy({
       kc: cluster.kc, context: cluster.context,
       target: { namespace: cluster.namespace, pod, port },
-      readPod: explainingStopped(podReader(cluster), readEnvironment, { context: cluster.context }), stdin, stdout: io.stdout, stderr: io.stderr,
+      readPod: explainingStopped(podReader(cluster), readEnvironment, { context: cluster.context }), stdin, stdout: ctx.stdout, stderr: ctx.stderr,
     });
+  } finally {
     // stdout is flushed by now; let go of stdin so the process can exit.
     stdin.destroy();
-    return code;
-  } catch (e) {
-    stdin.destroy();
-    return reportError(e, io, SSH_PROXY_USAGE);
   }
+};
+
+/** `terrarium ssh-proxy ARGV` through the CLI's dispatcher (the one parser and error reporter); for tests and scripts. */
+export async function sshProxyCommand(argv: string[], io: CommandIo & { stdin?: Readable }): Promise<number> {
+  const { run } = await import('../run');
+  return run(['ssh-proxy', ...argv], { stdout: io.stdout, stderr: io.stderr, env: io.env, stdin: io.stdin as (Readable & { isTTY?: boolean }) | undefined });
 }

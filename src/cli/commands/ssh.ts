@@ -8,7 +8,7 @@ import { validateName } from '../../core/devenv/validate';
 import { cliStateDir } from '../../core/ssh/keys';
 import type { ProxyLauncher } from '../../core/ssh/sshconfig';
 import { clusterFor } from '../cluster';
-import type { CommandContext, CommandHandler } from '../commandTable';
+import type { CommandContext, CommandHandler } from '../commandTypes';
 import { jsonText } from '../output';
 import { actingFor } from './ssh-common';
 

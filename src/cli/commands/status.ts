@@ -5,7 +5,7 @@ import type { KubeconfigDiscovery } from '../../core/kube/kubeconfig';
 import { listEnvironments } from '../../core/devenv/operations';
 import type { Environment } from '../../core/devenv/types';
 import { clusterFor, discoverFor } from '../cluster';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { environmentJson, formatEnvironmentStatus, formatTable, jsonText } from '../output';
 
 function kubeconfigLine(d: KubeconfigDiscovery): string {

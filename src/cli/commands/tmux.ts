@@ -4,7 +4,7 @@ import { SANDBOX_CONTAINER } from '../../core/devenv/names';
 import { validateSandboxName } from '../../core/devenv/validate';
 import { attachArgv, TmuxSessions } from '../../core/tmux/sessions';
 import { clusterFor } from '../cluster';
-import type { CommandContext, CommandHandler, CommandInput } from '../commandTable';
+import type { CommandContext, CommandHandler, CommandInput } from '../commandTypes';
 import { formatAge, formatTable, jsonText } from '../output';
 
 function sessionsFor({ globals, positionals }: CommandInput, ctx: CommandContext): { tmux: TmuxSessions; sandbox: string } {

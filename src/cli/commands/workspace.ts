@@ -6,7 +6,7 @@ import { snapshotWorkspace } from '../../core/workspace/snapshot';
 import { validateSandboxName } from '../../core/devenv/validate';
 import { UsageError, type OptionValues } from '../args';
 import { clusterFor } from '../cluster';
-import type { CommandHandler } from '../commandTable';
+import type { CommandHandler } from '../commandTypes';
 import { jsonText } from '../output';
 
 const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
