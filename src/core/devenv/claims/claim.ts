@@ -1,6 +1,7 @@
 /**
- * Claiming a sandbox: the caller's existing claim if there is one, otherwise the first sandbox that
- * is Ready now and unclaimed (optionally scaling up when none is). A claim that takes a free
+ * Claiming a sandbox: the caller's existing claim if there is one, otherwise a sandbox that is
+ * Ready now and unclaimed: the lowest ordinal on a quiet pool, one of the low ones at random while
+ * others claim too (claimOrder), optionally scaling up when none is free. A claim that takes a free
  * sandbox costs two writes: the PVC update (the record) and the exec that installs the key, which
  * replaces any keys a previous holder left. Reads: the review of who we are (cached), and one LIST
  * of pods and one of PVCs in parallel. Restoring the warm pool comes after, in the background.
@@ -156,11 +157,18 @@ async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> 
     const mine = states.find((x) => x.claim?.user === user);
     if (mine) return finish(mine.sandbox, true, false, mine.claim!.at ?? '', mine.ready);
 
-    for (const s of states.filter((x) => x.ready && !x.claim)) {
+    // On a quiet pool the lowest free ordinal; when others are claiming (a claim in the last few
+    // seconds, or a 409 here) each claimer walks the free sandboxes in its own order (claimOrder).
+    // A 409 moves on to the next candidate from the same look; we list again once they are all gone.
+    const free = states.filter((x) => x.ready && !x.claim);
+    let order = busyPool(states, now()) ? claimOrder(free) : free;
+    for (let i = 0; i < order.length; i++) {
+      const s = order[i]!;
       const pvc = pvcs.get(s.pvc);
       if (!pvc) continue;
       const at = now().toISOString();
       if (await writeClaim(cluster, pvc, user, at, signal)) return finish(s.sandbox, false, scaledUp, at, true);
+      if (order === free) order = [...free.slice(0, i + 1), ...claimOrder(free.slice(i + 1))];
     }
 
     if (!opts.scaleUp) {
@@ -175,6 +183,47 @@ async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> 
     await waitPodReady(cluster, added, { timeoutMs: waitMs, signal, hint: 'See why with `terrarium status`, then claim again.' });
   }
   throw new TerrariumError('Conflict', `No free sandbox in environment ${environment}: others claimed them while we tried.`, 'Try again in a moment.');
+}
+
+/**
+ * The order one claimer tries the free Ready sandboxes in. Everyone taking the lowest ordinal first
+ * makes concurrent claimers race for the same sandbox (each loser pays a PUT and walks a stale list:
+ * 23 writes per claim at 50 claims/s), so each claimer shuffles within windows of the free list
+ * taken in ordinal order. The first window is the lower half of the free sandboxes (at least 8), so
+ * claims still fill from the low ordinals and the warm pool's trimming, which removes unclaimed
+ * sandboxes from the tail, keeps finding an unclaimed tail.
+ */
+export function claimOrder<T extends { ordinal: number }>(free: T[], random: () => number = Math.random): T[] {
+  const sorted = [...free].sort((a, b) => a.ordinal - b.ordinal);
+  const out: T[] = [];
+  for (let start = 0; start < sorted.length;) {
+    const rest = sorted.length - start;
+    const size = Math.min(rest, Math.max(CLAIM_WINDOW_MIN, Math.ceil(rest / 2)));
+    const window = sorted.slice(start, start + size);
+    for (let i = window.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [window[i], window[j]] = [window[j]!, window[i]!];
+    }
+    out.push(...window);
+    start += size;
+  }
+  return out;
+}
+/** The smallest window a claimer chooses in at random (claimOrder). */
+export const CLAIM_WINDOW_MIN = 8;
+/** A claim recorded this recently means others are claiming now: spread (claimOrder). */
+export const BUSY_WITHIN_MS = 5_000;
+
+/**
+ * Whether others are claiming in this environment now: a claim made in the last BUSY_WITHIN_MS
+ * (by its claimed-at, written by the claimer's clock, so skew only changes the order we try).
+ */
+export function busyPool(states: { claim?: { at?: string } }[], now: Date): boolean {
+  const t = now.getTime();
+  return states.some((s) => {
+    const at = s.claim?.at ? Date.parse(s.claim.at) : NaN;
+    return Number.isFinite(at) && Math.abs(t - at) < BUSY_WITHIN_MS;
+  });
 }
 
 /** Adds one replica with the scale subresource, conditional on the version read (one per caller). */
