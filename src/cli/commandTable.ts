@@ -24,6 +24,7 @@ const PARSED: CommandEntry[] = [
   {
     kind: 'parsed', name: 'status', summary: 'Show the kubeconfig, context, server, health and the environments',
     details: 'Exits with 1 when a health check fails (e.g. the cluster is unreachable).',
+    examples: ['terrarium status --json'],
     load: async () => (await import('./commands/status')).statusCommand,
   },
   {
@@ -71,10 +72,12 @@ const PARSED: CommandEntry[] = [
       'dry-run': { type: 'boolean', description: 'let the API server check every deletion without doing it' },
     },
     details: 'The claim policy is cluster-wide: it is removed only when no other namespace still carries terrarium.dev/platform=true.',
+    examples: ['terrarium platform uninstall -n devenv --dry-run'],
     load: async () => (await import('./commands/platform')).platformUninstallCommand,
   },
   {
     kind: 'parsed', name: 'platform status', summary: 'Whether claims are enforced or advisory, and whether the controller runs',
+    examples: ['terrarium platform status -n devenv --json'],
     load: async () => (await import('./commands/platform')).platformStatusCommand,
   },
   {
@@ -141,6 +144,7 @@ const PARSED: CommandEntry[] = [
   },
   {
     kind: 'parsed', name: 'env list', summary: 'List environments with ready/desired sandboxes',
+    examples: ['terrarium env list --json'],
     load: async () => (await import('./commands/env')).envListCommand,
   },
   {
@@ -155,6 +159,9 @@ const PARSED: CommandEntry[] = [
       'storage-class': { type: 'string', value: 'CLASS', description: 'StorageClass of the workspaces (default: the cluster default)' },
       'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'extra address block sandboxes may reach' },
       'warm-spares': { type: 'string', value: 'N', description: 'keep N ready, unclaimed sandboxes for fast claims (default: none)' },
+      'claim-ttl': { type: 'string', value: 'DURATION', description: 'release claims idle this long, keeping the workspace, e.g. 8h (default: never)' },
+      'idle-stop-after': { type: 'string', value: 'DURATION', description: 'stop the environment after it is idle this long, e.g. 2d (default: never)' },
+      secret: { type: 'string', multiple: true, value: 'NAME[=env|=file]', description: 'give every sandbox this Secret as environment variables (env, default) or files in /run/secrets/NAME' },
       yes: { type: 'boolean', short: 'y', description: 'allow --egress-allow entries that open private, metadata or all addresses' },
       ...WAIT_OPTIONS,
       verbose: { type: 'boolean', short: 'v', description: 'print each object as it is applied' },
@@ -162,7 +169,37 @@ const PARSED: CommandEntry[] = [
     details: 'Creates the namespace if needed (Pod Security "restricted"), then the environment\'s objects by server-side apply.\n'
       + 'Sandboxes reach DNS and public addresses only. An --egress-allow entry that opens private, link-local,\n'
       + 'cloud metadata or all addresses needs confirmation: asked on a terminal, --yes otherwise (exit 2 without).',
+    examples: ['terrarium env create web --replicas 2 --cpu 500m/2 --memory 1Gi/4Gi --wait', 'terrarium env create web --image ghcr.io/example/devenv:1.0 --egress-allow 10.0.0.0/8 --yes'],
     load: async () => (await import('./commands/env')).envCreateCommand,
+  },
+  {
+    kind: 'parsed', name: 'env update', summary: 'Change an environment (image, resources, Secrets, egress, pool); sandboxes restart one at a time', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    options: {
+      image: { type: 'string', value: 'IMAGE', description: 'new container image' },
+      cpu: { type: 'string', value: 'REQ[/LIMIT]', description: 'CPU request and limit, e.g. 500m/2' },
+      memory: { type: 'string', value: 'REQ[/LIMIT]', description: 'memory request and limit, e.g. 1Gi/4Gi' },
+      secret: { type: 'string', multiple: true, value: 'NAME[=env|=file]', description: 'also give this Secret, as environment variables (default) or files in /run/secrets/NAME' },
+      'remove-secret': { type: 'string', multiple: true, value: 'NAME', description: 'stop giving this Secret' },
+      'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'replace the egress allow-list (give every entry)' },
+      'no-egress-allow': { type: 'boolean', description: 'clear the egress allow-list' },
+      'warm-spares': { type: 'string', value: 'N', description: 'ready, unclaimed sandboxes to keep' },
+      'claim-ttl': { type: 'string', value: 'DURATION', description: 'release claims idle this long, e.g. 8h' },
+      'idle-stop-after': { type: 'string', value: 'DURATION', description: 'stop the environment after it is idle this long, e.g. 2d' },
+      yes: { type: 'boolean', short: 'y', description: 'restart claimed sandboxes and allow sensitive --egress-allow entries without asking' },
+      ...WAIT_OPTIONS,
+    },
+    details: 'Server-side apply of the changed spec; what is not mentioned stays (warm spares, claim TTL, idle stop, Secrets).\n'
+      + 'Image, resources and Secrets change the pods: the StatefulSet replaces them one at a time, highest number first,\n'
+      + 'workspaces kept. Claimed sandboxes that would restart are named first and need confirmation: asked on a terminal,\n'
+      + '--yes otherwise (exit 2 without, also with --json). Example: terrarium env update dev --secret agent-keys=file --yes',
+    load: async () => (await import('./commands/env-update')).envUpdateCommand,
+  },
+  {
+    kind: 'parsed', name: 'env describe', summary: 'Show an environment\'s whole spec: image, resources, pool, idle stop, Secrets, egress', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    details: 'Example: terrarium env describe dev --json',
+    load: async () => (await import('./commands/env-update')).envDescribeCommand,
   },
   {
     kind: 'parsed', name: 'env scale', summary: 'Set the number of sandboxes (scaling down keeps workspaces) or warm spares', args: 'NAME [N]',
@@ -174,18 +211,21 @@ const PARSED: CommandEntry[] = [
     },
     details: 'Scaling down stops the highest-numbered sandboxes. If any of them is claimed, the holders are listed and\n'
       + 'confirmation is needed: asked on a terminal, --yes otherwise (exit 2 without, also with --json).',
+    examples: ['terrarium env scale sample 3 --wait --timeout 120', 'terrarium env scale sample --warm 1'],
     load: async () => (await import('./commands/env-scale')).envScaleCommand,
   },
   {
     kind: 'parsed', name: 'env stop', summary: 'Scale to 0, remembering the count; workspaces are kept', args: 'NAME',
     positionals: { min: 1, max: 1, names: 'environment NAME' },
     options: { yes: { type: 'boolean', short: 'y', description: 'stop even if sandboxes are claimed' } },
+    examples: ['terrarium env stop sample --yes'],
     load: async () => (await import('./commands/env')).envStopCommand,
   },
   {
     kind: 'parsed', name: 'env start', summary: 'Start a stopped environment (as many sandboxes as before)', args: 'NAME',
     positionals: { min: 1, max: 1, names: 'environment NAME' },
     options: { replicas: { type: 'string', value: 'N', description: 'number of sandboxes (default: as before the stop)' }, ...WAIT_OPTIONS },
+    examples: ['terrarium env start sample --wait'],
     load: async () => (await import('./commands/env')).envStartCommand,
   },
   {
@@ -197,16 +237,19 @@ const PARSED: CommandEntry[] = [
     },
     details: 'Without --delete-workspaces the workspace PVCs stay, and an environment created again with the same\n'
       + 'name gets them back. Deleting workspaces asks for confirmation unless --yes is given.',
+    examples: ['terrarium env delete web --yes'],
     load: async () => (await import('./commands/env')).envDeleteCommand,
   },
   {
     kind: 'parsed', name: 'sandbox list', summary: 'List sandboxes (of one environment or all) with their status', args: '[ENV]',
     positionals: { min: 0, max: 1 },
+    examples: ['terrarium sandbox list sample --json'],
     load: async () => (await import('./commands/sandbox')).sandboxListCommand,
   },
   {
     kind: 'parsed', name: 'sandbox restart', summary: 'Restart one sandbox (its pod); the workspace stays', args: 'NAME-ORDINAL',
     positionals: { min: 1, max: 1, names: 'sandbox name, e.g. web-0' },
+    examples: ['terrarium sandbox restart sample-0'],
     load: async () => (await import('./commands/sandbox')).sandboxRestartCommand,
   },
   {
@@ -219,6 +262,7 @@ const PARSED: CommandEntry[] = [
     },
     details: 'Runs `tar -czf - .` in /workspace over exec and streams it to FILE (written under a temporary name, renamed\n'
       + 'when complete, mode 0600); the sha256 is printed and written to FILE.sha256. Progress shows on a terminal.',
+    examples: ['terrarium workspace backup sample-0 -o sample-0.tar.gz'],
     load: async () => (await import('./commands/workspace')).workspaceBackupCommand,
   },
   {
@@ -227,6 +271,7 @@ const PARSED: CommandEntry[] = [
     options: { sha256: { type: 'string', value: 'HEX', description: 'the expected sha256 (default: read from FILE.sha256)' } },
     details: 'Refuses a file whose sha256 differs from the recorded one, and a sandbox claimed by someone else.\n'
       + 'Files in the archive replace those of the same name in /workspace; other files stay.',
+    examples: ['terrarium workspace restore sample-0 sample-0.tar.gz'],
     load: async () => (await import('./commands/workspace')).workspaceRestoreCommand,
   },
   {
@@ -234,6 +279,7 @@ const PARSED: CommandEntry[] = [
     details: 'States: synced, stale (the operator has not checked it for 2 x its refresh + 30 s), failed, pending, missing (the destination Secret is gone), unknown. '
       + 'With --check, exits with 1 unless every secret is synced (for scripts and agents).',
     options: { check: { type: 'boolean', description: 'exit 1 unless every secret is synced' } },
+    examples: ['terrarium secrets list --check'],
     load: async () => (await import('./commands/secrets')).secretsListCommand,
   },
   {
@@ -244,11 +290,13 @@ const PARSED: CommandEntry[] = [
       yes: { type: 'boolean', description: 'confirm a resync that issues new credentials (dynamic and PKI secrets)' },
       wait: { type: 'boolean', description: 'wait until the operator has reconciled it (up to 60 s)' },
     },
+    examples: ['terrarium secrets resync vaultstaticsecret/app-config --wait'],
     load: async () => (await import('./commands/secrets')).secretsResyncCommand,
   },
   {
     kind: 'parsed', name: 'tmux ls', summary: 'List the agent sessions (tmux) in a sandbox', args: 'SANDBOX',
     positionals: { min: 1, max: 1, names: 'SANDBOX' },
+    examples: ['terrarium tmux ls sample-0'],
     load: async () => (await import('./commands/tmux')).tmuxListCommand,
   },
   {
@@ -261,17 +309,20 @@ const PARSED: CommandEntry[] = [
     kind: 'parsed', name: 'tmux send', summary: 'Type text into an agent session (then Enter)', args: 'SANDBOX NAME TEXT...',
     positionals: { min: 3, max: 1000, names: 'SANDBOX, session NAME and TEXT' },
     options: { 'no-enter': { type: 'boolean', description: 'do not press Enter after the text' } },
+    examples: ['terrarium tmux send sample-0 agent "run the tests"'],
     load: async () => (await import('./commands/tmux')).tmuxSendCommand,
   },
   {
     kind: 'parsed', name: 'tmux capture', summary: 'Print what an agent session shows (and its scrollback)', args: 'SANDBOX NAME',
     positionals: { min: 2, max: 2, names: 'SANDBOX and session NAME' },
     options: { lines: { type: 'string', value: 'N', description: 'lines of scrollback (default 200)' } },
+    examples: ['terrarium tmux capture sample-0 agent --lines 50'],
     load: async () => (await import('./commands/tmux')).tmuxCaptureCommand,
   },
   {
     kind: 'parsed', name: 'tmux kill', summary: 'Stop an agent session', args: 'SANDBOX NAME',
     positionals: { min: 2, max: 2, names: 'SANDBOX and session NAME' },
+    examples: ['terrarium tmux kill sample-0 agent'],
     load: async () => (await import('./commands/tmux')).tmuxKillCommand,
   },
   {
@@ -287,6 +338,7 @@ const PARSED: CommandEntry[] = [
       + 'Each sandbox has its own host key, kept on its workspace and read over exec, which only its holder may: the sandboxes\n'
       + 'that are Ready and yours are pinned (under terrarium.<context>.<namespace>.<sandbox>.<workspace uid>) and get a Host\n'
       + 'entry; the others are skipped, each with the reason on stderr, and get one when you connect to them.',
+    examples: ['terrarium ssh-config sample --write'],
     load: async () => (await import('./commands/ssh')).sshConfigCommand,
   },
   {
@@ -300,12 +352,14 @@ const PARSED: CommandEntry[] = [
       + 'the sandboxes they hold, and terrarium-secrets-read limited to the Vault destination Secrets. Runs until SIGINT/SIGTERM;\n'
       + 'with 2 replicas one leads (Lease terrarium-controller). In a cluster it runs as manifests/controller/deployment.yaml.',
     stopsOnSignal: true,
+    examples: ['terrarium controller --once -n devenv'],
     load: async () => (await import('./commands/controller')).controllerCommand,
   },
   {
     kind: 'parsed', name: 'ssh', summary: 'Claim if needed, install your key, and run OpenSSH into a sandbox', args: 'SANDBOX [-- COMMAND...]',
     positionals: { min: 1, max: 1000, names: 'SANDBOX' },
     options: { user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself as the API server knows you)' } },
+    examples: ['terrarium ssh sample-0 -- tmux ls'],
     load: async () => (await import('./commands/ssh')).sshCommand,
   },
   {
@@ -318,7 +372,7 @@ const PARSED: CommandEntry[] = [
     },
     details: 'Run by OpenSSH on every connect (the ssh config from terrarium ssh-config names it): stdin and stdout are the\n'
       + 'SSH stream, so errors go to stderr only (also with --json). Stopped environments are explained, never started.',
-    examples: ['terrarium ssh-proxy -n devenv --pod dev-0 --port 2222   (as ssh -o ProxyCommand=\'…\' does)'],
+    examples: ['terrarium ssh-proxy -n devenv --pod sample-0 --port 2222'],
     stdoutIsData: true,
     load: async () => (await import('./commands/ssh-proxy')).sshProxyHandler,
   },
@@ -330,7 +384,7 @@ const PARSED: CommandEntry[] = [
       port: { type: 'string', value: 'PORT', description: 'port in the sandbox (default 2222, its sshd)' },
     },
     details: 'Runs until Ctrl-C, reconnecting across pod restarts. With --json, one JSON line per state change.',
-    examples: ['terrarium forward dev-0 --local-port 2222 --port 2222'],
+    examples: ['terrarium forward sample-0 --local-port 2222 --port 2222'],
     stopsOnSignal: true,
     load: async () => (await import('./commands/ssh-forward')).forwardHandler,
   },
@@ -346,7 +400,7 @@ const PARSED: CommandEntry[] = [
       wait: { type: 'string', value: 'SECONDS', description: 'wait up to SECONDS for a sandbox to be Ready (default: do not wait)' },
     },
     details: 'The claim is yours as the API server knows you; the controller then grants you exec and port-forward on it.',
-    examples: ['terrarium sandbox claim dev', 'terrarium sandbox claim dev --scale-up --wait 120 --json'],
+    examples: ['terrarium sandbox claim sample', 'terrarium sandbox claim sample --scale-up --wait 120 --json'],
     load: async () => (await import('./commands/sandbox-claim')).sandboxClaimHandler,
   },
   {
@@ -360,7 +414,7 @@ const PARSED: CommandEntry[] = [
       'public-key': { type: 'string', value: 'FILE', description: 'ignored (release removes every key)' },
       'no-key': { type: 'boolean', description: 'ignored (release removes every key)' },
     },
-    examples: ['terrarium sandbox release dev-0 --backup dev-0.tar.gz', 'terrarium sandbox release dev-0 --keep'],
+    examples: ['terrarium sandbox release sample-0 --backup sample-0.tar.gz', 'terrarium sandbox release sample-0 --keep'],
     load: async () => (await import('./commands/sandbox-claim')).sandboxReleaseHandler,
   },
 ];
