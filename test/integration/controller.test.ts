@@ -200,6 +200,8 @@ describe('terrarium controller', { timeout: 600_000 }, () => {
       const readRole = () => sim.objects.get('roles.rbac.authorization.k8s.io', NS, SECRETS_READ);
       await eventually(async () => readRole()?.rules?.[0]?.resourceNames?.join() === 'app-config', 'secrets-read names app-config', 10_000, 20);
       await eventually(async () => sim.objects.list('vaultstaticsecrets.secrets.hashicorp.com', NS).length === 2 && readRole()?.rules?.length === 1, 'both seen', 5000, 20);
+      // The binding is written right after the Role's first write: wait for it too (run alone, this is the first write).
+      await eventually(async () => sim.objects.get('rolebindings.rbac.authorization.k8s.io', NS, SECRETS_READ) !== undefined, 'secrets-read binding', 5000, 20);
       assert.deepEqual(sim.objects.get('rolebindings.rbac.authorization.k8s.io', NS, SECRETS_READ).subjects,
         [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'terrarium-users' }]);
       const get = (as: Cluster, name: string) => as.call({ verb: 'get', resource: 'secrets', name }, (o) => as.core.readNamespacedSecret({ name, namespace: NS }, o), { retries: 0 });

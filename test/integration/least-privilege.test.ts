@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { OPS, type Audience, type OpRow } from '../../src/core/kube/ops';
-import { accessRules, renderRoles } from '../../src/core/platform/roles';
+import { accessRules, renderRoles, secretsReadRules } from '../../src/core/platform/roles';
+import { SECRETS_READ } from '../../src/core/controller/access';
 
 const NS = 'least';
 const ADMIN_TOKEN = 'kube-sim-token';
@@ -129,6 +130,36 @@ describe('the rendered Roles on an RBAC authorizer', () => {
       }
       assert.equal(await allowed(tokens.alice!, { verb: 'create', resource: 'pods', subresource: sub, name: 'web-1', namespace: NS }), false, `${sub} web-1`);
     }
+  });
+
+  test('the controller writes terrarium-secrets-read (escalate/bind on that name) but reads no Secret and grants Secrets under no other name', async () => {
+    const rbacPath = (plural: string, name: string) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/${plural}/${name}?fieldManager=terrarium-controller&force=true`;
+    const apply = (token: string, plural: string, o: Record<string, any>) => call('PATCH', rbacPath(plural, o.metadata.name), token, o, 'application/apply-patch+yaml');
+    const role = (name: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name, namespace: NS }, rules: secretsReadRules(['db-creds']) });
+    const binding = (name: string) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name, namespace: NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'terrarium-users' }],
+    });
+    const ctl = tokens[CONTROLLER]!;
+    for (const [plural, o] of [['roles', role(SECRETS_READ)], ['rolebindings', binding(SECRETS_READ)]] as const) {
+      const r = await apply(ctl, plural, o);
+      assert.ok(r.status === 200 || r.status === 201, `${plural}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    assert.equal(await allowed(tokens.alice!, { verb: 'get', resource: 'secrets', name: 'db-creds', namespace: NS }), true, 'users read the destination');
+    assert.equal(await allowed(tokens.alice!, { verb: 'get', resource: 'secrets', name: 'web-hostkey', namespace: NS }), false);
+    for (const name of ['db-creds', 'web-hostkey']) {
+      assert.equal(await allowed(ctl, { verb: 'get', resource: 'secrets', name, namespace: NS }), false, `the controller reads no Secret (${name})`);
+    }
+    // The same rules under another name: RBAC's escalation check refuses (the controller does not hold them).
+    const other = await apply(ctl, 'roles', role('terrarium-other'));
+    assert.equal(other.status, 403, JSON.stringify(other.body));
+    assert.match(other.body.message, /attempting to grant RBAC permissions not currently held/);
+    // Nor may it bind a Role granting Secrets that an admin made under another name.
+    const made = await call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, ADMIN_TOKEN, role('admin-secrets'));
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const bound = await apply(ctl, 'rolebindings', binding('admin-secrets'));
+    assert.equal(bound.status, 403, JSON.stringify(bound.body));
   });
 
   test('an admin may impersonate a user with the users group, never a privileged group', async () => {

@@ -12,6 +12,7 @@ import {
   type PolicyRule,
 } from '../../src/core/platform/roles';
 import { newRequestInfo } from '../kube-sim/index';
+import { SECRETS_READ } from '../../src/core/controller/access';
 
 type Obj = Record<string, any>;
 const ROOT = join(__dirname, '..', '..');
@@ -100,12 +101,19 @@ describe('Roles grant exactly what the operation table says', () => {
     assert.deepEqual(want.filter((l) => !lines.has(l)), []);
   });
 
-  test('the controller holds every permission it grants (RBAC refuses to grant more than one holds)', () => {
+  test('the controller holds the per-user access it grants (RBAC refuses to grant more than one holds)', () => {
     const held = new Set(expandRules(rulesOfObject(fileObjects(), 'Role', CONTROLLER_ROLE)));
-    const grants = [...accessRules(['web-0']), ...secretsReadRules(['db-creds'])];
     // Held without resourceNames covers any name.
-    const unheld = expandRules(grants).map((l) => l.replace(/\|[^|]*$/, '|*')).filter((l) => !held.has(l));
+    const unheld = expandRules(accessRules(['web-0'])).map((l) => l.replace(/\|[^|]*$/, '|*')).filter((l) => !held.has(l));
     assert.deepEqual(unheld, []);
+  });
+
+  test('the controller reads no Secret: it writes terrarium-secrets-read by escalate and bind on that Role only', () => {
+    const lines = expandRules(rulesOfObject(fileObjects(), 'Role', CONTROLLER_ROLE));
+    assert.deepEqual(lines.filter((l) => l.startsWith('|secrets|')), [], 'no rule on secrets at all');
+    const rbac = lines.filter((l) => /\|(escalate|bind)\|/.test(l));
+    assert.deepEqual(rbac.sort(), ['rbac.authorization.k8s.io|roles|bind|terrarium-secrets-read', 'rbac.authorization.k8s.io|roles|escalate|terrarium-secrets-read']);
+    assert.equal(SECRETS_READ, 'terrarium-secrets-read', 'the name the controller writes is the name it may escalate');
   });
 
   test('per-user access and secrets-read rules follow the shared decisions', () => {
@@ -134,7 +142,8 @@ describe('the operation table', () => {
   const METHOD: Record<string, string> = { get: 'GET', list: 'GET', watch: 'GET', create: 'POST', update: 'PUT', patch: 'PATCH', delete: 'DELETE' };
   test('each row\'s API path is authorized as the row says (kube-apiserver\'s RequestInfo rules)', () => {
     for (const [name, r] of Object.entries(OPS) as [string, OpRow][]) {
-      if (r.kind.nonResourceURL || r.verb === 'impersonate') continue;
+      // impersonate, escalate and bind are authorized, never requested: they have no path of their own.
+      if (r.kind.nonResourceURL || r.verb === 'impersonate' || r.verb === 'escalate' || r.verb === 'bind') continue;
       // A named request, except collection verbs and a create of a main resource (POST to the collection).
       const named = r.verb !== 'list' && r.verb !== 'watch' && !(r.verb === 'create' && !r.subresource);
       const path = pathOf(r, r.kind.clusterScoped ? undefined : 'ns1', named ? 'obj-1' : undefined) + (r.verb === 'watch' ? '?watch=true' : '');

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { LABEL_MANAGED_BY, MANAGED_BY, ordinalOf } from '../devenv/names';
 import { isTerrariumManagedSecret } from '../secrets/managed';
+import { SECRETS_READ_ROLE } from '../kube/ops';
 
 // TODO(wave3): import from src/core/devenv/claims.ts (the claims engineer owns the constants).
 const CLAIMED_BY = 'terrarium.dev/claimed-by';
@@ -17,7 +18,7 @@ const CLAIMED_BY = 'terrarium.dev/claimed-by';
 export const ACCESS_PREFIX = 'terrarium-access-';
 export const LABEL_ACCESS = 'terrarium.dev/access';
 export const ANNOTATION_USER = 'terrarium.dev/user';
-export const SECRETS_READ = 'terrarium-secrets-read';
+export const SECRETS_READ = SECRETS_READ_ROLE;
 export const USERS_GROUP = 'terrarium-users';
 export const ADMINS_GROUP = 'terrarium-admins';
 export const CONTROLLER_NAME = 'terrarium-controller';

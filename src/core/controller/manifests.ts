@@ -4,8 +4,9 @@
  * test keeps them equal). Its Role and RoleBinding come from the operation table like every other
  * Role (src/core/platform/roles.ts `renderRoles`, shipped in manifests/rbac.yaml): the controller's
  * rows there are what this loop does (watch claims, pods, environments and VSO kinds; apply and
- * delete the access Roles and bindings; hold pods/exec|attach|portforward and get secrets, because
- * RBAC lets it grant only what it holds; its Lease; Events).
+ * delete the access Roles and bindings; hold pods/exec|attach|portforward, because RBAC lets it grant
+ * only what it holds; escalate/bind on the Role terrarium-secrets-read by name instead of reading any
+ * Secret; its Lease; Events).
  */
 import { APP_NAME, LABEL_MANAGED_BY, LABEL_NAME, MANAGED_BY } from '../devenv/names';
 import { CONTROLLER_NAME } from './access';

@@ -31,6 +31,8 @@ export const VSO_GROUP = 'secrets.hashicorp.com';
 /** The controller's leader-election Lease and the platform ConfigMap (= src/core/platform/names.ts; a test keeps them equal). */
 export const CONTROLLER_LEASE = 'terrarium-controller';
 export const PLATFORM_CONFIGMAP = 'terrarium-platform';
+/** The controller's Role + RoleBinding giving users `get` on the VSO destination Secrets. */
+export const SECRETS_READ_ROLE = 'terrarium-secrets-read';
 
 export const KINDS = {
   pods: core('pods'),
@@ -66,7 +68,8 @@ export const KINDS = {
   vaultConnections: { group: VSO_GROUP, version: 'v1beta1', plural: 'vaultconnections' },
 } as const satisfies Record<string, KindRef>;
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'impersonate';
+/** `escalate` and `bind` are RBAC's own verbs on roles: they are never a request, only authorized. */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'impersonate' | 'escalate' | 'bind';
 
 /**
  * Who makes an operation. `user`: every Terrarium user (group terrarium-users); `admin`: what only
@@ -150,7 +153,8 @@ export const OPS = {
   createEvent: row(K.events, { verb: 'create', audiences: ['controller'], why: 'audit of each grant/revoke on the sandbox pod' }),
 
   // Secrets: users have no secrets rule in their base Role.
-  readSecret: row(K.secrets, { verb: 'get', audiences: ['user', 'controller'], via: 'secrets-read', why: 'VSO destination Secrets in the panel; the controller must hold what it grants' }),
+  // The controller grants it without holding it (escalateSecretsReadRole, bindSecretsReadRole below).
+  readSecret: row(K.secrets, { verb: 'get', audiences: ['user'], via: 'secrets-read', why: 'VSO destination Secrets in the panel' }),
   // Host keys live on each sandbox's workspace (no Secret); delete removes an older environment's `<env>-hostkey`.
   deleteHostKeySecret: row(K.secrets, { verb: 'delete', audiences: ['admin'], why: 'delete an environment (an older one still has a host-key Secret)' }),
 
@@ -189,6 +193,11 @@ export const OPS = {
   listRoleBindings: row(K.roleBindings, { verb: 'list', audiences: ['controller'], why: 'access RoleBindings: converge after a restart' }),
   applyAccessRoleBinding: row(K.roleBindings, { verb: 'patch', rbacVerbs: APPLY_VERBS, audiences: ['controller'], why: 'grant: bind a user to their access Role; secrets-read binding' }),
   deleteRoleBinding: row(K.roleBindings, { verb: 'delete', audiences: ['controller'], why: 'revoke: a user holds no sandbox' }),
+  // RBAC lets a writer grant what it does not hold only with `escalate` on the Role (checked with the
+  // name from the URL: server-side apply names it) and `bind` on the Role a binding refers to. So the
+  // controller writes terrarium-secrets-read without being able to read any Secret itself.
+  escalateSecretsReadRole: row(K.roles, { verb: 'escalate', audiences: ['controller'], resourceNames: [SECRETS_READ_ROLE], why: 'write the secrets-read Role without holding get secrets' }),
+  bindSecretsReadRole: row(K.roles, { verb: 'bind', audiences: ['controller'], resourceNames: [SECRETS_READ_ROLE], why: 'bind the users group to the secrets-read Role' }),
   readLease: row(K.leases, { verb: 'get', audiences: ['controller'], resourceNames: [CONTROLLER_LEASE], why: 'leader election' }),
   // RBAC cannot restrict create by name (the name is in the body, not the URL).
   createLease: row(K.leases, { verb: 'create', audiences: ['controller'], why: 'leader election: the first replica' }),

@@ -38,7 +38,7 @@ export interface RolesOptions {
   adminsGroup?: string;
 }
 
-const VERB_ORDER = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'impersonate'];
+const VERB_ORDER = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'impersonate', 'escalate', 'bind'];
 const byVerbOrder = (a: string, b: string) => VERB_ORDER.indexOf(a) - VERB_ORDER.indexOf(b);
 
 /**
@@ -161,8 +161,9 @@ const HEADER = `# Terrarium's RBAC, rendered from the operation table (src/core/
 #   user on the pods they hold (Role terrarium-access-<user>). No Secrets: the controller grants get
 #   on the Vault destination Secrets by name (Role terrarium-secrets-read); host keys never.
 # - terrarium-admin, bound to terrarium-admins: create, change, scale and delete environments.
-# - terrarium-controller, bound to the controller's ServiceAccount: it holds what it grants (RBAC
-#   lets a subject grant only permissions it has).
+# - terrarium-controller, bound to the controller's ServiceAccount: it holds the per-user access it
+#   grants (RBAC lets a subject grant only permissions it has); Secrets it cannot read at all, it may
+#   only escalate/bind the Role terrarium-secrets-read, by name.
 # - terrarium-impersonate (ClusterRole): admins act for a user (--user), keeping only the users group.
 #   Any user name can be impersonated: RBAC cannot limit impersonation to members of a group.
 `;
