@@ -25,6 +25,23 @@ export interface Memento { get<T>(key: string): T | undefined; update(key: strin
 /** Container name in the sandbox pods (manifests/statefulset.yaml). */
 export const SANDBOX_CONTAINER = 'devenv';
 
+/**
+ * The namespace a context works in: one picked in this workspace (Switch Namespace), else the
+ * `terrarium.namespace` setting when the user set it, else the kubeconfig context's own
+ * `namespace`, else the setting's default ("devenv").
+ */
+export function chooseNamespace(o: { picked?: string; setting: string; settingExplicit?: boolean; contextNamespace?: string }): string {
+  if (o.picked) return o.picked;
+  // Settings built without the flag (older callers, tests) name their namespace on purpose.
+  if (o.settingExplicit ?? true) return o.setting;
+  return o.contextNamespace || o.setting;
+}
+
+/** The tree's order of contexts: the current one first, the rest as the kubeconfig lists them. */
+export function orderContexts<T extends { name: string }>(contexts: readonly T[], current?: string): T[] {
+  return [...contexts.filter((c) => c.name === current), ...contexts.filter((c) => c.name !== current)];
+}
+
 export class ClusterSession {
   private core?: Core;
   private discovery?: KubeconfigDiscovery;
@@ -42,7 +59,39 @@ export class ClusterSession {
     /** The core bundle, loaded on first use (core.ts); tests pass the modules directly. */
     private readonly load: () => Core,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /**
+     * Set for a tree row of another context than the current one: this session always opens that
+     * context (its own KubeConfig) and never changes which context is current.
+     */
+    readonly pinnedContext?: string,
   ) {}
+
+  /** Sessions of the other contexts the tree has expanded, each with its own Cluster and watch. */
+  private others = new Map<string, ClusterSession>();
+  private expanded = false;
+
+  /**
+   * The session for a context's tree row: this one for the current context, else one pinned to
+   * `context` (created once, kept until reset()). Its changes repaint the tree like ours.
+   */
+  forContext(context: string): ClusterSession {
+    if (this.pinnedContext === context || (!this.pinnedContext && context === this.currentContext)) return this;
+    let other = this.others.get(context);
+    if (!other) {
+      other = new ClusterSession(this.settings, this.memento, () => this.core ?? this.load(), this.env, context);
+      other.onDidChange(() => this.fire());
+      this.others.set(context, other);
+    }
+    return other;
+  }
+
+  /** A context's row was expanded or collapsed: its watch runs only while expanded and the view visible. */
+  setExpanded(context: string, expanded: boolean): void {
+    const other = this.others.get(context);
+    if (!other) return;
+    other.expanded = expanded;
+    other.setVisible(this.visible);
+  }
 
   onDidChange(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -69,7 +118,19 @@ export class ClusterSession {
   }
 
   get currentContext(): string | undefined { return this._cluster?.context; }
-  get namespace(): string { return this.memento.get<string>('terrarium.namespace') || this.settings().namespace; }
+  get namespace(): string {
+    const settings = this.settings();
+    const context = this.pinnedContext ?? this._cluster?.context ?? this.chosenContext();
+    return chooseNamespace({
+      // A namespace picked with Switch Namespace belongs to the current context's row only.
+      picked: this.pinnedContext ? undefined : this.memento.get<string>('terrarium.namespace'),
+      setting: settings.namespace, settingExplicit: settings.namespaceExplicit,
+      contextNamespace: this.discovery?.contexts.find((c) => c.name === context)?.namespace,
+    });
+  }
+  private chosenContext(): string | undefined {
+    return this.memento.get<string>('terrarium.context') || this.settings().context || this.discovery?.currentContext;
+  }
   /**
    * Whom claims act for: TERRARIUM_USER (someone else, through impersonation the API server checks),
    * else the API server's name for you once identity() has answered (undefined before: the core
@@ -94,6 +155,8 @@ export class ClusterSession {
   reset(): void {
     this._watch?.dispose();
     this._watch = undefined;
+    for (const o of this.others.values()) o.dispose();
+    this.others.clear();
     this._cluster = undefined;
     this._identity = undefined;
     this.discovery = undefined;
@@ -103,8 +166,7 @@ export class ClusterSession {
   async contexts(): Promise<{ contexts: ContextInfo[]; current?: string }> {
     const core = await this.loadCore();
     this.discovery ??= core.kubeconfig.discoverKubeconfig({ explicitPath: this.settings().kubeconfig, env: this.env });
-    const chosen = this.memento.get<string>('terrarium.context') || this.settings().context || this.discovery.currentContext;
-    return { contexts: this.discovery.contexts, current: chosen };
+    return { contexts: this.discovery.contexts, current: this.pinnedContext ?? this.chosenContext() };
   }
 
   /** The Cluster for the chosen context and namespace (one KubeConfig per context). */
@@ -162,7 +224,7 @@ export class ClusterSession {
       const core = this.core!;
       this._watch = new core.watch.EnvironmentWatch(cluster);
       this._watch.onChange(() => this.fire());
-      if (this.visible) this._watch.start();
+      if (this.watching) this._watch.start();
     }
     return this._watch;
   }
@@ -170,15 +232,27 @@ export class ClusterSession {
   /** The running watch of the current namespace, if the cluster is open. */
   watch(): EnvironmentWatch | undefined { return this._watch; }
 
+  /** Opens the cluster and its watch (a pinned row's, on expand); it runs only while visible. */
+  async openWatch(): Promise<EnvironmentWatch> {
+    const cluster = await this.cluster();
+    await this.loadCore();
+    return this.ensureWatch(cluster);
+  }
+
+  /** Whether this session's watch may run: the view is visible (and, for another context's row, it is expanded). */
+  private get watching(): boolean { return this.visible && (!this.pinnedContext || this.expanded); }
+
   /** Watches run only while a view that needs them is visible. */
   setVisible(visible: boolean): void {
     this.visible = visible;
+    for (const o of this.others.values()) o.setVisible(visible);
     if (!this._watch) return;
-    if (visible) this._watch.start();
+    if (this.watching) this._watch.start();
     else this._watch.stop();
   }
 
   async switchContext(name: string): Promise<void> {
+    if (this.pinnedContext) throw new TerrariumError('NotReady', 'A row of another context cannot switch contexts.', 'Use Switch Context on the current context.');
     const { contexts } = await this.contexts();
     if (!contexts.some((c) => c.name === name)) {
       throw new TerrariumError('NoContext', `There is no context "${name}" in the kubeconfig.`, 'Pick one of the listed contexts.');
@@ -201,6 +275,8 @@ export class ClusterSession {
 
   dispose(): void {
     this._watch?.dispose();
+    for (const o of this.others.values()) o.dispose();
+    this.others.clear();
     this.listeners.clear();
     this.noticeListeners.clear();
   }

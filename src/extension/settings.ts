@@ -31,6 +31,8 @@ export interface TerrariumSettings {
   kubeconfig?: string;
   context?: string;
   namespace: string;
+  /** Whether the user set terrarium.namespace (else a context's own namespace is used). */
+  namespaceExplicit?: boolean;
   image: string;
   cpu: { request?: string; limit?: string };
   memory: { request?: string; limit?: string };
@@ -48,6 +50,14 @@ export function parseRequestLimit(text: string | undefined): { request?: string;
   if (!t) return {};
   const [request, limit] = t.split('/').map((s) => s.trim());
   return { request: request || undefined, limit: (limit ?? request) || undefined };
+}
+
+/** Set in user, workspace or folder settings (inspect), not only the package.json default. */
+function namespaceSet(config: ConfigReader): boolean {
+  const set = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+  if (!config.inspect) return set(config.get('namespace'));
+  const l = config.inspect<string>('namespace');
+  return !!l && [l.globalValue, l.workspaceValue, l.workspaceFolderValue].some(set);
 }
 
 const expandHome = (p: string | undefined) => (p && p.startsWith('~') ? homedir() + p.slice(1) : p) || undefined;
@@ -71,6 +81,7 @@ export function readSettings(config: ConfigReader, remoteSsh?: ConfigReader): Te
     kubeconfig: expandHome(str('kubeconfig')),
     context: str('context') || undefined,
     namespace: str('namespace') || 'devenv',
+    namespaceExplicit: namespaceSet(config),
     image: str('image') || DEFAULT_IMAGE,
     cpu: parseRequestLimit(str('resources.cpu', '500m/2')),
     memory: parseRequestLimit(str('resources.memory', '1Gi/4Gi')),

@@ -36,6 +36,9 @@ export function registerTree(s: Services): vscode.Disposable[] {
       s.session.setVisible(e.visible);
       if (e.visible) s.tree.refresh();
     }),
+    // Another context's row watches only while expanded (getChildren marks it expanded).
+    view.onDidCollapseElement((e) => { if (e.element.kind === 'cluster') s.session.setExpanded(e.element.context, false); }),
+    view.onDidExpandElement((e) => { if (e.element.kind === 'cluster') s.session.setExpanded(e.element.context, true); }),
     { dispose: s.session.onDidChange(refreshSoon) },
     { dispose: () => timer && clearTimeout(timer) },
     { dispose: () => s.tree.team.dispose() },

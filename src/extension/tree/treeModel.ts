@@ -52,6 +52,20 @@ export function clusterNode(c: ClusterInfo): NodeView {
   };
 }
 
+/**
+ * A row of a context other than the current one: shown, but without the action tags package.json's
+ * `when` clauses match (`terrarium:elsewhere-<kind>;`), because commands act on the current
+ * context; nothing below it expands into exec (agent sessions).
+ */
+export function elsewhere(v: NodeView): NodeView {
+  return {
+    ...v,
+    contextValue: `terrarium:elsewhere-${v.kind};`,
+    tooltip: [v.tooltip, '_Another context: switch to it to act on this._'].filter(Boolean).join('\n\n'),
+    collapsible: v.kind === 'sandbox' || v.kind === 'session' ? 'none' : v.collapsible,
+  };
+}
+
 export function namespaceNode(context: string, namespace: string, opts: { missing?: boolean; active?: boolean } = {}): NodeView {
   return {
     id: `ns/${context}/${namespace}`,

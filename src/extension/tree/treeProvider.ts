@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { Sandbox } from '../../core/devenv';
 import type { AgentSession } from '../../core/tmux/sessions';
-import type { ClusterSession, ViewState } from '../clusterSession';
+import { orderContexts, type ClusterSession, type ViewState } from '../clusterSession';
 import type { Log } from '../log';
 import type { Core } from '../core';
 import {
-  advisoryNode, clusterNode, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, sortSandboxes, type NodeView,
+  advisoryNode, clusterNode, elsewhere, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, sortSandboxes, type NodeView,
 } from './treeModel';
 import { TeamView } from './teamView';
 
@@ -76,16 +76,14 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
       await this.onRootState?.(state);
       // Empty root => the matching viewsWelcome shows (no kubeconfig, unreachable, no environments…).
       if (state.kind !== 'ready') return [];
-      return state.contexts.map((c) => ({
+      return orderContexts(state.contexts, state.context).map((c) => ({
         kind: 'cluster' as const, context: c.name,
         view: clusterNode({ context: c.name, server: c.server, current: c.name === state.context }),
       }));
     }
+    if (node.kind !== 'message' && node.context !== s.currentContext) return this.otherContext(node);
     switch (node.kind) {
       case 'cluster': {
-        if (node.context !== s.currentContext) {
-          return [{ kind: 'message', view: messageNode(node.view.id, 'Switch to this context to see its environments', 'info') }];
-        }
         return [{ kind: 'namespace', context: node.context, namespace: s.namespace,
           view: namespaceNode(node.context, s.namespace, { active: true }) }];
       }
@@ -120,6 +118,44 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         return sessions.map((session) => ({
           kind: 'session' as const, context: node.context, namespace: node.namespace, sandbox: node.sandbox.name, session,
           view: sessionNode(key, session),
+        }));
+      }
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * Rows of a context other than the current one: its own session (own KubeConfig and Cluster,
+   * the current context untouched), its watch running while the row is expanded. Browsing only:
+   * the rows carry no action tags (elsewhere()), since commands act on the current context.
+   */
+  private async otherContext(node: Exclude<TreeNode, { kind: 'message' }>): Promise<TreeNode[]> {
+    const other = this.session.forContext(node.context);
+    switch (node.kind) {
+      case 'cluster': {
+        this.session.setExpanded(node.context, true);
+        await other.cluster();
+        return [{ kind: 'namespace', context: node.context, namespace: other.namespace,
+          view: elsewhere(namespaceNode(node.context, other.namespace)) }];
+      }
+      case 'namespace': {
+        const watch = await other.openWatch();
+        if (watch.state === 'syncing' || watch.state === 'stopped') return [{ kind: 'message', view: messageNode(node.view.id, 'Loading…', 'loading') }];
+        if (watch.state === 'error') return [{ kind: 'message', view: messageNode(node.view.id, watch.error?.message ?? 'Watch failed', 'error') }];
+        if (!watch.environments().length) return [{ kind: 'message', view: messageNode(node.view.id, 'No environments', 'info') }];
+        const me = (await other.identity().catch(() => undefined))?.username;
+        return watch.environments().map((env) => ({
+          kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
+          view: elsewhere(environmentNode(node.context, env, watch.sandboxes(env.name), me)),
+        }));
+      }
+      case 'environment': {
+        const watch = await other.openWatch();
+        const me = (await other.identity().catch(() => undefined))?.username;
+        return sortSandboxes(watch.sandboxes(node.environment), me).map((sandbox) => ({
+          kind: 'sandbox' as const, context: node.context, namespace: node.namespace, environment: node.environment, sandbox,
+          view: elsewhere(sandboxNode(node.context, node.namespace, sandbox, me)),
         }));
       }
       default:
