@@ -78,7 +78,13 @@ export interface ClaimsBenchReport {
   writesPerClaim: number;
   /** Writes by kind ("PUT persistentvolumeclaims", "exec"), for the notes. */
   writesByKind: Record<string, number>;
+  /** Writes the API server refused with 409 (lost races), included in `writes`. */
+  conflicts: number;
   reads: number;
+  /** API reads (GET, LIST, SelfSubjectReview) per successful claim. */
+  readsPerClaim: number;
+  /** Claims that got a sandbox. */
+  succeeded: number;
   errors: string[];
   /** Distinct sandboxes the claims got (must equal the claims that succeeded). */
   sandboxes: string[];
@@ -97,13 +103,16 @@ const ms = (v: number) => `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ms`;
 const withTarget = (text: string, v: number, t: Target, unit = '') =>
   `${text} (target ${t.op === '<=' ? '≤' : '≥'} ${t.value}${unit}: ${meets(v, t) ? 'met' : 'MISSED'})`;
 
-export function formatClaimsTable(r: Pick<ClaimsBenchReport, 'p50Ms' | 'p99Ms' | 'achievedRate' | 'writesPerClaim' | 'opts'>): string {
+export function formatClaimsTable(r: Pick<ClaimsBenchReport, 'p50Ms' | 'p99Ms' | 'achievedRate' | 'writesPerClaim' | 'opts'>
+  & Partial<Pick<ClaimsBenchReport, 'readsPerClaim' | 'succeeded'>>): string {
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   return textTable([
-    ['subject', 'rate', 'p50', 'p99', 'p99 ÷ agent-sandbox', 'API writes per claim'],
+    ['subject', 'rate', 'p50', 'p99', 'p99 ÷ agent-sandbox', 'API writes per claim', 'API reads per claim', 'claims ok', 'warm pool'],
     [SUBJECTS.terrarium, `${r.achievedRate.toFixed(0)} claims/s`, ms(r.p50Ms), withTarget(ms(r.p99Ms), r.p99Ms, TARGETS.p99Ms, ' ms'),
-      ratio(r.p99Ms, PEER_FIGURES.p99Ms), withTarget(r.writesPerClaim.toFixed(2), r.writesPerClaim, TARGETS.writesPerClaim)],
-    [SUBJECTS.peer, `${PEER_FIGURES.rate} claims/s`, ms(PEER_FIGURES.p50Ms), ms(PEER_FIGURES.p99Ms), '1.00x', 'n/a'],
+      ratio(r.p99Ms, PEER_FIGURES.p99Ms), withTarget(r.writesPerClaim.toFixed(2), r.writesPerClaim, TARGETS.writesPerClaim),
+      r.readsPerClaim === undefined ? 'n/a' : r.readsPerClaim.toFixed(2),
+      `${r.succeeded ?? 'n/a'} of ${r.opts.claims}`, `${r.opts.pool} sandboxes`],
+    [SUBJECTS.peer, `${PEER_FIGURES.rate} claims/s`, ms(PEER_FIGURES.p50Ms), ms(PEER_FIGURES.p99Ms), '1.00x', 'n/a', 'n/a', 'n/a', 'n/a'],
   ]);
 }
 
@@ -165,7 +174,7 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
     log(`${opts.pool} sandboxes Ready; ${opts.claims} users claim at ${opts.rate}/s ...`);
 
     const keys = users.map((u) => publicKeyLine(u));
-    let writes = 0, reads = 0;
+    let writes = 0, reads = 0, conflicts = 0;
     const writesByKind: Record<string, number> = {};
     let stop = () => {};
     const count = () => {
@@ -176,15 +185,16 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
           writesByKind[sub] = (writesByKind[sub] ?? 0) + 1;
           return;
         }
-        if (process.env.TERRARIUM_BENCH_TRACE) {
-          const t = performance.now();
-          return (res) => console.error(`${(t % 100000).toFixed(0)} ${req.method} ${req.path} ${res.statusCode} ${(performance.now() - t).toFixed(1)} ms`);
-        }
-        if (req.method === 'GET' || /\/selfsubject\w*reviews$/.test(req.path)) { reads++; return; }
+        const t = performance.now();
+        const trace = process.env.TERRARIUM_BENCH_TRACE
+          ? (res: { statusCode: number }) => console.error(`${(t % 100000).toFixed(0)} ${req.method} ${req.path} ${res.statusCode} ${(performance.now() - t).toFixed(1)} ms`)
+          : () => {};
+        if (req.method === 'GET' || /\/selfsubject\w*reviews$/.test(req.path)) { reads++; return trace; }
         writes++;
         const resource = /\/namespaces\/[^/]+\/([^/?]+)/.exec(req.path)?.[1] ?? req.path;
         const k = `${req.method} ${resource}`;
         writesByKind[k] = (writesByKind[k] ?? 0) + 1;
+        return (res) => { trace(res); if (res.statusCode === 409) conflicts++; };
       });
     };
     const result = await claimInChild({ kubeconfig, namespace, environment: env, rate: opts.rate,
@@ -198,13 +208,14 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
     const done = latencies.length;
     const p50Ms = percentile(latencies, 50), p99Ms = percentile(latencies, 99);
     const writesPerClaim = done ? writes / done : NaN;
-    const report = { opts, latenciesMs: latencies, p50Ms, p99Ms, achievedRate, writes, writesPerClaim, writesByKind, reads, errors, sandboxes };
+    const readsPerClaim = done ? reads / done : NaN;
+    const report = { opts, latenciesMs: latencies, p50Ms, p99Ms, achievedRate, writes, writesPerClaim, writesByKind, conflicts, reads, readsPerClaim, succeeded: done, errors, sandboxes };
     const notes = [
       `${opts.pool} Ready sandboxes; ${opts.claims} distinct users (each its own token, Cluster and SSH key) started one claim each, ${interval.toFixed(0)} ms apart;`,
       `${done} succeeded, ${errors.length} failed. Latency from when each claim was due to its result (p99 of ${done} is nearest-rank), key install included.`,
       'The claims run in a separate process from kube-sim (one Cluster per user, after one untimed warm-up claim); each is its user\'s first,',
       'so its SelfSubjectReview (who am I) is in the latency, not in the writes (it stores nothing).',
-      `Writes at the API server: ${Object.entries(writesByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}; reads: ${reads} (${(reads / Math.max(1, done)).toFixed(1)} per claim, median latency ${ms(median(latencies))}).`,
+      `Writes at the API server: ${Object.entries(writesByKind).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'} (${conflicts} of them refused with 409: a claimer that lost a race); reads: ${reads} (${(reads / Math.max(1, done)).toFixed(1)} per claim, median latency ${ms(median(latencies))}).`,
       'Users hold Terrarium\'s user Role and the claim policy (ValidatingAdmissionPolicy) is installed; exec is granted to the group up front',
       '(what the controller grants each holder), so the controller\'s grant latency is not in these figures.',
       `kube-sim runs in the bench's process on a shared machine (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} with ${cpus().length} CPUs at the end);`,

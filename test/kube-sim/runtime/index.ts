@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContainerExit, PodRuntime, PodRuntimeHost, PodView, ProbeResult, ProbeSpec } from './types';
 import { podUser } from './users';
+import { createProber } from './prober';
 
 const SSHD = '/usr/sbin/sshd';
 /** Output kept per container run (the kubelet keeps the current and the previous run's log). */
@@ -94,6 +95,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
   const sshdPath = opts.sshd ?? SSHD;
   const pods = new Map<string, PodState>();
   const user = podUser();
+  const prober = createProber();
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -164,23 +166,11 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     if (p.exec) {
       const argv = podArgv(s, p.exec.command ?? []);
       if (!argv.length) return Promise.resolve({ ok: false, output: 'no command' });
-      return new Promise((resolve) => {
-        let out = '';
-        let child: ChildProcess;
-        try {
-          child = spawn(argv[0]!, argv.slice(1), { cwd: s.home, env: podEnv(s, false), uid: user.uid, gid: user.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-        } catch (e) {
-          resolve({ ok: false, output: (e as Error).message });
-          return;
-        }
-        const keep = (d: Buffer) => { out = (out + d.toString()).slice(-10_240); };
-        child.stdout?.on('data', keep);
-        child.stderr?.on('data', keep);
-        // The kubelet's words for an exec probe that overruns timeoutSeconds.
-        const timer = setTimeout(() => { killGroup(child); resolve({ ok: false, output: `command timed out after ${timeoutMs / 1000}s` }); }, timeoutMs);
-        child.on('error', (e) => { clearTimeout(timer); resolve({ ok: false, output: e.message }); });
-        child.on('close', (code) => { clearTimeout(timer); resolve({ ok: code === 0, output: out }); });
-      });
+      // Through the probe helper (prober.ts: no fork of this process per probe).
+      return prober.run({ argv, cwd: s.home, env: podEnv(s, false), uid: user.uid, gid: user.gid, timeoutMs }).then((r) =>
+        'timedOut' in r ? { ok: false, output: `command timed out after ${timeoutMs / 1000}s` } // the kubelet's words
+          : 'error' in r ? { ok: false, output: r.error }
+            : { ok: r.code === 0, output: r.out });
     }
     if (p.tcpSocket) {
       const port = podPort(s, p.tcpSocket.port);
@@ -490,6 +480,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     async close() {
       await Promise.all([...pods.keys()].map((k) => { const [ns, n] = k.split('/') as [string, string]; return this.stopPod(ns, n); }));
       wss.close();
+      prober.close();
     },
   };
 }
