@@ -92,6 +92,9 @@ function list(scope: ApiScope, ctx: RequestContext): void {
   writeJson(ctx.res, 200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: meta, items });
 }
 
+/** dryRun=All (the only value the API accepts): admission and validation run, storage is never touched. */
+const isDryRun = (ctx: RequestContext) => ctx.query.get('dryRun') === 'All';
+
 function admit(scope: ApiScope, ctx: RequestContext, a: Omit<AdmissionAttributes, 'resource' | 'namespace' | 'user' | 'dryRun'>): void {
   const warnings: string[] = [];
   scope.admission.run({ ...a, resource: ctx.resource, namespace: ctx.namespace, user: ctx.user, dryRun: ctx.query.get('dryRun') === 'All',
@@ -109,7 +112,7 @@ function create(scope: ApiScope, ctx: RequestContext): void {
   obj.apiVersion = groupVersion(r); obj.kind = r.kind;
   admit(scope, ctx, { operation: 'CREATE', name: obj.metadata.name!, object: obj });
   // dryRun=All: admitted and validated, never stored (the answer lacks what storage stamps).
-  if (ctx.query.get('dryRun') === 'All') return writeJson(ctx.res, 201, obj);
+  if (isDryRun(ctx)) return writeJson(ctx.res, 201, obj);
   writeJson(ctx.res, 201, scope.store.create(r, obj, managerOf(ctx.query, userAgent(ctx))));
 }
 
@@ -145,6 +148,7 @@ function update(scope: ApiScope, ctx: RequestContext): void {
   obj.apiVersion = groupVersion(r); obj.kind = r.kind;
   staleIsConflict(r, obj, old);
   if (!statusOnly) admit(scope, ctx, { operation: 'UPDATE', name, object: obj, oldObject: old });
+  if (isDryRun(ctx)) return writeJson(ctx.res, 200, statusOnly ? { ...old, status: obj.status } : obj);
   writeJson(ctx.res, 200, scope.store.update(r, obj, { statusOnly, who: managerOf(ctx.query, userAgent(ctx)) }));
 }
 
@@ -185,6 +189,7 @@ function patch(scope: ApiScope, ctx: RequestContext): void {
     obj.apiVersion = gv; obj.kind = r.kind;
     const managedFields = obj.metadata.managedFields;
     admit(scope, ctx, { operation: 'CREATE', name, object: obj, applyCreate: true });
+    if (isDryRun(ctx)) return writeJson(ctx.res, 201, obj);
     return writeJson(ctx.res, 201, scope.store.create(r, obj, undefined, { managedFields }));
   }
   let next = (type === 'apply' ? serverSideApply(gv, old, body, manager, force, ssaOpts) : applyPatch(type, old, body)) as KubeObject;
@@ -195,6 +200,7 @@ function patch(scope: ApiScope, ctx: RequestContext): void {
   staleIsConflict(r, next, old);
   if (statusOnly) next = { ...old, status: next.status, metadata: { ...old.metadata, resourceVersion: next.metadata.resourceVersion, ...(type === 'apply' ? { managedFields: next.metadata.managedFields } : {}) } };
   else admit(scope, ctx, { operation: 'UPDATE', name, object: next, oldObject: old });
+  if (isDryRun(ctx)) return writeJson(ctx.res, 200, next);
   if (type === 'apply') {
     return writeJson(ctx.res, 200, scope.store.update(r, next, { statusOnly, managed: { managedFields: next.metadata.managedFields } }));
   }
@@ -246,6 +252,13 @@ function deleteOne(scope: ApiScope, ctx: RequestContext): void {
   if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) throw failed('ResourceVersion', pre.resourceVersion, cur.metadata.resourceVersion);
   const deleteOptions = { ...opts, propagationPolicy: opts.propagationPolicy ?? ctx.query.get('propagationPolicy') ?? undefined };
   admitDelete(scope, ctx, cur, deleteOptions);
+  // kubectl delete --dry-run=server says it in DeleteOptions (body), not in the query.
+  if (isDryRun(ctx) || (opts as { dryRun?: string[] }).dryRun?.includes('All')) {
+    // As it would be answered, nothing removed: still there (finalizers, a pod's grace) or gone.
+    if (cur.metadata.finalizers?.length || r.kind === 'Pod') return writeJson(ctx.res, 200, { ...cur, metadata: { ...cur.metadata, deletionTimestamp: cur.metadata.deletionTimestamp ?? nowRfc3339() } });
+    if (RETURNS_DELETED_OBJECT.has(r.kind)) return writeJson(ctx.res, 200, cur);
+    return writeJson(ctx.res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: r.group, kind: r.plural, uid: cur.metadata.uid } });
+  }
   const out = remove(scope, ctx, name, deleteOptions);
   const still = scope.store.find(r, ctx.namespace, name);
   if (still && still.metadata.uid === cur.metadata.uid) return writeJson(ctx.res, 200, still);
@@ -257,8 +270,9 @@ function deleteCollection(scope: ApiScope, ctx: RequestContext): void {
   const r = ctx.resource;
   const labelOk = parseLabelSelector(ctx.query.get('labelSelector'));
   const items = scope.store.list(r, ctx.namespace).filter((o) => labelOk(o.metadata.labels ?? {}));
+  const dry = isDryRun(ctx) || (ctx.body.trim() ? (decodeBody(ctx.body, ctx.req) as { dryRun?: string[] } | undefined)?.dryRun?.includes('All') : false);
   // Each item is admitted as a DELETE before it goes (genericregistry Store.DeleteCollection calls Delete per item).
-  for (const o of items) { admitDelete(scope, ctx, o, {}); remove(scope, ctx, o.metadata.name, {}); }
+  for (const o of items) { admitDelete(scope, ctx, o, {}); if (!dry) remove(scope, ctx, o.metadata.name, {}); }
   writeJson(ctx.res, 200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: {}, items });
 }
 
