@@ -159,6 +159,9 @@ const PARSED: CommandEntry[] = [
       'storage-class': { type: 'string', value: 'CLASS', description: 'StorageClass of the workspaces (default: the cluster default)' },
       'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'extra address block sandboxes may reach' },
       'warm-spares': { type: 'string', value: 'N', description: 'keep N ready, unclaimed sandboxes for fast claims (default: none)' },
+      'claim-ttl': { type: 'string', value: 'DURATION', description: 'release claims idle this long, keeping the workspace, e.g. 8h (default: never)' },
+      'idle-stop-after': { type: 'string', value: 'DURATION', description: 'stop the environment after it is idle this long, e.g. 2d (default: never)' },
+      secret: { type: 'string', multiple: true, value: 'NAME[=env|=file]', description: 'give every sandbox this Secret as environment variables (env, default) or files in /run/secrets/NAME' },
       yes: { type: 'boolean', short: 'y', description: 'allow --egress-allow entries that open private, metadata or all addresses' },
       ...WAIT_OPTIONS,
       verbose: { type: 'boolean', short: 'v', description: 'print each object as it is applied' },
@@ -207,6 +210,35 @@ const PARSED: CommandEntry[] = [
       + 'name gets them back. Deleting workspaces asks for confirmation unless --yes is given.',
     examples: ['terrarium env delete web --yes'],
     load: async () => (await import('./commands/env')).envDeleteCommand,
+  },
+  {
+    kind: 'parsed', name: 'env update', summary: 'Change an environment (image, resources, Secrets, egress, pool); sandboxes restart one at a time', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    options: {
+      image: { type: 'string', value: 'IMAGE', description: 'new container image' },
+      cpu: { type: 'string', value: 'REQ[/LIMIT]', description: 'CPU request and limit, e.g. 500m/2' },
+      memory: { type: 'string', value: 'REQ[/LIMIT]', description: 'memory request and limit, e.g. 1Gi/4Gi' },
+      secret: { type: 'string', multiple: true, value: 'NAME[=env|=file]', description: 'also give this Secret, as environment variables (default) or files in /run/secrets/NAME' },
+      'remove-secret': { type: 'string', multiple: true, value: 'NAME', description: 'stop giving this Secret' },
+      'egress-allow': { type: 'string', multiple: true, value: 'CIDR', description: 'replace the egress allow-list (give every entry)' },
+      'no-egress-allow': { type: 'boolean', description: 'clear the egress allow-list' },
+      'warm-spares': { type: 'string', value: 'N', description: 'ready, unclaimed sandboxes to keep' },
+      'claim-ttl': { type: 'string', value: 'DURATION', description: 'release claims idle this long, e.g. 8h' },
+      'idle-stop-after': { type: 'string', value: 'DURATION', description: 'stop the environment after it is idle this long, e.g. 2d' },
+      yes: { type: 'boolean', short: 'y', description: 'restart claimed sandboxes and allow sensitive --egress-allow entries without asking' },
+      ...WAIT_OPTIONS,
+    },
+    details: 'Server-side apply of the changed spec; what is not mentioned stays (warm spares, claim TTL, idle stop, Secrets).\n'
+      + 'Image, resources and Secrets change the pods: the StatefulSet replaces them one at a time, highest number first,\n'
+      + 'workspaces kept. Claimed sandboxes that would restart are named first and need confirmation: asked on a terminal,\n'
+      + '--yes otherwise (exit 2 without, also with --json). Example: terrarium env update dev --secret agent-keys=file --yes',
+    load: async () => (await import('./commands/env-update')).envUpdateCommand,
+  },
+  {
+    kind: 'parsed', name: 'env describe', summary: 'Show an environment\'s whole spec: image, resources, pool, idle stop, Secrets, egress', args: 'NAME',
+    positionals: { min: 1, max: 1, names: 'environment NAME' },
+    details: 'Example: terrarium env describe dev --json',
+    load: async () => (await import('./commands/env-update')).envDescribeCommand,
   },
   {
     kind: 'parsed', name: 'sandbox list', summary: 'List sandboxes (of one environment or all) with their status', args: '[ENV]',

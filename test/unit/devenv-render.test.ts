@@ -32,9 +32,29 @@ describe('renderEnvironment', () => {
     assert.equal(sts.metadata.annotations['terrarium.dev/claim-ttl'], '1h30m');
     assert.equal(sts.metadata.annotations['terrarium.dev/idle-stop-after'], '8h');
     const plain = render({ name: 'web' }).find((o) => o.kind === 'StatefulSet')!;
-    assert.equal(plain.metadata.annotations, undefined, 'no pool/idle annotations (and no environment-wide host key)');
+    assert.deepEqual(plain.metadata.annotations, { 'terrarium.dev/egress-allow': '' }, 'no pool/idle annotations (and no environment-wide host key), only the recorded (empty) allow-list');
     assert.throws(() => render({ name: 'web', warmSpares: 1.5 }), /warm spares/);
     assert.throws(() => render({ name: 'web', idleStopAfter: 'tomorrow' }), /idle stop/);
+  });
+
+  test('Secrets reach the sandbox as envFrom or read-only 0440 files under /run/secrets/NAME; none given, none rendered', () => {
+    const sts = render({ name: 'web', secrets: [{ name: 'api-env', as: 'env' }, { name: 'vso.agent-keys', as: 'file' }, { name: 'more', as: 'env' }] })
+      .find((o) => o.kind === 'StatefulSet')!;
+    const pod = sts.spec.template.spec;
+    const c = pod.containers[0];
+    assert.deepEqual(c.envFrom, [{ secretRef: { name: 'api-env' } }, { secretRef: { name: 'more' } }]);
+    assert.deepEqual(pod.volumes.filter((v: Obj) => v.secret), [{ name: 'secret-0', secret: { secretName: 'vso.agent-keys', defaultMode: 0o440 } }]);
+    assert.deepEqual(c.volumeMounts.find((m: Obj) => m.name === 'secret-0'), { name: 'secret-0', mountPath: '/run/secrets/vso.agent-keys', readOnly: true });
+    assert.equal(pod.securityContext.fsGroup, 1000, 'the files are group-owned by the pod\'s fsGroup, readable by uid 1000');
+    const plain = render({ name: 'web' }).find((o) => o.kind === 'StatefulSet')!.spec.template.spec;
+    assert.equal(plain.containers[0].envFrom, undefined);
+    assert.throws(() => render({ name: 'web', secrets: [{ name: 'Bad_Name', as: 'env' }] }), /not a Secret name/);
+    assert.throws(() => render({ name: 'web', secrets: [{ name: 'a', as: 'env' }, { name: 'a', as: 'file' }] }), /both as env and as file/);
+  });
+
+  test('the egress allow-list is recorded on the StatefulSet (canonical blocks) for describe and update', () => {
+    const sts = render({ name: 'web', egressAllow: ['10.1.2.5', '192.168.0.0/16'] }).find((o) => o.kind === 'StatefulSet')!;
+    assert.equal(sts.metadata.annotations['terrarium.dev/egress-allow'], '10.1.2.5/32,192.168.0.0/16');
   });
 
   test('every object is labelled as Terrarium\'s; environment objects name their environment', () => {

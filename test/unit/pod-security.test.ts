@@ -86,6 +86,7 @@ const SPECS: EnvSpec[] = [
   { name: 'team-dev', replicas: 3, image: 'registry.example.com/devenv:1.2', cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '2Gi' } },
   { name: 'a', replicas: 0, storage: { size: '50Gi', className: 'fast-ssd' }, egressAllow: ['10.20.0.0/16', '192.168.1.5'] },
   { name: 'x'.repeat(52), replicas: 20, cpu: { limit: '4' }, memory: { request: '2Gi' } },
+  { name: 'creds', secrets: [{ name: 'agent-keys', as: 'file' }, { name: 'api-env', as: 'env' }] },
 ];
 
 function rendered(spec: EnvSpec): Obj[] {

@@ -5,12 +5,13 @@ import {
 } from '../../core/devenv/operations';
 import { setWarmSpares, type WarmSparesResult } from '../../core/devenv/warmSpares';
 import { sandboxName, workspaceClaimName } from '../../core/devenv/names';
-import { validateCidr, validateName } from '../../core/devenv/validate';
+import { validateCidr, validateName, validateSpec } from '../../core/devenv/validate';
+import { parseSecretUse } from '../../core/devenv/secretUse';
 import { egressAllowWarnings, type EgressWarning } from '../../core/devenv/egress';
 import type { EnvSpec, Environment, Sandbox } from '../../core/devenv/types';
 import { parseRequestLimit, parseWholeNumber, UsageError, type OptionValues } from '../args';
 import { clusterFor, where } from '../cluster';
-import type { CommandContext, CommandHandler } from '../commandTable';
+import type { CommandContext, CommandHandler } from '../commandTypes';
 import { environmentJson, environmentsTable, formatList, jsonText, plural, safe } from '../output';
 import { waitSeconds, waitUntilReady } from '../wait';
 import { EXIT_USAGE } from '../report';
@@ -51,6 +52,12 @@ export function specFromOptions(name: string, values: OptionValues, usage: strin
   if (Array.isArray(egress) && egress.length) spec.egressAllow = egress;
   const warm = str(values['warm-spares']);
   if (warm !== undefined) spec.warmSpares = parseWholeNumber(warm, '--warm-spares', usage);
+  const ttl = str(values['claim-ttl']);
+  if (ttl !== undefined) spec.claimTtl = ttl;
+  const idle = str(values['idle-stop-after']);
+  if (idle !== undefined) spec.idleStopAfter = idle;
+  const secrets = values.secret;
+  if (Array.isArray(secrets) && secrets.length) spec.secrets = secrets.map(parseSecretUse);
   return spec;
 }
 
@@ -78,7 +85,8 @@ const warningLines = (warnings: EgressWarning[]) => warnings.map((w) => `  ${w.m
  * Allow-list entries that open private, metadata or all addresses need a person's yes (asked on a
  * terminal) or --yes. Returns an exit code when creation must not go ahead.
  */
-async function confirmEgress(warnings: EgressWarning[], values: OptionValues, json: boolean, ctx: CommandContext): Promise<number | undefined> {
+export async function confirmEgress(warnings: EgressWarning[], values: OptionValues, json: boolean, ctx: CommandContext,
+  question = 'Create the environment with these destinations? [y/N] '): Promise<number | undefined> {
   if (!warnings.length) return undefined;
   const head = `the egress allow-list opens ${warnings.length === 1 ? 'a destination' : 'destinations'} that sandboxes cannot reach by default:\n`;
   if (values.yes === true) {
@@ -87,8 +95,8 @@ async function confirmEgress(warnings: EgressWarning[], values: OptionValues, js
   }
   if (!json && ctx.stdin.isTTY) {
     ctx.stderr.write(`${head.charAt(0).toUpperCase()}${head.slice(1)}${warningLines(warnings)}`);
-    if (await confirm('Create the environment with these destinations? [y/N] ', ctx)) return undefined;
-    ctx.stderr.write('Nothing was created.\n');
+    if (await confirm(question, ctx)) return undefined;
+    ctx.stderr.write(question.startsWith('Create') ? 'Nothing was created.\n' : 'Nothing was changed.\n');
     return 1;
   }
   const hint = 'Add --yes to create it anyway, or remove these --egress-allow entries.';
@@ -105,6 +113,7 @@ export const envCreateCommand: CommandHandler = async ({ globals, values, positi
   // Invalid entries first (a clear error), then the ones that need confirming, before any request.
   validateName(spec.name);
   for (const entry of spec.egressAllow ?? []) validateCidr(entry);
+  validateSpec(spec);
   const warnings = egressAllowWarnings(spec.egressAllow ?? []);
   const refused = await confirmEgress(warnings, values, globals.json === true, ctx);
   if (refused !== undefined) return refused;
@@ -237,7 +246,7 @@ export const envStartCommand: CommandHandler = async ({ globals, values, positio
   ctx.stdout.write(`Started "${name}" with ${plural(env.desired, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);
 };
 
-async function confirm(question: string, ctx: CommandContext): Promise<boolean> {
+export async function confirm(question: string, ctx: CommandContext): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
   try {
     const answer = await rl.question(question, { signal: ctx.signal });

@@ -1,11 +1,12 @@
 import type { CoreV1Event, V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import {
-  ANNOTATION_CLAIMED_BY, ANNOTATION_HOST_PUBLIC_KEY, ANNOTATION_LAST_REPLICAS, LABEL_ENVIRONMENT, SANDBOX_CONTAINER,
+  ANNOTATION_CLAIMED_BY, ANNOTATION_EGRESS_ALLOW, ANNOTATION_HOST_PUBLIC_KEY, ANNOTATION_LAST_REPLICAS, LABEL_ENVIRONMENT, SANDBOX_CONTAINER,
   ordinalOf, sandboxName, workspaceClaimName, workspaceOrdinalOf,
 } from './names';
 import { formatDuration, readPolicy } from './policy';
 import { describeSandboxStatus } from './status';
-import type { Environment, EnvironmentStatus, Sandbox } from './types';
+import { secretsOfPod } from './secretUse';
+import type { Environment, EnvironmentStatus, Sandbox, SecretUse } from './types';
 
 // The pool and idle annotations (owner: policy.ts) are read here; importable from the read model too.
 export {
@@ -90,8 +91,12 @@ export function environmentFromObjects(sts: V1StatefulSet, pods: readonly V1Pod[
     createdAt: iso(sts.metadata?.creationTimestamp),
     generation: sts.metadata?.generation,
     ...policyFields(ann),
+    ...secretsField(secretsOfPod(tmpl, container)),
+    ...(ann[ANNOTATION_EGRESS_ALLOW] !== undefined ? { egressAllow: ann[ANNOTATION_EGRESS_ALLOW].split(',').filter(Boolean) } : {}),
   };
 }
+
+const secretsField = (secrets: SecretUse[]): Pick<Environment, 'secrets'> => (secrets.length ? { secrets } : {});
 
 /** The pool and idle settings on the Environment, durations as canonical text ("1h30m"). */
 function policyFields(ann: Record<string, string>): Pick<Environment, 'warmSpares' | 'maxReplicas' | 'claimTtl' | 'idleStopAfter' | 'settingProblems'> {

@@ -9,6 +9,8 @@ export const APP_NAME = 'terrarium';
 export const FIELD_MANAGER = 'terrarium';
 
 export const ANNOTATION_LAST_REPLICAS = 'terrarium.dev/last-replicas';
+/** The egress allow-list the NetworkPolicy was rendered with (comma-separated CIDRs, empty: none). */
+export const ANNOTATION_EGRESS_ALLOW = 'terrarium.dev/egress-allow';
 export const ANNOTATION_HOST_PUBLIC_KEY = 'terrarium.dev/host-public-key';
 /** Written by claims (another module); read here for Sandbox.claimedBy. */
 export const ANNOTATION_CLAIMED_BY = 'terrarium.dev/claimed-by';

@@ -9,11 +9,15 @@ import { findOp, kubeOp, OPS, type OpRow } from '../kube/ops';
 import { listOp } from '../kube/list';
 import { environmentFromObjects, sandboxesFromObjects } from './model';
 import {
-  ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, SANDBOX_CONTAINER, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
+  ANNOTATION_EGRESS_ALLOW, ANNOTATION_LAST_REPLICAS, DEFAULT_MAX_REPLICAS, SANDBOX_CONTAINER, FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY, hostKeySecretName,
   APP_NAME, LABEL_NAME, podSelector, selectorString, workspaceOrdinalOf,
 } from './names';
 import { renderEnvironment, renderNamespace } from './render';
-import type { EnvSpec, Environment, Sandbox } from './types';
+import type { EnvSpec, Environment, Sandbox, SecretUse } from './types';
+import {
+  ANNOTATION_CLAIM_TTL, ANNOTATION_IDLE_STOP_AFTER, ANNOTATION_WARM_SPARES, formatDuration, policyAnnotations, readPolicy,
+} from './policy';
+import { secretsOfPod } from './secretUse';
 import { validateName, validateNamespace, validateReplicas, validateRequestLimit, validateSandboxName, validateSpec } from './validate';
 
 /**
@@ -114,7 +118,9 @@ async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: Create
     }
   }
 
-  // Keep the live replica count on a re-apply that does not state one (it may have been scaled since).
+  // A re-apply keeps what it does not state: the live replica count (it may have been scaled since)
+  // and the pool/idle settings (annotations the apply would otherwise drop).
+  if (existing) spec = { ...policyOf(existing), ...stripUndefined(spec) };
   const replicas = spec.replicas ?? (existing ? existing.spec?.replicas ?? 1 : undefined);
   try {
     await applyObject(cluster, renderNamespace(cluster.namespace), signal);
@@ -132,6 +138,146 @@ async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: Create
     applied = await applyObject(cluster, obj, signal);
   }
   return environmentFromObjects(applied as V1StatefulSet, []);
+}
+
+const stripUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** The pool and idle settings recorded on a StatefulSet, as an EnvSpec's fields (unreadable ones are left out). */
+function policyOf(sts: V1StatefulSet): Pick<EnvSpec, 'warmSpares' | 'claimTtl' | 'idleStopAfter'> {
+  const p = readPolicy(sts.metadata?.annotations);
+  return stripUndefined({
+    warmSpares: p.warmSpares,
+    claimTtl: p.claimTtlMs !== undefined ? formatDuration(p.claimTtlMs) : undefined,
+    idleStopAfter: p.idleStopAfterMs !== undefined ? formatDuration(p.idleStopAfterMs) : undefined,
+  });
+}
+
+/** The spec an existing environment was made with, as far as its StatefulSet records it (no egress: that is the NetworkPolicy's). */
+export function specOfStatefulSet(sts: V1StatefulSet): EnvSpec {
+  const tmpl = sts.spec?.template?.spec;
+  const c = tmpl?.containers?.find((x) => x.name === SANDBOX_CONTAINER) ?? tmpl?.containers?.[0];
+  const claim = sts.spec?.volumeClaimTemplates?.find((t) => t.metadata?.name === 'workspace') ?? sts.spec?.volumeClaimTemplates?.[0];
+  const rl = (k: 'cpu' | 'memory') => stripUndefined({ request: c?.resources?.requests?.[k], limit: c?.resources?.limits?.[k] });
+  const secrets = secretsOfPod(tmpl, c);
+  return stripUndefined({
+    name: sts.metadata?.name ?? '',
+    image: c?.image,
+    replicas: sts.spec?.replicas ?? 1,
+    cpu: rl('cpu'),
+    memory: rl('memory'),
+    // The claim template cannot change: it is carried over as it is.
+    storage: stripUndefined({ size: claim?.spec?.resources?.requests?.storage, className: claim?.spec?.storageClassName ?? undefined }),
+    secrets: secrets.length ? secrets : undefined,
+    egressAllow: sts.metadata?.annotations?.[ANNOTATION_EGRESS_ALLOW]?.split(',').filter(Boolean),
+    ...policyOf(sts),
+  });
+}
+
+/** What `env update` changes; unset fields keep their current values. */
+export interface EnvChange {
+  image?: string;
+  cpu?: { request?: string; limit?: string };
+  memory?: { request?: string; limit?: string };
+  /** Secrets to give (added, or switched between env and file). */
+  addSecrets?: SecretUse[];
+  /** Secrets to take away, by name. */
+  removeSecrets?: string[];
+  /** Replaces the egress allow-list ([] clears it); undefined leaves the NetworkPolicy alone. */
+  egressAllow?: string[];
+  warmSpares?: number;
+  claimTtl?: string;
+  idleStopAfter?: string;
+}
+
+export interface UpdatePlan {
+  /** The environment now. */
+  before: Environment;
+  /** The whole spec after the change. */
+  spec: EnvSpec;
+  /** The pod template changes: every running sandbox is replaced, one at a time. */
+  restartsSandboxes: boolean;
+  /** Running sandboxes someone holds, which a restart interrupts. */
+  claimed: { sandbox: string; claimedBy: string }[];
+  /** Names of what changes, e.g. ["image", "secrets"]. */
+  changes: string[];
+  /** The NetworkPolicy is re-applied (--egress-allow given). */
+  egressChanged: boolean;
+  /** The StatefulSet records the allow-list (older environments do not: their NetworkPolicy is left as it is, unrecorded). */
+  egressRecorded: boolean;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Reads the environment and works out the new spec and who a restart would interrupt; writes nothing. */
+export async function planEnvironmentUpdate(cluster: Cluster, name: string, change: EnvChange, opts: OpOptions & { maxReplicas?: number } = {}): Promise<UpdatePlan> {
+  validateName(name);
+  const sts = await requireStatefulSet(cluster, name, opts.signal);
+  const old = specOfStatefulSet(sts);
+  const spec: EnvSpec = { ...old };
+  if (change.image !== undefined) spec.image = change.image;
+  if (change.cpu) spec.cpu = { ...old.cpu, ...stripUndefined(change.cpu) };
+  if (change.memory) spec.memory = { ...old.memory, ...stripUndefined(change.memory) };
+  if (change.addSecrets?.length || change.removeSecrets?.length) {
+    const drop = new Set([...(change.removeSecrets ?? []), ...(change.addSecrets ?? []).map((s) => s.name)]);
+    const missing = (change.removeSecrets ?? []).filter((n) => !(old.secrets ?? []).some((s) => s.name === n));
+    if (missing.length) {
+      throw new TerrariumError('InvalidInput', `The environment "${name}" is not given ${missing.map((m) => `"${m}"`).join(', ')}.`,
+        `It is given: ${(old.secrets ?? []).map((s) => s.name).join(', ') || 'no Secrets'} (terrarium env describe ${name}).`);
+    }
+    const next = [...(old.secrets ?? []).filter((s) => !drop.has(s.name)), ...(change.addSecrets ?? [])];
+    spec.secrets = next.length ? next : undefined;
+  }
+  if (change.egressAllow !== undefined) spec.egressAllow = change.egressAllow;
+
+  for (const k of ['warmSpares', 'claimTtl', 'idleStopAfter'] as const) if (change[k] !== undefined) (spec as any)[k] = change[k];
+  // Everything, the pool and idle settings included, is checked before anything is written.
+  validateSpec(spec, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
+  validateRequestLimit(spec.cpu ?? {}, 'cpu');
+  validateRequestLimit(spec.memory ?? {}, 'memory');
+
+  const changes: string[] = [];
+  if (!sameJson(old.image, spec.image)) changes.push('image');
+  if (!sameJson(old.cpu, spec.cpu)) changes.push('cpu');
+  if (!sameJson(old.memory, spec.memory)) changes.push('memory');
+  if (!sameJson(old.secrets, spec.secrets)) changes.push('secrets');
+  const restartsSandboxes = changes.length > 0;
+  if (change.egressAllow !== undefined) changes.push('egress allow-list');
+  const annotationsOf = (x: EnvSpec) => policyAnnotations({ warmSpares: x.warmSpares, claimTtl: x.claimTtl, idleStopAfter: x.idleStopAfter }, Number.MAX_SAFE_INTEGER);
+  const [was, now] = [annotationsOf(old), annotationsOf(spec)];
+  for (const [key, label] of [[ANNOTATION_WARM_SPARES, 'warm spares'], [ANNOTATION_CLAIM_TTL, 'claim TTL'], [ANNOTATION_IDLE_STOP_AFTER, 'idle stop']] as const) {
+    if (was[key] !== now[key]) changes.push(label);
+  }
+  const pods = await listPods(cluster, selectorString(podSelector(name)), opts.signal);
+  const before = environmentFromObjects(sts, pods);
+  let claimed: UpdatePlan['claimed'] = [];
+  if (restartsSandboxes && before.desired > 0) {
+    claimed = (await listSandboxes(cluster, name, opts)).filter((s) => s.claimedBy && s.ordinal < before.desired && s.status.phase !== 'Stopped')
+      .map((s) => ({ sandbox: s.name, claimedBy: s.claimedBy! }));
+  }
+  return { before, spec, restartsSandboxes, claimed, changes, egressChanged: change.egressAllow !== undefined, egressRecorded: change.egressAllow !== undefined || old.egressAllow !== undefined };
+}
+
+/**
+ * Applies an update planned by planEnvironmentUpdate: the StatefulSet by server-side apply (its
+ * RollingUpdate strategy then replaces the pods one at a time, highest ordinal first, workspaces
+ * kept), and the NetworkPolicy when the allow-list changes. Nothing else is touched.
+ */
+export async function updateEnvironment(cluster: Cluster, plan: UpdatePlan, opts: OpOptions = {}): Promise<Environment> {
+  const name = plan.spec.name;
+  return audited(cluster, { action: 'create', target: name, detail: { update: true, changes: plan.changes.join(', '), image: plan.spec.image } },
+    async () => {
+      const objects = renderEnvironment(plan.spec, { namespace: cluster.namespace })
+        .filter((o) => o.kind === 'StatefulSet' || (o.kind === 'NetworkPolicy' && plan.egressChanged));
+      const sts = objects.find((o) => o.kind === 'StatefulSet')!;
+      if (!plan.egressRecorded) delete sts.metadata!.annotations![ANNOTATION_EGRESS_ALLOW];
+      let applied: KubernetesObject | undefined;
+      for (const obj of objects) {
+        const out = await applyObject(cluster, obj, opts.signal);
+        if (obj.kind === 'StatefulSet') applied = out;
+      }
+      const pods = await listPods(cluster, selectorString(podSelector(name)), opts.signal);
+      return environmentFromObjects(applied as V1StatefulSet, pods);
+    });
 }
 
 async function setReplicas(cluster: Cluster, name: string, replicas: number, signal?: AbortSignal): Promise<void> {

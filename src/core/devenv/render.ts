@@ -3,9 +3,10 @@ import { isCidr, parseCidr } from './cidr';
 import { loadManifest, substitute, type ManifestObject } from './manifests';
 import { policyAnnotations } from './policy';
 import { renderRoles, USER_ROLE } from '../platform/roles';
-import { DEFAULT_IMAGE, SANDBOX_CONTAINER } from './names';
+import { ANNOTATION_EGRESS_ALLOW, DEFAULT_IMAGE, SANDBOX_CONTAINER } from './names';
 import type { EnvSpec } from './types';
 import { validateNamespace, validateSpec } from './validate';
+import { addSecretsToPod } from './secretUse';
 
 export const DEFAULTS = {
   replicas: 1,
@@ -57,10 +58,15 @@ export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): Kubernete
     requests: { cpu: spec.cpu?.request ?? DEFAULTS.cpu.request, memory: spec.memory?.request ?? DEFAULTS.memory.request },
     limits: { cpu: spec.cpu?.limit ?? DEFAULTS.cpu.limit, memory: spec.memory?.limit ?? DEFAULTS.memory.limit },
   };
+  // Secrets given to the sandboxes: envFrom, or read-only files under /run/secrets/NAME.
+  if (spec.secrets?.length) addSecretsToPod(sts.spec.template.spec, container, spec.secrets);
   const claim = sts.spec.volumeClaimTemplates[0];
   claim.spec.resources.requests.storage = spec.storage?.size ?? DEFAULTS.storage.size;
   if (spec.storage?.className) claim.spec.storageClassName = spec.storage.className;
   // Warm pool and idle settings live on the StatefulSet, where the controller reads them.
+  // The allow-list as applied to the NetworkPolicy, recorded where describe and update read the spec.
+  const allow = (spec.egressAllow ?? []).map((e) => parseCidr(e)).filter(isCidr).map((c) => c.text);
+  sts.metadata.annotations = { ...sts.metadata.annotations, [ANNOTATION_EGRESS_ALLOW]: allow.join(',') };
   const policy = policyAnnotations({ warmSpares: spec.warmSpares, claimTtl: spec.claimTtl, idleStopAfter: spec.idleStopAfter });
   if (Object.keys(policy).length) sts.metadata.annotations = { ...sts.metadata.annotations, ...policy };
 

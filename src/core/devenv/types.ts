@@ -14,7 +14,12 @@ export interface EnvSpec {
   claimTtl?: string;
   /** An environment idle this long is stopped (scaled to 0, workspaces kept); unset: never. */
   idleStopAfter?: string;
+  /** Secrets (typically VSO destinations) every sandbox gets, as environment variables or files under /run/secrets/NAME. */
+  secrets?: SecretUse[];
 }
+
+/** A Secret given to an environment's sandboxes: its keys as environment variables, or read-only files. */
+export interface SecretUse { name: string; as: 'env' | 'file' }
 
 export interface RequestLimit { request?: string; limit?: string }
 
@@ -51,6 +56,10 @@ export interface Environment {
   idleStopAfter?: string;
   /** Pool/idle annotations that could not be read and count as absent, in words. */
   settingProblems?: string[];
+  /** Secrets given to the sandboxes (from the pod template). */
+  secrets?: SecretUse[];
+  /** The egress allow-list as last applied (annotation terrarium.dev/egress-allow); undefined: not recorded (older environment). */
+  egressAllow?: string[];
 }
 
 export type SandboxPhase =

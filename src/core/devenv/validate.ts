@@ -2,6 +2,8 @@ import { TerrariumError } from '../kube/errors';
 import { isCidr, parseCidr } from './cidr';
 import { DEFAULT_MAX_REPLICAS } from './names';
 import type { EnvSpec } from './types';
+import { policyAnnotations } from './policy';
+import { validateSecretUses } from './secretUse';
 
 /**
  * Longest environment name. The StatefulSet controller labels each pod with
@@ -109,6 +111,9 @@ export function validateSpec(spec: EnvSpec, maxReplicas: number = DEFAULT_MAX_RE
     throw new TerrariumError('InvalidInput', `The storage class ${JSON.stringify(cls)} is not a valid StorageClass name.`, 'Use the name shown by "kubectl get storageclass", or leave it empty for the cluster default.');
   }
   for (const cidr of spec.egressAllow ?? []) validateCidr(cidr);
+  if (spec.secrets !== undefined) validateSecretUses(spec.secrets);
+  // Pool and idle settings too, so a bad one is refused before anything is written.
+  policyAnnotations({ warmSpares: spec.warmSpares, claimTtl: spec.claimTtl, idleStopAfter: spec.idleStopAfter }, maxReplicas);
 }
 
 /** Namespaces are plain RFC 1123 labels (a leading digit is allowed), at most 63 characters. */
