@@ -50,7 +50,9 @@ export const TINY_CLAIMS: ClaimsBenchOptions = { pool: 6, claims: 4, rate: 50 };
  */
 function claimInChild(job: ClaimsJob, beforeRun: () => void): Promise<ClaimsJobResult> {
   return new Promise((resolveJob, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'claimsClient.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // TERRARIUM_BENCH_CPU_PROF=DIR profiles the claiming process too (run the bench with --cpu-prof for kube-sim's side).
+    const prof = process.env.TERRARIUM_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TERRARIUM_BENCH_CPU_PROF}`] : [];
+    const p = spawn(process.execPath, [...prof, '--import', 'tsx', join(__dirname, 'claimsClient.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '', stderr = '', started = false;
     p.stdout.on('data', (d) => {
       stdout += d;
