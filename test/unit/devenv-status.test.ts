@@ -65,9 +65,15 @@ describe('describeSandboxStatus', () => {
   test('ImagePullBackOff with the kubelet\'s message', () => {
     const p = pod('web-0', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }, readyCond('False')],
       containerStatuses: [{ name: 'devenv', ready: false, restartCount: 0, image: 'nope:1', imageID: '', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope:1"' } } }] });
-    assert.deepEqual(describeSandboxStatus(p), { phase: 'ImagePullBackOff', reason: 'ImagePullBackOff', message: 'Back-off pulling image "nope:1"' });
+    const st = describeSandboxStatus(p);
+    assert.equal(st.phase, 'ImagePullBackOff');
+    assert.equal(st.reason, 'ImagePullBackOff');
+    assert.match(st.message!, /^The image cannot be pulled: the node could not pull nope:1 \(Back-off pulling image "nope:1"\)\. Build and push it \(terrarium image build --tag nope:1 --push\)/);
+    // The kubelet's "Failed to pull image" event says why; the fix follows from it.
+    const failed = { metadata: {}, type: 'Warning', reason: 'Failed', involvedObject: { kind: 'Pod', name: 'web-0' }, message: 'Failed to pull image "nope:1": rpc error: code = NotFound desc = failed to resolve reference "docker.io/library/nope:1": docker.io/library/nope:1: not found' };
+    assert.match(describeSandboxStatus(p, undefined, [failed]).message!, /nope:1 does not exist in its registry .*terrarium image build --tag nope:1 --push/);
     const err = pod('web-0', { phase: 'Pending', containerStatuses: [{ name: 'devenv', ready: false, restartCount: 0, image: 'nope:1', imageID: '', state: { waiting: { reason: 'ErrImagePull' } } }] });
-    assert.deepEqual(describeSandboxStatus(err), { phase: 'ImagePullBackOff', reason: 'ErrImagePull', message: 'The image nope:1 cannot be pulled.' });
+    assert.match(describeSandboxStatus(err).message!, /^The image cannot be pulled: the node could not pull nope:1\. /);
   });
 
   test('CrashLoopBackOff says how the container last exited', () => {

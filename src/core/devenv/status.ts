@@ -1,7 +1,6 @@
 import type { CoreV1Event, V1ContainerStatus, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { SandboxStatus } from './types';
-
-const IMAGE_PULL = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
+import { IMAGE_PULL_REASONS as IMAGE_PULL, imagePullCause, imagePullMessage } from './imagePull';
 /** Waiting reasons that are just progress, not a problem. */
 const PROGRESS = new Set(['ContainerCreating', 'PodInitializing']);
 /** Events that explain a pod stuck before its containers start. */
@@ -39,6 +38,14 @@ export function latestWarning(events: readonly CoreV1Event[] | undefined, kind: 
   return best;
 }
 
+/** The newest "Failed to pull image ..." event of this pod. */
+function pullFailure(events: readonly CoreV1Event[] | undefined, pod: V1Pod): string | undefined {
+  const mine = (events ?? []).filter((e) => e.involvedObject?.kind === 'Pod' && e.involvedObject.name === pod.metadata?.name
+    && (!e.involvedObject.uid || !pod.metadata?.uid || e.involvedObject.uid === pod.metadata.uid) && /^Failed to pull image/.test(e.message ?? ''));
+  const at = (e: CoreV1Event) => Math.max(time(e.lastTimestamp), time(e.eventTime), time(e.firstTimestamp), time(e.metadata?.creationTimestamp));
+  return mine.sort((a, b) => at(a) - at(b)).pop()?.message;
+}
+
 function fromContainer(s: V1ContainerStatus): SandboxStatus | undefined {
   const w = s.state?.waiting;
   if (w?.reason && !PROGRESS.has(w.reason)) {
@@ -74,6 +81,12 @@ export function describeSandboxStatus(pod: V1Pod | undefined, pvc?: V1Persistent
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const s of statuses) {
     const st = fromContainer(s);
+    if (st?.phase === 'ImagePullBackOff') {
+      // ErrImagePull's message says why; ImagePullBackOff's often only "Back-off pulling image": then the "Failed to pull image" event does.
+      const waiting = s.state?.waiting?.message ?? '';
+      const said = imagePullCause(waiting, st.reason) === 'unknown' ? pullFailure(events, pod) ?? waiting : waiting;
+      return { ...st, message: imagePullMessage(s.image, said, st.reason) };
+    }
     if (st) return st;
   }
 

@@ -4,6 +4,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { TerrariumError } from '../kube/errors';
+import { explainImagePull, IMAGE_PULL_REASONS } from '../devenv/imagePull';
 import type { PortForwardFailure, PortForwardTarget } from './portForwardSocket';
 
 /** Reads a pod; undefined when it does not exist. Other API errors propagate. */
@@ -34,6 +35,15 @@ export function describeNotReady(pod: V1Pod): string {
   if (phase === 'Running') return `Running but not Ready${ready?.message ? ` (${ready.message})` : ''}`;
   const waiting = statuses.find((s) => s.state?.waiting?.reason)?.state?.waiting?.reason;
   return waiting ? `${phase} (${waiting})` : phase;
+}
+
+/** A pod waiting for its image: why and the fix (build and push, imagePullSecrets, --image). */
+function imagePullHint(pod: V1Pod): string | undefined {
+  const s = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]
+    .find((c) => c.state?.waiting?.reason && IMAGE_PULL_REASONS.has(c.state.waiting.reason));
+  if (!s) return undefined;
+  const e = explainImagePull(s.image, s.state!.waiting!.message ?? '', s.state!.waiting!.reason);
+  return `The image cannot be pulled: ${e.why}. ${e.fix}`;
 }
 
 /** An environment's wanted sandbox count (spec.replicas); undefined when there is no such environment. */
@@ -96,7 +106,7 @@ export async function explainPortForwardFailure(
   }
   if (!isPodReady(pod)) {
     return new TerrariumError('NotReady', `Sandbox ${target.pod} is not ready: ${describeNotReady(pod)}.`,
-      'Wait until it is Ready (terrarium status), or restart it with `terrarium sandbox restart`.');
+      imagePullHint(pod) ?? 'Wait until it is Ready (terrarium status), or restart it with `terrarium sandbox restart`.');
   }
   if (failure.kind === 'port') {
     return new TerrariumError('Unreachable', `Nothing accepts connections on port ${target.port} in sandbox ${target.pod}: ${failure.message}`,
