@@ -14,6 +14,8 @@ import { PassThrough } from 'node:stream';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createEnvironment } from '../../src/core/devenv';
 import { DEFAULT_IMAGE } from '../../src/core/devenv/names';
+import { environmentConfigFile, sandboxHostKeyAlias, sshPaths } from '../../src/core/ssh/sshconfig';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { run } from '../../src/cli/run';
 import { capturedStreams } from '../unit/testIo';
 import { clusterArgs, eventually, getTestCluster, type TestCluster } from './harness';
@@ -32,7 +34,7 @@ describe('env update and env describe', { timeout: 300_000 }, () => {
     const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
     if (opts.tty) stdin.isTTY = true;
     if (opts.answer !== undefined) stdin.end(opts.answer); else stdin.end();
-    const code = await run([...args, ...clusterArgs(tc)], { stdout: io.stdout, stderr: io.stderr, stdin, env: { XDG_STATE_HOME: dir }, signal: new AbortController().signal });
+    const code = await run([...args, ...clusterArgs(tc)], { stdout: io.stdout, stderr: io.stderr, stdin, env: { XDG_STATE_HOME: dir, XDG_CONFIG_HOME: dir }, signal: new AbortController().signal });
     return { code, stdout: io.out(), stderr: io.err() };
   };
   const sts = (name = ENV) => tc.cluster.apps.readNamespacedStatefulSet({ name, namespace: tc.namespace });
@@ -177,5 +179,19 @@ describe('env update and env describe', { timeout: 300_000 }, () => {
     assert.equal(ann['terrarium.dev/warm-spares'], '1');
     assert.equal(ann['terrarium.dev/claim-ttl'], '30m');
     assert.equal(ann['terrarium.dev/idle-stop-after'], '2d');
+  });
+
+  test('env delete removes the environment\'s ssh config file and host-key pins on this machine', async () => {
+    const paths = sshPaths(join(dir, 'terrarium'));
+    mkdirSync(paths.configDir, { recursive: true });
+    const file = environmentConfigFile(paths, tc.context, tc.namespace, ENV);
+    writeFileSync(file, `Host terrarium.x.${ENV}-0\n`);
+    const other = `${sandboxHostKeyAlias(tc.context, tc.namespace, 'other-0', 'ffffffff')} ssh-ed25519 AAAAother`;
+    writeFileSync(paths.knownHosts, `${sandboxHostKeyAlias(tc.context, tc.namespace, `${ENV}-2`, 'abcdef012')} ssh-ed25519 AAAAup\n${other}\n`);
+    const r = await cli(['env', 'delete', ENV]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Removed its ssh config \(.*\.conf\) and 1 host-key pin from this machine/);
+    assert.equal(existsSync(file), false);
+    assert.equal(readFileSync(paths.knownHosts, 'utf8'), `${other}\n`);
   });
 });

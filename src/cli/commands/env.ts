@@ -1,5 +1,8 @@
 /** `terrarium env list|create|scale|stop|start|delete`. */
+import { homedir } from 'node:os';
 import { createInterface } from 'node:readline/promises';
+import { forgetEnvironmentSsh } from '../../core/ssh/forget';
+import { cliStateDir } from '../../core/ssh/keys';
 import {
   createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, listSandboxes, scaleEnvironment, startEnvironment, stopEnvironment,
 } from '../../core/devenv/operations';
@@ -268,8 +271,17 @@ export const envDeleteCommand: CommandHandler = async ({ globals, values, positi
   }
   const cluster = clusterFor(globals, ctx);
   const r = await deleteEnvironment(cluster, name, { deleteWorkspaces, signal: ctx.signal });
-  if (globals.json) { ctx.stdout.write(jsonText({ deleted: name, keptWorkspaces: r.keptWorkspaces, deletedWorkspaces: r.deletedWorkspaces })); return; }
+  // This machine's ssh config file and host-key pins of the environment go with it.
+  const ssh = forgetEnvironmentSsh(cliStateDir(ctx.env, ctx.homeDir ?? ctx.env.HOME ?? homedir()), cluster.context, cluster.namespace, name);
+  if (globals.json) {
+    ctx.stdout.write(jsonText({ deleted: name, keptWorkspaces: r.keptWorkspaces, deletedWorkspaces: r.deletedWorkspaces,
+      sshConfigRemoved: ssh.configFile ?? null, hostKeyPinsRemoved: ssh.pins }));
+    return;
+  }
   ctx.stdout.write(`Deleted environment "${name}"${where(cluster)}.\n`);
+  if (ssh.configFile || ssh.pins) {
+    ctx.stdout.write(`Removed its ssh config${ssh.configFile ? ` (${ssh.configFile})` : ''}${ssh.pins ? ` and ${plural(ssh.pins, 'host-key pin')}` : ''} from this machine.\n`);
+  }
   if (r.deletedWorkspaces.length) ctx.stdout.write(`Deleted ${plural(r.deletedWorkspaces.length, 'workspace')}: ${formatList(r.deletedWorkspaces)}.\n`);
   if (r.keptWorkspaces.length) {
     const one = r.keptWorkspaces.length === 1;
