@@ -1,7 +1,8 @@
 // `npm run playground`: Terrarium in a real VS Code in your browser. Builds and packages the
 // extension, installs code-server into .tools/ when missing, starts kube-sim with a sample
-// environment (or uses your cluster with --kubeconfig), starts code-server with the extension and
-// prints the URL to open. Ctrl-C stops everything.
+// environment, the Terrarium platform (claims enforced) and its controller (or uses your cluster
+// with --kubeconfig), starts code-server with the extension (as the cluster admin) and prints the
+// URL to open. Ctrl-C stops everything.
 //
 //   node scripts/playground.mjs [--kubeconfig PATH] [--host 127.0.0.1] [--port N] [--fresh] [--state DIR]
 import { spawnSync } from 'node:child_process';
@@ -74,6 +75,12 @@ try {
     const cluster = await harness.startCluster(clusterDir, { sample: true });
     stops.unshift(() => cluster.close());
     if (!cluster.sim) step('kube-sim is not in this checkout yet: the extension will show an unreachable cluster (or pass --kubeconfig)');
+    else {
+      // The team product: the platform (claims enforced) and the Terrarium controller, in this process.
+      // VS Code's context stays the cluster admin, who creates and scales environments.
+      step('installing the Terrarium platform in namespace devenv and starting its controller');
+      await tsx.require(join(repo, 'test', 'kube-sim', 'sample.ts'), import.meta.url).installSamplePlatform(cluster.sim);
+    }
     kubeconfig = cluster.kubeconfig;
   }
   step(`starting code-server (kubeconfig ${kubeconfig})`);

@@ -1,6 +1,7 @@
 /**
- * `npm run playground` end to end: it prints a URL that serves the workbench, and Ctrl-C (SIGINT)
- * stops code-server and kube-sim with it.
+ * `npm run playground` end to end: it prints a URL that serves the workbench, the cluster it shows
+ * is the team product (claims enforced, the controller running) while VS Code's user stays the
+ * cluster admin, and Ctrl-C (SIGINT) stops code-server, the controller and kube-sim with it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2eSkipReason, killGroup, repoRoot, spawnGroup } from './harness';
+import { openCluster } from '../../src/core/kube/kubeconfig';
+import { platformStatus } from '../../src/core/platform/status';
 
 /** Pids of processes whose command line mentions `text`. */
 function processesMentioning(text: string): number[] {
@@ -40,6 +43,13 @@ test('the playground prints a working URL and Ctrl-C stops everything', { skip: 
   assert.equal(page.status, 200);
   assert.match(await page.text(), /vscode-workbench-web-configuration/, 'the URL serves the VS Code workbench');
   assert.ok(processesMentioning(state).length > 1, 'code-server runs with the playground state');
+
+  // What the tree reads, with VS Code's kubeconfig: enforced claims, a running controller; the user is the cluster admin.
+  const cluster = openCluster({ kubeconfigPath: join(state, 'cluster', 'kubeconfig'), namespace: 'devenv', env: {} });
+  const status = await platformStatus(cluster);
+  assert.equal(status.claims.state, 'enforced', status.claims.detail);
+  assert.equal(status.controller.state, 'running', status.controller.detail);
+  assert.match(output, /installing the Terrarium platform in namespace devenv and starting its controller/);
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   process.kill(child.pid!, 'SIGINT');
