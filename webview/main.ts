@@ -222,6 +222,9 @@ function secretCard(x: SecretView): HTMLElement {
     keysFromNote(x.keysFrom),
     h('div', { class: 'row' },
       button(`${id}-resync`, fresh, { icon: 'sync', secondary: true, disabled: !!waiting, onClick: () => post({ type: 'resync', secret: x.name, kind: x.kind }) }),
+      x.destinationManaged ? undefined : button(`${id}-give`, 'Give to sandboxes', { icon: 'key', secondary: true,
+        title: `Give the Secret ${x.destination} to every sandbox (env vars or files under /run/secrets/${x.destination}); the sandboxes restart`,
+        onClick: () => post({ type: 'give', secret: x.destination, source: { kind: x.kind, name: x.name } }) }),
       x.resync ? h('span', { class: 'muted', role: 'status', 'data-testid': 'resync-status' }, x.resync.reconciled
         ? `Reconciled: the operator checked it again after your request at ${time(x.resync.requestedAt)}.`
         : `Resync requested at ${time(x.resync.requestedAt)}; waiting for the operator…`) : undefined),
@@ -253,6 +256,8 @@ function plainSecrets(list: PlainSecretView[]): HTMLElement {
     h('h3', {}, 'Kubernetes Secrets the environment references'),
     ...list.map((p) => h('article', { class: 'secret', id: `plain-${p.name}` },
       h('h4', {}, p.name, p.exists ? '' : ' (missing)'),
+      p.exists ? button(`plain-${p.name}-give`, 'Give to sandboxes', { icon: 'key', secondary: true,
+        title: `Give the Secret ${p.name} to every sandbox; the sandboxes restart`, onClick: () => post({ type: 'give', secret: p.name }) }) : undefined,
       keysTable(p.name, p.keys, `plain-${p.name}`), keysFromNote(p.keysFrom))));
 }
 

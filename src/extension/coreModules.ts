@@ -19,3 +19,5 @@ export * as platformAdmin from '../core/platform/admin';
 export * as list from '../core/kube/list';
 export * as kubeconfig from '../core/kube/kubeconfig';
 export * as secrets from '../core/secrets/panelController';
+export * as restartTargets from '../core/secrets/restartTargets';
+export * as envUpdate from '../core/devenv/operations';

@@ -102,7 +102,13 @@ export type WebviewToPanel =
   | { type: 'copy'; secret: string; key: string }
   | { type: 'scale'; replicas: number }
   | { type: 'warmSpares'; warmSpares: number }
-  | { type: 'resources'; cpu: RequestLimitView; memory: RequestLimitView };
+  | { type: 'resources'; cpu: RequestLimitView; memory: RequestLimitView }
+  /**
+   * "Give to sandboxes": the Kubernetes Secret `secret` reaches every sandbox (env vars or files,
+   * asked by the extension host, which also warns about the restart); `source` is the VSO secret
+   * writing it, whose rolloutRestartTargets may then name the environment.
+   */
+  | { type: 'give'; secret: string; source?: { kind: SecretKind; name: string } };
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Secret data keys: the API allows [-._a-zA-Z0-9]+. */
@@ -146,6 +152,13 @@ export function parseWebviewMessage(raw: unknown): WebviewToPanel | undefined {
     case 'warmSpares':
       return only('type', 'warmSpares') && Number.isInteger(raw.warmSpares) && (raw.warmSpares as number) >= 0 && (raw.warmSpares as number) <= 1000
         ? { type: 'warmSpares', warmSpares: raw.warmSpares as number } : undefined;
+    case 'give': {
+      if (!only('type', 'secret', 'source') || !isName(raw.secret)) return undefined;
+      if (raw.source === undefined) return { type: 'give', secret: raw.secret };
+      const src = raw.source;
+      return isObject(src) && Object.keys(src).every((k) => k === 'kind' || k === 'name') && typeof src.kind === 'string' && KINDS.has(src.kind) && isName(src.name)
+        ? { type: 'give', secret: raw.secret, source: { kind: src.kind as SecretKind, name: src.name } } : undefined;
+    }
     case 'resources': {
       if (!only('type', 'cpu', 'memory')) return undefined;
       const cpu = requestLimit(raw.cpu), memory = requestLimit(raw.memory);

@@ -69,7 +69,7 @@ describe('namespace choice', () => {
     assert.equal(readSettings(config({})).namespaceExplicit, false);
     assert.equal(readSettings(config({})).namespace, 'devenv');
     assert.equal(readSettings(config({ namespace: 'devenv' })).namespaceExplicit, true, 'set to the default value on purpose still counts');
-    const workspace = { get: () => 'ws', inspect: <T>() => ({ defaultValue: 'devenv' as T, workspaceValue: 'ws' as T }) };
+    const workspace = { get: <T>() => 'ws' as T, inspect: <T>() => ({ defaultValue: 'devenv' as T, workspaceValue: 'ws' as T }) };
     assert.equal(readSettings(workspace).namespaceExplicit, true);
   });
 
@@ -152,7 +152,7 @@ describe('every context of the kubeconfig in the tree', () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
     const whens: string[] = Object.values(pkg.contributes.menus as Record<string, { when?: string }[]>).flat()
       .map((m) => m.when ?? '').filter((w) => w.includes('viewItem'));
-    const regexes = whens.flatMap((w) => [...w.matchAll(/viewItem =~ \/((?:[^/\\]|\\.)+)\//g)].map((m) => new RegExp(m[1].replace(/\\\\/g, '\\'))));
+    const regexes = whens.flatMap((w) => [...w.matchAll(/viewItem =~ \/((?:[^/\\]|\\.)+)\//g)].map((m) => new RegExp(m[1]!.replace(/\\\\/g, '\\'))));
     assert.ok(regexes.length > 10, `found the menus' viewItem regexes (${regexes.length})`);
     const env = { name: 'web', namespace: 'team-b', image: 'img', status: 'Ready', desired: 1, ready: 1 } as Environment;
     const sbx = { name: 'web-0', ordinal: 0, pvc: 'workspace-web-0', claimedBy: 'me', status: { phase: 'Ready' } } as Sandbox;
@@ -163,6 +163,6 @@ describe('every context of the kubeconfig in the tree', () => {
       for (const r of regexes) assert.ok(!r.test(other.contextValue), `${other.contextValue} matched ${r}`);
       assert.equal(other.id, row.id);
     }
-    assert.equal(elsewhere(rows[2]).collapsible, 'none', 'no agent sessions over exec in another context');
+    assert.equal(elsewhere(rows[2]!).collapsible, 'none', 'no agent sessions over exec in another context');
   });
 });

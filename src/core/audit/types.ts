@@ -2,7 +2,7 @@
 
 export type AuditAction =
   | 'exec' | 'attach' | 'port-forward' | 'scale' | 'delete' | 'claim' | 'release' | 'key-install'
-  | 'reveal' | 'copy' | 'resync' | 'create' | 'restart'
+  | 'reveal' | 'copy' | 'resync' | 'create' | 'restart' | 'restart-targets'
   | 'tmux-send' | 'tmux-capture' | 'tmux-kill' | 'tmux-new';
 
 export type AuditResult = 'ok' | 'failed' | 'cancelled';

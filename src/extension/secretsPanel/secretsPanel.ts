@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import type { SecretsPanelController } from '../../core/secrets/panelController';
-import type { PanelIdentity } from '../../shared/protocol';
+import type { Cluster } from '../../core/kube/cluster';
+import { isTerrariumError } from '../../core/kube/errors';
+import { parseWebviewMessage, type PanelIdentity } from '../../shared/protocol';
 import { loadCore } from '../core';
 import type { Services } from '../services';
 import { webviewHtml } from '../webviewHtml';
 import { checkRestoredPanel } from './restoreCheck';
+import { giveToSandboxes, type GiveHost, type GiveMessage } from './giveSecret';
 
 export const SECRETS_VIEW_TYPE = 'terrarium.secrets';
 
@@ -88,7 +91,11 @@ export class SecretsPanels implements vscode.Disposable {
       pending = setTimeout(() => { pending = undefined; void controller.refresh(); }, 500);
     });
     const subs = [
-      panel.webview.onDidReceiveMessage((m) => void controller.handle(m)),
+      panel.webview.onDidReceiveMessage((m) => {
+        const give = parseWebviewMessage(m);
+        if (give?.type === 'give') void this.give(cluster, id, give, (msg) => void panel.webview.postMessage(msg)).then(() => controller.refresh());
+        else void controller.handle(m);
+      }),
       panel.onDidChangeViewState((e) => controller.setVisible(e.webviewPanel.visible)),
       panel.onDidDispose(() => {
         unsubscribe();
@@ -99,6 +106,28 @@ export class SecretsPanels implements vscode.Disposable {
       }),
     ];
     controller.setVisible(panel.visible);
+  }
+
+  /** "Give to sandboxes": modal questions here, the flow in giveSecret.ts, errors as the panel's notice. */
+  private async give(cluster: Cluster, id: PanelIdentity, msg: GiveMessage, post: (m: unknown) => void): Promise<void> {
+    const core = loadCore();
+    const host: GiveHost = {
+      ask: async (message, detail, actions) => vscode.window.showWarningMessage(message, { modal: true, detail }, ...actions),
+      notice: (level, message) => { post({ type: 'notice', level, message }); this.s.log.info(message); },
+    };
+    const maxReplicas = this.s.settings().maxReplicas;
+    try {
+      await giveToSandboxes(cluster, id.environment, msg, host, {
+        plan: (c, env, change) => core.envUpdate.planEnvironmentUpdate(c, env, change, { maxReplicas }),
+        apply: (c, plan) => core.envUpdate.updateEnvironment(c, plan),
+        restartsOnRotation: (c, kind, name, sts) => core.restartTargets.restartsOnRotation(c, kind, name, sts),
+        addRestartTarget: (c, kind, name, sts) => core.restartTargets.addRestartTarget(c, kind, name, sts),
+      });
+    } catch (e) {
+      const text = isTerrariumError(e) ? e.text : e instanceof Error ? e.message : String(e);
+      host.notice('error', text);
+      this.s.log.warn(`Give ${msg.secret} to ${id.environment}: ${text}`);
+    }
   }
 
   dispose(): void {
