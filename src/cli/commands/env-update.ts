@@ -10,7 +10,7 @@ import type { CommandContext, CommandHandler } from '../commandTypes';
 import { environmentJson, formatRequestLimit, jsonText, plural, safe } from '../output';
 import { waitSeconds, waitUntilReady } from '../wait';
 import { EXIT_USAGE } from '../report';
-import { confirm, confirmEgress } from './env';
+import { confirm, confirmEgress, traitsFromOptions } from './env';
 
 const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);
 const list = (v: OptionValues[string]): string[] | undefined => (Array.isArray(v) && v.length ? v.map(String) : undefined);
@@ -86,7 +86,7 @@ export const envUpdateCommand: CommandHandler = async ({ globals, values, positi
   const plan = await planEnvironmentUpdate(cluster, name, change, { signal: ctx.signal });
   const stop = await confirmRestart(name, plan.claimed, values, globals.json === true, ctx);
   if (stop !== undefined) return stop;
-  let env = await updateEnvironment(cluster, plan, { signal: ctx.signal });
+  let env = await updateEnvironment(cluster, plan, { signal: ctx.signal, traits: traitsFromOptions(values) });
   if (values.wait === true && env.desired > 0 && plan.restartsSandboxes) {
     env = await waitUntilReady(cluster, name, { signal: ctx.signal, timeoutMs: waitSeconds(str(values.timeout), usage) * 1000 });
   }

@@ -10,6 +10,7 @@ import { setWarmSpares, type WarmSparesResult } from '../../core/devenv/warmSpar
 import { sandboxName, workspaceClaimName } from '../../core/devenv/names';
 import { validateCidr, validateName, validateSpec } from '../../core/devenv/validate';
 import { parseSecretUse } from '../../core/devenv/secretUse';
+import type { ClusterTraits } from '../../core/devenv/portability';
 import { egressAllowWarnings, type EgressWarning } from '../../core/devenv/egress';
 import type { EnvSpec, Environment, Sandbox } from '../../core/devenv/types';
 import { parseRequestLimit, parseWholeNumber, UsageError, type OptionValues } from '../args';
@@ -62,6 +63,11 @@ export function specFromOptions(name: string, values: OptionValues, usage: strin
   const secrets = values.secret;
   if (Array.isArray(secrets) && secrets.length) spec.secrets = secrets.map(parseSecretUse);
   return spec;
+}
+
+/** --openshift / --node-local-dns: render for these even where they cannot be detected. */
+export function traitsFromOptions(values: OptionValues): ClusterTraits {
+  return { ...(values.openshift === true ? { openshift: true } : {}), ...(values['node-local-dns'] === true ? { nodeLocalDns: true } : {}) };
 }
 
 async function maybeWait(cluster: Cluster, env: Environment, values: OptionValues, usage: string, ctx: CommandContext): Promise<Environment> {
@@ -124,6 +130,7 @@ export const envCreateCommand: CommandHandler = async ({ globals, values, positi
   const verbose = values.verbose === true;
   const created = await createEnvironment(cluster, spec, {
     signal: ctx.signal,
+    traits: traitsFromOptions(values),
     // Progress lines only with --verbose; notes (e.g. a namespace that could not be labelled) always.
     log: (line) => { if (verbose || !/^(Applying|Host key)/.test(line)) ctx.stderr.write(`${line}\n`); },
   });

@@ -18,6 +18,7 @@ import {
   ANNOTATION_CLAIM_TTL, ANNOTATION_IDLE_STOP_AFTER, ANNOTATION_WARM_SPARES, formatDuration, policyAnnotations, readPolicy,
 } from './policy';
 import { secretsOfPod } from './secretUse';
+import { detectClusterTraits, type ClusterTraits } from './portability';
 import { validateName, validateNamespace, validateReplicas, validateRequestLimit, validateSandboxName, validateSpec } from './validate';
 
 /**
@@ -33,6 +34,14 @@ export interface CreateOptions extends OpOptions {
   update?: boolean;
   /** Progress and non-fatal notes ("namespace labels could not be applied"); never secret material. */
   log?: (line: string) => void;
+  /** Cluster traits to render for (flags); added to what detectClusterTraits finds. */
+  traits?: ClusterTraits;
+}
+
+/** Detected traits, with the ones stated (flags) on top. */
+async function traitsFor(cluster: Cluster, stated: ClusterTraits | undefined, signal?: AbortSignal): Promise<ClusterTraits> {
+  const found = await detectClusterTraits(cluster, signal);
+  return { ...found, ...Object.fromEntries(Object.entries(stated ?? {}).filter(([, v]) => v !== undefined)) };
 }
 export interface ScaleOptions extends OpOptions { maxReplicas?: number }
 
@@ -130,7 +139,8 @@ async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: Create
     log(`Could not apply the namespace "${cluster.namespace}" (${e.message}); continuing, assuming an administrator created it with Pod Security labels.`);
   }
   // Everything but the namespace (applied above).
-  const objects = renderEnvironment({ ...spec, replicas }, { namespace: cluster.namespace })
+  const traits = await traitsFor(cluster, opts.traits, signal);
+  const objects = renderEnvironment({ ...spec, replicas }, { namespace: cluster.namespace, traits })
     .filter((o) => o.kind !== 'Namespace');
   let applied: KubernetesObject | undefined;
   for (const obj of objects) {
@@ -262,11 +272,12 @@ export async function planEnvironmentUpdate(cluster: Cluster, name: string, chan
  * RollingUpdate strategy then replaces the pods one at a time, highest ordinal first, workspaces
  * kept), and the NetworkPolicy when the allow-list changes. Nothing else is touched.
  */
-export async function updateEnvironment(cluster: Cluster, plan: UpdatePlan, opts: OpOptions = {}): Promise<Environment> {
+export async function updateEnvironment(cluster: Cluster, plan: UpdatePlan, opts: OpOptions & { traits?: ClusterTraits } = {}): Promise<Environment> {
   const name = plan.spec.name;
   return audited(cluster, { action: 'create', target: name, detail: { update: true, changes: plan.changes.join(', '), image: plan.spec.image } },
     async () => {
-      const objects = renderEnvironment(plan.spec, { namespace: cluster.namespace })
+      const traits = await traitsFor(cluster, opts.traits, opts.signal);
+      const objects = renderEnvironment(plan.spec, { namespace: cluster.namespace, traits })
         .filter((o) => o.kind === 'StatefulSet' || (o.kind === 'NetworkPolicy' && plan.egressChanged));
       const sts = objects.find((o) => o.kind === 'StatefulSet')!;
       if (!plan.egressRecorded) delete sts.metadata!.annotations![ANNOTATION_EGRESS_ALLOW];

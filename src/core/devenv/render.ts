@@ -7,6 +7,7 @@ import { ANNOTATION_EGRESS_ALLOW, DEFAULT_IMAGE, SANDBOX_CONTAINER } from './nam
 import type { EnvSpec } from './types';
 import { validateNamespace, validateSpec } from './validate';
 import { addSecretsToPod } from './secretUse';
+import { applyClusterTraits, type ClusterTraits } from './portability';
 
 export const DEFAULTS = {
   replicas: 1,
@@ -20,6 +21,8 @@ export interface RenderOptions {
   namespace: string;
   /** Overrides where manifests/ is found (tests). */
   manifestsDir?: string;
+  /** OpenShift / NodeLocal DNSCache adjustments (portability.ts). */
+  traits?: ClusterTraits;
 }
 
 function one(file: Parameters<typeof loadManifest>[0], params: Record<string, string>, dir?: string): ManifestObject {
@@ -70,7 +73,9 @@ export function renderEnvironment(spec: EnvSpec, opts: RenderOptions): Kubernete
   const policy = policyAnnotations({ warmSpares: spec.warmSpares, claimTtl: spec.claimTtl, idleStopAfter: spec.idleStopAfter });
   if (Object.keys(policy).length) sts.metadata.annotations = { ...sts.metadata.annotations, ...policy };
 
-  return [ns, limits, svc, netpol, sts];
+  const out = [ns, limits, svc, netpol, sts];
+  applyClusterTraits(out, opts.traits);
+  return out;
 }
 
 /** The namespace with Pod Security "restricted" enforced, audited and warned. */
