@@ -80,6 +80,8 @@ export class ClusterSession {
     if (!other) {
       other = new ClusterSession(this.settings, this.memento, () => this.core ?? this.load(), this.env, context);
       other.onDidChange(() => this.fire());
+      // Its security notices (TLS skipped, exec plugin) reach the same listeners as the current context's.
+      other.onNotice((n) => { for (const l of [...this.noticeListeners]) l(n); });
       this.others.set(context, other);
     }
     return other;
