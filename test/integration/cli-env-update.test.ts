@@ -113,6 +113,7 @@ describe('env update and env describe', { timeout: 300_000 }, () => {
     assert.match(r.stderr, /note: updating "up" restarts 1 claimed sandbox.*up-1 \(claimed by alice@example\.com\).*Restarted anyway \(--yes\)/s);
     assert.match(r.stdout, /Updated "up".*: image, secrets\./);
     assert.match(r.stdout, /restart one at a time, highest number first; workspaces are kept/);
+    assert.match(r.stdout, /kubectl -n \S+ patch vaultstaticsecret VSS_NAME --type merge -p '\{"spec":\{"rolloutRestartTargets":\[\{"kind":"StatefulSet","name":"up"\}\]\}\}'/);
     await eventually(() => allReady(DEFAULT_IMAGE), 'every sandbox on the new image and Ready', 120_000);
     watching = false;
     await watcher;

@@ -96,11 +96,25 @@ export const envUpdateCommand: CommandHandler = async ({ globals, values, positi
   }
   if (!plan.changes.length) { ctx.stdout.write(`Environment "${name}" already has these settings; nothing changed.\n`); return; }
   ctx.stdout.write(`Updated "${name}"${where(cluster)}: ${plan.changes.join(', ')}.\n`);
+  if (change.addSecrets?.length) ctx.stdout.write(rotationPatchLines(name, cluster.namespace, change.addSecrets.map((s) => s.name)));
   if (plan.restartsSandboxes && plan.before.desired > 0) {
     ctx.stdout.write(`The ${plural(plan.before.desired, 'sandbox', 'sandboxes')} restart one at a time, highest number first; workspaces are kept.`
       + `${values.wait === true ? '' : ` Follow with: terrarium sandbox list ${name}`}\n`);
   }
 };
+
+/**
+ * VSO restarts what a VaultStaticSecret's spec.rolloutRestartTargets names when it rotates the
+ * Secret; this is the exact patch that makes it restart the environment (all its sandboxes, claimed
+ * ones too) so they read the new values. Printed, not applied: the VSO object is the admin's.
+ */
+export function rotationPatchLines(env: string, namespace: string, secrets: string[]): string {
+  if (!secrets.length) return '';
+  const patch = JSON.stringify({ spec: { rolloutRestartTargets: [{ kind: 'StatefulSet', name: env }] } });
+  return `Sandboxes read a Secret when they start. To restart them when Vault rotates it, add the environment to the rotation targets of the\n`
+    + `VaultStaticSecret (or VaultDynamicSecret) whose spec.destination.name is ${secrets.join(' / ')}:\n`
+    + `  kubectl -n ${namespace} patch vaultstaticsecret VSS_NAME --type merge -p '${patch}'\n`;
+}
 
 /** Every line of `env describe`, as label and value. */
 export function describeLines(env: Environment): [string, string][] {

@@ -142,6 +142,7 @@ export const envCreateCommand: CommandHandler = async ({ globals, values, positi
   const n = env.desired;
   ctx.stdout.write(`Created environment "${env.name}"${where(cluster)} with ${plural(n, 'sandbox', 'sandboxes')}`
     + `${n ? ` (${sandboxRange(env.name, 0, n - 1)})` : ''}.${readiness(env, values.wait === true)}\n`);
+  if (spec.secrets?.length) ctx.stdout.write((await import('./env-update')).rotationPatchLines(env.name, cluster.namespace, spec.secrets.map((s) => s.name)));
 };
 
 /** Claimed sandboxes a scale to `replicas` would stop: ordinals from replicas up to the current count. */
