@@ -87,7 +87,7 @@ export async function runConnectBench(sizes: BenchSizes, log: (line: string) => 
     await createEnvironment(cluster, { name: 'bench', replicas: 1, image: 'terrarium/devenv:dev' });
     await sim.waitPodReady('devenv', 'bench-0', 60_000);
     const prepared = await prepareConnection(cluster, 'bench-0', {
-      user: 'bench', stateDir: join(dir, 'state'), proxy: { node: process.execPath, cli: cli.path }, noInclude: true,
+      stateDir: join(dir, 'state'), proxy: { node: process.execPath, cli: cli.path }, noInclude: true,
     });
     const config = join(dir, 'state', 'ssh_config');
     const base = ['-F', config];
