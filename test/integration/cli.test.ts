@@ -170,7 +170,7 @@ describe('terrarium CLI against a cluster', { timeout: 240_000, skip: noCluster 
 
     const all = await cli('env', 'delete', ENV, '--delete-workspaces', '--yes', '--json');
     assertOk(all);
-    assert.deepEqual(JSON.parse(all.stdout), { deleted: ENV, keptWorkspaces: [], deletedWorkspaces: workspaces(0, 1, 2, 3, 4) });
+    assert.deepEqual(JSON.parse(all.stdout), { deleted: ENV, keptWorkspaces: [], deletedWorkspaces: workspaces(0, 1, 2, 3, 4), sshConfigRemoved: null, hostKeyPinsRemoved: 0 });
     await eventually(async () => (await pvcNames()).length === 0, 'the workspaces to be deleted', 120_000);
 
     const gone = await cli('env', 'delete', ENV);
