@@ -48,6 +48,9 @@ export { podUser } from './runtime/users';
 export type { Rule } from './apiserver/server';
 /** How kube-apiserver reads a request (verb, group, resource, subresource, namespace, name): for tests that map API calls to RBAC rules. */
 export { newRequestInfo } from './apiserver/requestInfo';
+export { DEFAULT_IMAGES } from './controllers/manager';
+// The probe helper process, tested on its own (test/unit/kube-sim-prober.test.ts).
+export { createProber } from './runtime/prober';
 
 export interface KubeSimOptions {
   port?: number;

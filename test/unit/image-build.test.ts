@@ -182,7 +182,7 @@ describe('the devenv image definition and its release', () => {
     assert.equal(DEFAULT_IMAGE, `ghcr.io/terrarium-dev/terrarium-devenv:${VERSION}`);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
     assert.equal(pkg.contributes.configuration.properties['terrarium.image'].default, DEFAULT_IMAGE);
-    const { DEFAULT_IMAGES } = await import('../kube-sim/controllers/manager');
+    const { DEFAULT_IMAGES } = await import('../kube-sim/index');
     assert.ok(DEFAULT_IMAGES.includes(DEFAULT_IMAGE), 'kube-sim\'s node has the default image');
   });
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
-import { createProber } from '../kube-sim/runtime/prober';
+import { createProber } from '../kube-sim/index';
 
 test('the probe helper reports exit codes, output, timeouts (group killed) and missing commands', async () => {
   const prober = createProber();

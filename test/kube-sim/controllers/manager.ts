@@ -5,6 +5,8 @@
  * Deletes of pods, StatefulSets and namespaces come here from the API's delete handler, so that
  * graceful pod termination, garbage collection and namespace cleanup happen as part of the DELETE.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DeleteOptions, KubeObject } from '../machinery/types';
 import { namespaces, pods, statefulsets } from '../registry';
 import type { ResourceDef } from '../registry/types';
@@ -15,7 +17,6 @@ import { recordEvent } from './events';
 import { EventsMirror } from './eventsMirror';
 import { PvcProtectionController } from './pvcProtection';
 import { GarbageCollector } from './garbagecollector';
-import { DEFAULT_IMAGE as DEVENV_IMAGE } from '../../../src/core/devenv/names';
 import { JobController } from './job';
 import { NamespaceController } from './namespace';
 import { normalizeImage, PodController, type PodOverride } from './pods';
@@ -29,7 +30,9 @@ export type { PodOverride } from './pods';
  * and the playground build (terrarium/devenv:dev), and small ones tests use for plain pods.
  * startKubeSim({ images }) adds more.
  */
-// DEVENV_IMAGE: Terrarium's default image (this version's), so environments created without --image start.
+// Terrarium's default image (this version's, from package.json: the emulator never imports src/), so
+// environments created without --image start.
+const DEVENV_IMAGE = `ghcr.io/terrarium-dev/terrarium-devenv:${(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version}`;
 export const DEFAULT_IMAGES = [DEVENV_IMAGE, 'ghcr.io/terrarium-dev/devenv:latest', 'terrarium/devenv:dev', 'busybox', 'busybox:1.36', 'alpine', 'nginx', 'registry.k8s.io/pause:3.10'];
 
 
