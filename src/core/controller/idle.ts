@@ -13,18 +13,16 @@
  *
  * decideIdle is the pure decision; reconcileIdle reads, probes, decides and acts.
  */
-import type { V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { CLAIMED_AT, CLAIMED_BY } from '../devenv/claims';
 import {
-  LABEL_MANAGED_BY, MANAGED_BY, SANDBOX_CONTAINER, ordinalOf, podSelector, sandboxName, selectorString, workspaceOrdinalOf,
+  LABEL_MANAGED_BY, MANAGED_BY, SANDBOX_CONTAINER, ordinalOf, sandboxName, workspaceOrdinalOf,
 } from '../devenv/names';
 import { stopEnvironment } from '../devenv/operations';
 import { formatDuration, readPolicy } from '../devenv/policy';
 import { execRunner, type ExecRunner } from '../kube/exec';
-import { listOp } from '../kube/list';
-import { findOp, OPS } from '../kube/ops';
 import { isPodReady } from '../tunnel/diagnose';
 import type { ControllerContext } from './context';
+import { readEnvironmentState } from './environmentState';
 import { releaseIdleClaim } from './release';
 
 /** Pane commands that are a person's shell, not an agent at work. */
@@ -203,20 +201,7 @@ export interface IdleOptions {
   freshMs?: number;
 }
 
-async function read(ctx: ControllerContext, environment: string): Promise<{ sts?: V1StatefulSet; pods: V1Pod[]; pvcs: V1PersistentVolumeClaim[] }> {
-  const { cluster, signal } = ctx;
-  const sts: V1StatefulSet | undefined = await findOp(cluster, OPS.readStatefulSet, { name: environment },
-    (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
-  if (!sts) return { pods: [], pvcs: [] };
-  const labelSelector = selectorString(podSelector(environment));
-  const [pods, pvcs] = await Promise.all([
-    listOp(cluster, OPS.listPods,
-      (page, o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
-    listOp(cluster, OPS.listPVCs,
-      (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
-  ]);
-  return { sts, pods: pods.items, pvcs: pvcs.items };
-}
+const read = readEnvironmentState;
 
 const time = (v: unknown): number | undefined => {
   const t = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN;

@@ -10,15 +10,15 @@
  * scale subresource conditionally on the version it read (a concurrent scale wins; the next round
  * looks again).
  */
-import type { V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { CLAIMED_BY } from '../devenv/claims';
-import { podSelector, sandboxName, selectorString, workspaceClaimName, workspaceOrdinalOf, ordinalOf, LABEL_MANAGED_BY, MANAGED_BY } from '../devenv/names';
+import { sandboxName, workspaceClaimName, workspaceOrdinalOf, ordinalOf, LABEL_MANAGED_BY, MANAGED_BY } from '../devenv/names';
 import { readPolicy } from '../devenv/policy';
 import { isTerrariumError } from '../kube/errors';
-import { listOp } from '../kube/list';
-import { findOp, kubeOp, OPS } from '../kube/ops';
+import { kubeOp, OPS } from '../kube/ops';
 import { isPodReady } from '../tunnel/diagnose';
 import type { ControllerContext } from './context';
+import { readEnvironmentState } from './environmentState';
 
 /** One ordinal of the environment as the pool sees it. */
 export interface PoolSandbox {
@@ -96,20 +96,7 @@ export function decideWarmPool(i: WarmPoolInput): WarmPoolDecision {
 export type WarmPoolState = Map<string, number>;
 const defaultState: WarmPoolState = new Map();
 
-async function read(ctx: ControllerContext, environment: string): Promise<{ sts?: V1StatefulSet; pods: V1Pod[]; pvcs: V1PersistentVolumeClaim[] }> {
-  const { cluster, signal } = ctx;
-  const sts: V1StatefulSet | undefined = await findOp(cluster, OPS.readStatefulSet, { name: environment },
-    (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
-  if (!sts) return { pods: [], pvcs: [] };
-  const labelSelector = selectorString(podSelector(environment));
-  const [pods, pvcs] = await Promise.all([
-    listOp(cluster, OPS.listPods,
-      (page, o) => cluster.core.listNamespacedPod({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
-    listOp(cluster, OPS.listPVCs,
-      (page, o) => cluster.core.listNamespacedPersistentVolumeClaim({ namespace: cluster.namespace, labelSelector, ...page }, o), { signal }),
-  ]);
-  return { sts, pods: pods.items, pvcs: pvcs.items };
-}
+const read = readEnvironmentState;
 
 /** The pool's view of the environment's ordinals. */
 export function poolSandboxes(environment: string, pods: readonly V1Pod[], pvcs: readonly V1PersistentVolumeClaim[]): PoolSandbox[] {
