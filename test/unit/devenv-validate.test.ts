@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TerrariumError } from '../../src/core/kube/errors';
 import { validateCidr, validateName, validateReplicas, validateSandboxName, validateSpec } from '../../src/core/devenv';
+import { maxReplicasFrom } from '../../src/core/devenv/validate';
 
 function rejects(fn: () => void): TerrariumError {
   try { fn(); } catch (e) {
@@ -58,7 +59,7 @@ describe('replicas', () => {
   test('above the maximum names the setting that sets it', () => {
     const e = rejects(() => validateReplicas(21, 20));
     assert.equal(e.message, '21 is not a valid number of sandboxes: use a whole number from 0 to 20.');
-    assert.match(e.hint!, /terrarium\.maxReplicas setting \(20\)/);
+    assert.match(e.hint!, /terrarium\.maxReplicas setting in VS Code, or TERRARIUM_MAX_REPLICAS for the CLI \(20\)/);
   });
 
   test('rejects negatives, fractions and NaN', () => {
@@ -101,4 +102,14 @@ test('requests above limits are refused before anything is sent, across units', 
   // The webview's inline check (the protocol's) accepts what the core accepts, and not the rest.
   for (const q of ['500m', '1', '1.5', '2Gi', '1e3', '+1']) assert.equal(isQuantity(q), true, q);
   for (const q of ['-1', '1GB', 'lots', '', '1 Gi']) assert.equal(isQuantity(q), false, q);
+});
+
+test('the sandbox limit names the VS Code setting and the CLI variable; TERRARIUM_MAX_REPLICAS sets the CLI limit', () => {
+  assert.equal(maxReplicasFrom({}), 20);
+  assert.equal(maxReplicasFrom({ TERRARIUM_MAX_REPLICAS: '50' }), 50);
+  for (const bad of ['0', '-1', '1001', '2.5', 'many']) {
+    assert.throws(() => maxReplicasFrom({ TERRARIUM_MAX_REPLICAS: bad }), (e: TerrariumError) => e.code === 'InvalidInput' && /1 to 1000/.test(e.hint ?? ''), bad);
+  }
+  assert.throws(() => validateReplicas(21, 20), (e: TerrariumError) => /terrarium\.maxReplicas/.test(e.hint ?? '') && /TERRARIUM_MAX_REPLICAS/.test(e.hint ?? ''));
+  validateReplicas(25, maxReplicasFrom({ TERRARIUM_MAX_REPLICAS: '30' }));
 });

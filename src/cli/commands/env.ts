@@ -8,7 +8,7 @@ import {
 } from '../../core/devenv/operations';
 import { setWarmSpares, type WarmSparesResult } from '../../core/devenv/warmSpares';
 import { sandboxName, workspaceClaimName } from '../../core/devenv/names';
-import { validateCidr, validateName, validateSpec } from '../../core/devenv/validate';
+import { maxReplicasFrom, validateCidr, validateName, validateSpec } from '../../core/devenv/validate';
 import { parseSecretUse } from '../../core/devenv/secretUse';
 import type { ClusterTraits } from '../../core/devenv/portability';
 import { egressAllowWarnings, type EgressWarning } from '../../core/devenv/egress';
@@ -122,14 +122,15 @@ export const envCreateCommand: CommandHandler = async ({ globals, values, positi
   // Invalid entries first (a clear error), then the ones that need confirming, before any request.
   validateName(spec.name);
   for (const entry of spec.egressAllow ?? []) validateCidr(entry);
-  validateSpec(spec);
+  const maxReplicas = maxReplicasFrom(ctx.env);
+  validateSpec(spec, maxReplicas);
   const warnings = egressAllowWarnings(spec.egressAllow ?? []);
   const refused = await confirmEgress(warnings, values, globals.json === true, ctx);
   if (refused !== undefined) return refused;
   const cluster = clusterFor(globals, ctx);
   const verbose = values.verbose === true;
   const created = await createEnvironment(cluster, spec, {
-    signal: ctx.signal,
+    signal: ctx.signal, maxReplicas,
     traits: traitsFromOptions(values),
     // Progress lines only with --verbose; notes (e.g. a namespace that could not be labelled) always.
     log: (line) => { if (verbose || !/^(Applying|Host key)/.test(line)) ctx.stderr.write(`${line}\n`); },
@@ -206,7 +207,7 @@ export const envScaleCommand: CommandHandler = async ({ globals, values, positio
     const refused = await confirmStopClaimed(name, n, claimed, values, globals.json === true, ctx);
     if (refused !== undefined) return refused;
   }
-  const scaled = await scaleEnvironment(cluster, name, n, { signal: ctx.signal });
+  const scaled = await scaleEnvironment(cluster, name, n, { signal: ctx.signal, maxReplicas: maxReplicasFrom(ctx.env) });
   const before = previous ?? scaled;
   const env = await maybeWait(cluster, scaled, values, usage, ctx);
   const kept = n < before.desired
@@ -251,7 +252,7 @@ export const envStartCommand: CommandHandler = async ({ globals, values, positio
   if (values.timeout !== undefined) waitSeconds(str(values.timeout), usage);
   validateName(name);
   const cluster = clusterFor(globals, ctx);
-  const started = await startEnvironment(cluster, name, replicas, { signal: ctx.signal });
+  const started = await startEnvironment(cluster, name, replicas, { signal: ctx.signal, maxReplicas: maxReplicasFrom(ctx.env) });
   const env = await maybeWait(cluster, started, values, usage, ctx);
   if (globals.json) { ctx.stdout.write(jsonText({ environment: environmentJson(env) })); return; }
   ctx.stdout.write(`Started "${name}" with ${plural(env.desired, 'sandbox', 'sandboxes')}.${readiness(env, values.wait === true)}\n`);

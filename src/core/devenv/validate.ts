@@ -41,8 +41,23 @@ export function validateSandboxName(name: string): void {
 export function validateReplicas(n: number, max: number = DEFAULT_MAX_REPLICAS): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > max) {
     throw new TerrariumError('InvalidInput', `${Number.isNaN(n) ? 'That' : String(n)} is not a valid number of sandboxes: use a whole number from 0 to ${max}.`,
-      n > max ? `The limit comes from the terrarium.maxReplicas setting (${max}); raise it to allow more.` : 'For example 3.');
+      n > max ? `${MAX_REPLICAS_SOURCE} (${max}); raise it to allow more.` : 'For example 3.');
   }
+}
+
+/** Where the limit on sandboxes per environment is set, for messages: both places name it. */
+export const MAX_REPLICAS_SOURCE = 'The limit comes from the terrarium.maxReplicas setting in VS Code, or TERRARIUM_MAX_REPLICAS for the CLI';
+
+/** The CLI's limit on sandboxes per environment: TERRARIUM_MAX_REPLICAS (1 to 1000), else the default. */
+export function maxReplicasFrom(env: Record<string, string | undefined>): number {
+  const raw = env.TERRARIUM_MAX_REPLICAS;
+  if (raw === undefined || raw === '') return DEFAULT_MAX_REPLICAS;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || n < 1 || n > 1000) {
+    throw new TerrariumError('InvalidInput', `TERRARIUM_MAX_REPLICAS="${raw.slice(0, 20)}" is not a usable limit.`,
+      'Set it to a whole number from 1 to 1000, e.g. TERRARIUM_MAX_REPLICAS=50, or unset it for the default of 20.');
+  }
+  return n;
 }
 
 // Kubernetes resource.Quantity: a number with an optional binary (Ki..Ei), decimal (m, k, M..E) or exponent suffix.

@@ -1,7 +1,7 @@
 import { getEnvironment, listSandboxes, scaleEnvironment, setEnvironmentResources } from '../devenv/operations';
 import { hostKeySecretName } from '../devenv/names';
 import { setWarmSpares } from '../devenv/warmSpares';
-import { validateRequestLimit } from '../devenv/validate';
+import { MAX_REPLICAS_SOURCE, validateRequestLimit } from '../devenv/validate';
 import type { Environment, Sandbox } from '../devenv/types';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
@@ -243,7 +243,7 @@ export class SecretsPanelController {
 
   private async scale(replicas: number): Promise<void> {
     if (replicas > this.opts.maxReplicas) {
-      throw new TerrariumError('InvalidInput', `${replicas} sandboxes is above the limit of ${this.opts.maxReplicas}.`, 'The limit comes from the terrarium.maxReplicas setting.');
+      throw new TerrariumError('InvalidInput', `${replicas} sandboxes is above the limit of ${this.opts.maxReplicas}.`, `${MAX_REPLICAS_SOURCE}.`);
     }
     const current = this.last?.env?.desired;
     if (current === replicas) return;
@@ -265,7 +265,7 @@ export class SecretsPanelController {
   /** Keeps N ready, unclaimed sandboxes (the annotation the controller acts on). */
   private async warmSpares(n: number): Promise<void> {
     if (n > this.opts.maxReplicas) {
-      throw new TerrariumError('InvalidInput', `${n} warm spares is above the limit of ${this.opts.maxReplicas}.`, 'The limit comes from the terrarium.maxReplicas setting.');
+      throw new TerrariumError('InvalidInput', `${n} warm spares is above the limit of ${this.opts.maxReplicas}.`, `${MAX_REPLICAS_SOURCE}.`);
     }
     const r = await setWarmSpares(this.cluster, this.environment, n, { signal: this.abort.signal });
     this.host.info(`${this.environment} keeps ${n} warm spare${n === 1 ? '' : 's'}${r.previous !== undefined && r.previous !== n ? ` (was ${r.previous})` : ''}.`);
