@@ -2,7 +2,8 @@
 import type { V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { podSelector, selectorString } from '../devenv/names';
 import { listOp } from '../kube/list';
-import { findOp, OPS } from '../kube/ops';
+import { OPS } from '../kube/ops';
+import { findStatefulSet } from '../devenv/statefulSet';
 import type { ControllerContext } from './context';
 
 export interface EnvironmentState { sts?: V1StatefulSet; pods: V1Pod[]; pvcs: V1PersistentVolumeClaim[] }
@@ -10,8 +11,7 @@ export interface EnvironmentState { sts?: V1StatefulSet; pods: V1Pod[]; pvcs: V1
 /** No StatefulSet (deleted meanwhile): nothing else is read. */
 export async function readEnvironmentState(ctx: ControllerContext, environment: string): Promise<EnvironmentState> {
   const { cluster, signal } = ctx;
-  const sts: V1StatefulSet | undefined = await findOp(cluster, OPS.readStatefulSet, { name: environment },
-    (o) => cluster.apps.readNamespacedStatefulSet({ name: environment, namespace: cluster.namespace }, o), { signal });
+  const sts = await findStatefulSet(cluster, environment, signal);
   if (!sts) return { pods: [], pvcs: [] };
   const labelSelector = selectorString(podSelector(environment));
   const [pods, pvcs] = await Promise.all([

@@ -20,6 +20,7 @@ import {
 import { secretsOfPod } from './secretUse';
 import { detectClusterTraits, type ClusterTraits } from './portability';
 import { validateName, validateNamespace, validateReplicas, validateRequestLimit, validateSandboxName, validateSpec } from './validate';
+import { findStatefulSet, noEnvironment, requireEnvironmentSet } from './statefulSet';
 
 /**
  * Environment operations against one cluster and namespace (cluster.namespace). Every request is an
@@ -53,27 +54,6 @@ const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 
 function where(cluster: Cluster): string {
   return ` in namespace "${cluster.namespace}" (context "${cluster.context}")`;
-}
-
-function noEnvironment(cluster: Cluster, name: string, cause?: unknown): TerrariumError {
-  return new TerrariumError('NotFound', `There is no environment "${name}"${where(cluster)}.`,
-    'Check the name and namespace ("terrarium status" lists environments), or create it.', { cause, status: 404 });
-}
-
-async function readStatefulSet(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1StatefulSet | undefined> {
-  return findOp(cluster, OPS.readStatefulSet, { name },
-    (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal });
-}
-
-/** The environment's StatefulSet; NotFound in environment words when missing or not Terrarium's. */
-async function requireStatefulSet(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1StatefulSet> {
-  const sts = await readStatefulSet(cluster, name, signal);
-  if (!sts) throw noEnvironment(cluster, name);
-  if (sts.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
-    throw new TerrariumError('InvalidInput', `The StatefulSet "${name}"${where(cluster)} is not managed by Terrarium.`,
-      'Terrarium only operates on environments it created (label app.kubernetes.io/managed-by=terrarium).');
-  }
-  return sts;
 }
 
 /** Server-side apply of one rendered object with field manager "terrarium" (force: we own these fields). */
@@ -113,7 +93,7 @@ async function createEnvironmentOp(cluster: Cluster, spec: EnvSpec, opts: Create
   validateNamespace(cluster.namespace);
   const log = opts.log ?? (() => undefined);
 
-  const existing = await readStatefulSet(cluster, spec.name, signal);
+  const existing = await findStatefulSet(cluster, spec.name, signal);
   if (existing) {
     if (existing.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
       throw new TerrariumError('AlreadyExists', `A StatefulSet named "${spec.name}" that Terrarium does not manage already exists${where(cluster)}.`, 'Choose another environment name.');
@@ -221,7 +201,7 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.
 /** Reads the environment and works out the new spec and who a restart would interrupt; writes nothing. */
 export async function planEnvironmentUpdate(cluster: Cluster, name: string, change: EnvChange, opts: OpOptions & { maxReplicas?: number } = {}): Promise<UpdatePlan> {
   validateName(name);
-  const sts = await requireStatefulSet(cluster, name, opts.signal);
+  const sts = await requireEnvironmentSet(cluster, name, opts.signal);
   const old = specOfStatefulSet(sts);
   const spec: EnvSpec = { ...old };
   if (change.image !== undefined) spec.image = change.image;
@@ -304,7 +284,7 @@ async function setLastReplicas(cluster: Cluster, name: string, replicas: number,
 }
 
 async function current(cluster: Cluster, name: string, signal?: AbortSignal): Promise<Environment> {
-  const sts = await requireStatefulSet(cluster, name, signal);
+  const sts = await requireEnvironmentSet(cluster, name, signal);
   const pods = await listPods(cluster, selectorString(podSelector(name)), signal);
   return environmentFromObjects(sts, pods);
 }
@@ -318,7 +298,7 @@ async function scaleOp(cluster: Cluster, name: string, replicas: number, opts: S
   validateName(name);
   validateReplicas(replicas, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
   if (replicas === 0) return stopOp(cluster, name, opts);
-  await requireStatefulSet(cluster, name, opts.signal);
+  await requireEnvironmentSet(cluster, name, opts.signal);
   await setReplicas(cluster, name, replicas, opts.signal);
   return current(cluster, name, opts.signal);
 }
@@ -339,7 +319,7 @@ async function setResourcesOp(cluster: Cluster, name: string, change: ResourceCh
   validateName(name);
   validateRequestLimit(change.cpu, 'cpu');
   validateRequestLimit(change.memory, 'memory');
-  await requireStatefulSet(cluster, name, opts.signal);
+  await requireEnvironmentSet(cluster, name, opts.signal);
   const pick = (k: 'request' | 'limit') => Object.fromEntries(
     ([['cpu', change.cpu[k]], ['memory', change.memory[k]]] as const).filter(([, v]) => v !== undefined));
   const resources = { requests: pick('request'), limits: pick('limit') };
@@ -357,7 +337,7 @@ export async function stopEnvironment(cluster: Cluster, name: string, opts: OpOp
 
 async function stopOp(cluster: Cluster, name: string, opts: OpOptions): Promise<Environment> {
   validateName(name);
-  const sts = await requireStatefulSet(cluster, name, opts.signal);
+  const sts = await requireEnvironmentSet(cluster, name, opts.signal);
   const replicas = sts.spec?.replicas ?? 1;
   if (replicas > 0) {
     await setLastReplicas(cluster, name, replicas, opts.signal);
@@ -375,7 +355,7 @@ export async function startEnvironment(cluster: Cluster, name: string, replicas?
 async function startOp(cluster: Cluster, name: string, replicas: number | undefined, opts: ScaleOptions): Promise<Environment> {
   validateName(name);
   if (replicas !== undefined) validateReplicas(replicas, opts.maxReplicas ?? DEFAULT_MAX_REPLICAS);
-  const sts = await requireStatefulSet(cluster, name, opts.signal);
+  const sts = await requireEnvironmentSet(cluster, name, opts.signal);
   const now = sts.spec?.replicas ?? 1;
   const remembered = Number(sts.metadata?.annotations?.[ANNOTATION_LAST_REPLICAS]);
   const target = replicas ?? (now > 0 ? now : Number.isInteger(remembered) && remembered > 0 ? remembered : 1);
@@ -420,7 +400,7 @@ export async function deleteEnvironment(cluster: Cluster, name: string, opts: Op
 async function deleteOp(cluster: Cluster, name: string, opts: OpOptions & { deleteWorkspaces: boolean }): Promise<DeleteResult> {
   validateName(name);
   const { signal } = opts;
-  const sts = await readStatefulSet(cluster, name, signal);
+  const sts = await findStatefulSet(cluster, name, signal);
   if (sts && sts.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
     throw new TerrariumError('InvalidInput', `The StatefulSet "${name}"${where(cluster)} is not managed by Terrarium.`, 'Terrarium only deletes environments it created.');
   }
@@ -511,7 +491,7 @@ export async function getEnvironment(cluster: Cluster, name: string, opts: OpOpt
 export async function listSandboxes(cluster: Cluster, environment?: string, opts: OpOptions = {}): Promise<Sandbox[]> {
   if (environment !== undefined) validateName(environment);
   const { signal } = opts;
-  const sets = environment !== undefined ? [await requireStatefulSet(cluster, environment, signal)] : await listStatefulSets(cluster, signal);
+  const sets = environment !== undefined ? [await requireEnvironmentSet(cluster, environment, signal)] : await listStatefulSets(cluster, signal);
   if (!sets.length) return [];
   const selector = environment !== undefined ? selectorString(podSelector(environment)) : MANAGED_SELECTOR;
   const [pods, pvcs, events] = await Promise.all([

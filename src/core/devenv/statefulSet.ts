@@ -4,18 +4,13 @@
  */
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
-import { isTerrariumError, TerrariumError } from '../kube/errors';
-import { kubeOp, OPS } from '../kube/ops';
+import { TerrariumError } from '../kube/errors';
+import { findOp, OPS } from '../kube/ops';
 import { LABEL_MANAGED_BY, MANAGED_BY } from './names';
 
 export async function findStatefulSet(cluster: Cluster, name: string, signal?: AbortSignal): Promise<V1StatefulSet | undefined> {
-  try {
-    return await kubeOp(cluster, OPS.readStatefulSet, { name },
-      (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal });
-  } catch (e) {
-    if (isTerrariumError(e, 'NotFound')) return undefined;
-    throw e;
-  }
+  return findOp(cluster, OPS.readStatefulSet, { name },
+    (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal });
 }
 
 export function noEnvironment(cluster: Cluster, name: string): TerrariumError {

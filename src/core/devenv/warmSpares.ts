@@ -3,13 +3,13 @@
  * of the StatefulSet's annotation, which the controller (or a claiming client) acts on. Creation
  * sets it through EnvSpec.warmSpares (render.ts).
  */
-import { PatchStrategy, setHeaderOptions, type ConfigurationOptions, type V1StatefulSet } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type ConfigurationOptions } from '@kubernetes/client-node';
 import type { Cluster } from '../kube/cluster';
-import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';
 import { kubeOp, OPS } from '../kube/ops';
 import { ANNOTATION_WARM_SPARES, readPolicy, validateWarmSpares } from './policy';
-import { FIELD_MANAGER, LABEL_MANAGED_BY, MANAGED_BY } from './names';
+import { FIELD_MANAGER } from './names';
+import { requireEnvironmentSet } from './statefulSet';
 import { validateName } from './validate';
 
 export interface WarmSparesResult { environment: string; previous?: number; warmSpares: number }
@@ -23,18 +23,7 @@ export async function setWarmSpares(cluster: Cluster, name: string, warmSpares: 
 
 async function setOp(cluster: Cluster, name: string, warmSpares: number, opts: { signal?: AbortSignal }): Promise<WarmSparesResult> {
   validateName(name);
-  let sts: V1StatefulSet;
-  try {
-    sts = await kubeOp(cluster, OPS.readStatefulSet, { name },
-      (o) => cluster.apps.readNamespacedStatefulSet({ name, namespace: cluster.namespace }, o), { signal: opts.signal });
-  } catch (e) {
-    if (!isTerrariumError(e, 'NotFound')) throw e;
-    sts = {};
-  }
-  if (sts.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY) {
-    throw new TerrariumError('NotFound', `There is no environment "${name}" in namespace "${cluster.namespace}" (context "${cluster.context}").`,
-      'Check the name and namespace ("terrarium status" lists environments), or create it.', { status: 404 });
-  }
+  const sts = await requireEnvironmentSet(cluster, name, opts.signal);
   const policy = readPolicy(sts.metadata?.annotations);
   validateWarmSpares(warmSpares, policy.maxReplicas);
   // resourceVersion makes it conditional: a concurrent edit of the annotations is a 409, not lost.
