@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeleteOptions, KubeObject } from '../machinery/types';
-import { namespaces, pods, statefulsets } from '../registry';
+import { jobs, namespaces, pods, statefulsets } from '../registry';
 import type { ResourceDef } from '../registry/types';
 import type { PodRuntime } from '../runtime/types';
 import type { Store, WatchEvent } from '../storage/store';
@@ -118,6 +118,7 @@ export class ControllerManager {
       return gone;
     }
     if (r === namespaces) return this.namespaces.delete(name);
+    if (r === jobs) return this.jobs.delete(ns!, name, opts);
     return this.store.delete(r, ns, name);
   }
 

@@ -185,7 +185,11 @@ export class PodController implements Controller {
     const startedAt = nowRfc3339();
     let started: Promise<void>;
     if (Array.isArray(c.command) && c.command.length && runtime?.runContainer) {
-      started = runtime.runContainer(view, { name: c.name, command: c.command, args: c.args ?? [] }, (exit) => this.exited(ns, name, uid, startedAt, exit));
+      // Literal env values and the memory limit (the runtime's OOM stand-in) go with the command.
+      const env = Object.fromEntries((c.env ?? []).filter((e: any) => typeof e.value === 'string').map((e: any) => [e.name, e.value]));
+      const memory = c.resources?.limits?.memory !== undefined ? parseQuantity(c.resources.limits.memory) : undefined;
+      started = runtime.runContainer(view, { name: c.name, command: c.command, args: c.args ?? [], env, workingDir: c.workingDir, ...(memory ? { memoryLimitBytes: memory } : {}) },
+        (exit) => this.exited(ns, name, uid, startedAt, exit));
     } else {
       started = runtime ? runtime.startPod(view) : Promise.resolve();
     }

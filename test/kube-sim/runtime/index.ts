@@ -7,12 +7,12 @@
  * point at the pod's PVC folder; /tmp points at a per-pod folder. HOME is the PVC folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ContainerExit, PodRuntime, PodRuntimeHost, PodView, ProbeResult, ProbeSpec } from './types';
+import type { ContainerExit, ContainerSpec, PodRuntime, PodRuntimeHost, PodView, ProbeResult, ProbeSpec } from './types';
 import { podUser } from './users';
 import { createProber } from './prober';
 
@@ -67,6 +67,34 @@ function waitForPort(port: number, timeoutMs: number, proc?: ChildProcess, faile
     };
     attempt();
   });
+}
+
+/**
+ * Sim-only stand-in for the memory cgroup: the resident memory of the container's process group
+ * (it is the group leader: spawned detached), sampled every 50 ms from /proc; above the limit the
+ * group is killed, as the kernel's OOM killer would kill it at once on a node. A process that
+ * allocates and exits within one sample may go unnoticed.
+ */
+function memoryWatchdog(child: ChildProcess, limitBytes: number, kill: () => void): NodeJS.Timeout {
+  const page = 4096;
+  const t = setInterval(() => {
+    const pgid = child.pid;
+    if (!pgid || child.exitCode !== null) return;
+    let rss = 0;
+    try {
+      for (const pid of readdirSync('/proc')) {
+        if (!/^\d+$/.test(pid)) continue;
+        let stat: string;
+        try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+        // Fields after "(comm)": state ppid pgrp ... rss is field 24 (index 21 after the comm).
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(f[2]) === pgid) rss += Number(f[21]) * page;
+      }
+    } catch { return; }
+    if (rss > limitBytes) { clearInterval(t); kill(); }
+  }, 50);
+  t.unref();
+  return t;
 }
 
 function chownTree(path: string, uid?: number, gid?: number): void {
@@ -405,7 +433,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     ws.on('close', () => { s.streams.delete(ws); for (const sock of sockets) sock?.destroy(); });
   }
 
-  function runContainer(view: PodView, c: { name: string; command: string[]; args: string[] }, exited: (e: ContainerExit) => void): Promise<void> {
+  function runContainer(view: PodView, c: ContainerSpec, exited: (e: ContainerExit) => void): Promise<void> {
     const s = ensureState(view);
     const prev = s.logs.get(c.name);
     const log = { current: '', previous: prev ? prev.current : undefined };
@@ -414,7 +442,9 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn(argv[0]!, argv.slice(1), { cwd: s.home, env: podEnv(s, false), uid: user.uid, gid: user.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        // The container's own env (literal values) over the pod's; its workingDir with /workspace mapped.
+        child = spawn(argv[0]!, argv.slice(1), { cwd: c.workingDir ? mapPath(s, c.workingDir) : s.home, env: { ...podEnv(s, false), ...mappedEnv(s, c.env) },
+          uid: user.uid, gid: user.gid, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (e) {
         reject(e);
         return;
@@ -423,6 +453,8 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       const keep = (d: Buffer) => { log.current = (log.current + d.toString()).slice(-LOG_CAP); };
       child.stdout?.on('data', keep);
       child.stderr?.on('data', keep);
+      let oom = false;
+      const watchdog = c.memoryLimitBytes ? memoryWatchdog(child, c.memoryLimitBytes, () => { oom = true; killGroup(child); }) : undefined;
       child.on('spawn', () => { started = true; s.procs.add(child); resolve(); });
       child.on('error', (e: NodeJS.ErrnoException) => {
         if (started) return;
@@ -431,11 +463,19 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       });
       child.on('close', (code, signal) => {
         s.procs.delete(child);
+        if (watchdog) clearInterval(watchdog);
         if (!started) return;
         if (!pods.has(key(view.namespace, view.name))) return; // the pod was stopped: no restart to report
+        // The kernel's OOM killer SIGKILLs; the kubelet reports reason OOMKilled, exit code 137.
+        if (oom) { exited({ exitCode: 137, reason: 'OOMKilled' }); return; }
         exited({ exitCode: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : 1) });
       });
     });
+  }
+
+  /** Literal env values with /workspace mapped (a path like HOME=/workspace must point at the pod's folder). */
+  function mappedEnv(s: PodState, env: Record<string, string> | undefined): Record<string, string> {
+    return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, mapPath(s, v)]));
   }
 
   return {

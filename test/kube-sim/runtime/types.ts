@@ -26,12 +26,19 @@ export interface PodRuntimeHost {
 /** How a container's process ended (reason as the kubelet reports it in state.terminated). */
 export interface ContainerExit {
   exitCode: number;
-  /** Completed (0) or Error by default; StartError when it never started. */
-  reason?: 'Completed' | 'Error' | 'StartError';
+  /** Completed (0) or Error by default; StartError when it never started; OOMKilled over its memory limit (137). */
+  reason?: 'Completed' | 'Error' | 'StartError' | 'OOMKilled';
   message?: string;
 }
 
-export interface ContainerSpec { name: string; command: string[]; args: string[] }
+export interface ContainerSpec {
+  name: string; command: string[]; args: string[];
+  /** resources.limits.memory in bytes: the runtime kills the container (OOMKilled, 137) above it. */
+  memoryLimitBytes?: number;
+  /** env values (literal `value`s only) and workingDir, as the container spec gives them. */
+  env?: Record<string, string>;
+  workingDir?: string;
+}
 
 /** A container probe's handler (core/v1 ProbeHandler; grpc is not run). */
 export interface ProbeSpec {
