@@ -5,6 +5,8 @@
  */
 export const COMMANDS = {
   refresh: 'terrarium.refresh',
+  filterSandboxes: 'terrarium.filterSandboxes',
+  filterSandboxesActive: 'terrarium.filterSandboxesActive',
   createEnvironment: 'terrarium.createEnvironment',
   scaleEnvironment: 'terrarium.scaleEnvironment',
   stopEnvironment: 'terrarium.stopEnvironment',

@@ -5,15 +5,18 @@ import { orderContexts, type ClusterSession, type ViewState } from '../clusterSe
 import type { Log } from '../log';
 import type { Core } from '../core';
 import {
-  advisoryNode, clusterNode, elsewhere, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, sortSandboxes, type NodeView,
+  advisoryNode, clusterNode, elsewhere, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, type NodeView,
 } from './treeModel';
 import { TeamView } from './teamView';
+import { FILTER_TEXT, groupNode, layoutSandboxes, messageNodeFor, withFilterNote, type SandboxFilter } from './sandboxRows';
+import type { EnvironmentWatch } from '../../core/devenv/watch';
 
 /** What a row carries besides its view: the object it stands for, for commands to act on. */
 export type TreeNode =
   | { view: NodeView; kind: 'cluster'; context: string }
   | { view: NodeView; kind: 'namespace'; context: string; namespace: string }
   | { view: NodeView; kind: 'environment'; context: string; namespace: string; environment: string }
+  | { view: NodeView; kind: 'group'; context: string; namespace: string; environment: string; index: number }
   | { view: NodeView; kind: 'sandbox'; context: string; namespace: string; environment: string; sandbox: Sandbox }
   | { view: NodeView; kind: 'session'; context: string; namespace: string; sandbox: string; session: AgentSession }
   | { view: NodeView; kind: 'message' };
@@ -33,8 +36,50 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
   /** Who the person is and what they may do in the open namespace (rules review, claim policy). */
   readonly team: TeamView;
 
+  /** Which sandboxes the tree shows (the view title's filter button). */
+  private _filter: SandboxFilter = 'all';
+  /**
+   * Sandboxes per environment, computed once per watch change: a repaint asks for the namespace,
+   * every environment and each open group, and 2,000 sandboxes are worth deriving only once.
+   */
+  private memo = new WeakMap<EnvironmentWatch, { all?: Sandbox[]; byEnv: Map<string, Sandbox[]> }>();
+
   constructor(private readonly session: ClusterSession, private readonly log: Log, loadCore?: () => Core) {
     this.team = new TeamView(session, log, loadCore, () => this.refresh());
+    session.onDidChange(() => { this.memo = new WeakMap(); });
+  }
+
+  get filter(): SandboxFilter { return this._filter; }
+  setFilter(filter: SandboxFilter): void {
+    this._filter = filter;
+    this.refresh();
+  }
+
+  private sandboxesOf(watch: EnvironmentWatch, environment?: string): Sandbox[] {
+    let m = this.memo.get(watch);
+    if (!m) this.memo.set(watch, m = { byEnv: new Map() });
+    if (environment === undefined) return m.all ??= watch.sandboxes();
+    let list = m.byEnv.get(environment);
+    if (!list) m.byEnv.set(environment, list = watch.sandboxes(environment));
+    return list;
+  }
+
+  /** The rows under an environment (or one of its groups), from the watch cache: no request. */
+  private sandboxRows(
+    node: Extract<TreeNode, { kind: 'environment' | 'group' }>, watch: EnvironmentWatch, me: string | undefined,
+    view: (sandbox: Sandbox) => NodeView, group?: (v: NodeView) => NodeView,
+  ): TreeNode[] {
+    const layout = layoutSandboxes(this.sandboxesOf(watch, node.environment), me, this._filter);
+    const base = { context: node.context, namespace: node.namespace, environment: node.environment };
+    const rows = (list: Sandbox[]): TreeNode[] => list.map((sandbox) => ({ kind: 'sandbox' as const, ...base, sandbox, view: view(sandbox) }));
+    if (node.kind === 'group') return rows(layout.groups.find((g) => g.index === node.index)?.items ?? []);
+    // Unfiltered, an environment without sandboxes (stopped) just has no children.
+    if (!layout.shown) return this._filter === 'all' ? [] : [{ kind: 'message', view: messageNodeFor(node.view.id, FILTER_TEXT[this._filter].none) }];
+    const envId = node.view.id;
+    return [...rows(layout.rows), ...layout.groups.map((g) => ({
+      kind: 'group' as const, ...base, index: g.index,
+      view: (group ?? ((v: NodeView) => v))(groupNode(envId, node.environment, g, me)),
+    }))];
   }
 
   refresh(clearSessions = false): void {
@@ -92,20 +137,23 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         if (!watch) return [];
         if (watch.state === 'syncing') return [{ kind: 'message', view: messageNode(node.view.id, 'Loading…', 'loading') }];
         if (watch.state === 'error') return [{ kind: 'message', view: messageNode(node.view.id, watch.error?.message ?? 'Watch failed', 'error') }];
-        const team = await this.team.snapshot(watch.sandboxes());
+        const team = await this.team.snapshot(this.sandboxesOf(watch));
         const notice: TreeNode[] = team.claims?.state === 'advisory' ? [{ kind: 'message', view: advisoryNode(node.view.id, team.claims.detail) }] : [];
-        return [...notice, ...watch.environments().map((env) => ({
-          kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
-          view: environmentNode(node.context, env, watch.sandboxes(env.name), team.me, team.permissions),
-        }))];
+        return [...notice, ...watch.environments().map((env) => {
+          const list = this.sandboxesOf(watch, env.name);
+          return {
+            kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
+            view: withFilterNote(environmentNode(node.context, env, list, team.me, team.permissions), this._filter,
+              layoutSandboxes(list, team.me, this._filter).shown),
+          };
+        })];
       }
-      case 'environment': {
+      case 'environment':
+      case 'group': {
         const watch = s.watch();
-        const team = await this.team.snapshot(watch?.sandboxes() ?? []);
-        return sortSandboxes(watch?.sandboxes(node.environment) ?? [], team.me).map((sandbox) => ({
-          kind: 'sandbox' as const, context: node.context, namespace: node.namespace, environment: node.environment, sandbox,
-          view: sandboxNode(node.context, node.namespace, sandbox, team.me, team.permissions),
-        }));
+        if (!watch) return [];
+        const team = await this.team.snapshot(this.sandboxesOf(watch));
+        return this.sandboxRows(node, watch, team.me, (sandbox) => sandboxNode(node.context, node.namespace, sandbox, team.me, team.permissions));
       }
       case 'sandbox': {
         const key = node.view.id;
@@ -145,18 +193,19 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         if (watch.state === 'error') return [{ kind: 'message', view: messageNode(node.view.id, watch.error?.message ?? 'Watch failed', 'error') }];
         if (!watch.environments().length) return [{ kind: 'message', view: messageNode(node.view.id, 'No environments', 'info') }];
         const me = (await other.identity().catch(() => undefined))?.username;
-        return watch.environments().map((env) => ({
-          kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
-          view: elsewhere(environmentNode(node.context, env, watch.sandboxes(env.name), me)),
-        }));
+        return watch.environments().map((env) => {
+          const list = this.sandboxesOf(watch, env.name);
+          return {
+            kind: 'environment' as const, context: node.context, namespace: node.namespace, environment: env.name,
+            view: withFilterNote(elsewhere(environmentNode(node.context, env, list, me)), this._filter, layoutSandboxes(list, me, this._filter).shown),
+          };
+        });
       }
-      case 'environment': {
+      case 'environment':
+      case 'group': {
         const watch = await other.openWatch();
         const me = (await other.identity().catch(() => undefined))?.username;
-        return sortSandboxes(watch.sandboxes(node.environment), me).map((sandbox) => ({
-          kind: 'sandbox' as const, context: node.context, namespace: node.namespace, environment: node.environment, sandbox,
-          view: elsewhere(sandboxNode(node.context, node.namespace, sandbox, me)),
-        }));
+        return this.sandboxRows(node, watch, me, (sandbox) => elsewhere(sandboxNode(node.context, node.namespace, sandbox, me)), elsewhere);
       }
       default:
         return [];
