@@ -393,6 +393,23 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/ssh-forward')).forwardHandler,
   },
   {
+    kind: 'parsed', name: 'open', summary: 'Open a sandbox\'s workspace in VS Code in your browser (--browser)', args: 'SANDBOX',
+    positionals: { min: 1, max: 1, names: 'SANDBOX, e.g. dev-0' },
+    options: {
+      browser: { type: 'boolean', description: 'start a VS Code server in the sandbox and open it in the default browser ($BROWSER, else xdg-open/open)' },
+      'install-server': { type: 'string', value: 'FILE', description: 'first copy this code-server or openvscode-server Linux release (.tar.gz) into the workspace' },
+      idle: { type: 'string', value: 'MINUTES', description: 'stop after this long without a browser tab (default 5; 0: never)' },
+      'local-port': { type: 'string', value: 'N', description: 'local port on 127.0.0.1 (default: a free one)' },
+      'no-open': { type: 'boolean', description: 'do not start a browser; print the address with its token instead' },
+    },
+    details: 'The server runs as the sandbox\'s user, bound to 127.0.0.1 in the pod, with a new random connection token each time\n'
+      + '(passed on stdin, kept in a 0600 file); it is reached through a port-forward on 127.0.0.1 here. Runs until Ctrl-C or idle,\n'
+      + 'then stops the server. The devenv image has no server: install one once with --install-server (sandboxes need no egress).',
+    examples: ['terrarium open sample-0 --browser', 'terrarium open sample-0 --browser --install-server code-server-4.139.1-linux-amd64.tar.gz'],
+    stopsOnSignal: true,
+    load: async () => (await import('./commands/open')).openCommand,
+  },
+  {
     kind: 'parsed', name: 'sandbox claim', summary: 'Claim a Ready sandbox of an environment as yourself (--user U: act for U, admins)', args: 'ENV',
     positionals: { min: 1, max: 1, names: 'environment ENV, e.g. dev' },
     options: {

@@ -395,7 +395,9 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       prefix.writeUInt16LE(port);
       send(ws, data, prefix);
       send(ws, error, prefix);
-      const target = port === 2222 ? s.sshPort : undefined;
+      // Other ports: the pod's own loopback listeners, which in the sim are the host's (pods share
+      // its network; e.g. a VS Code server bound to 127.0.0.1 in the pod). A closed port is refused below.
+      const target = podPort(s, port);
       if (!target) {
         send(ws, error, `error forwarding port ${port} to pod ${s.view.name}, uid ${s.view.uid}: failed to execute portforward in network namespace: dial tcp4 127.0.0.1:${port}: connect: connection refused`);
         setTimeout(() => ws.close(1000), 20);
@@ -412,7 +414,9 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
           setTimeout(resume, 5);
         }
       });
-      sock.on('error', (e) => send(ws, error, `error forwarding port ${port}: ${e.message}`));
+      sock.on('error', (e: NodeJS.ErrnoException) => send(ws, error, e.code === 'ECONNREFUSED'
+        ? `error forwarding port ${port} to pod ${s.view.name}, uid ${s.view.uid}: failed to execute portforward in network namespace: dial tcp4 127.0.0.1:${port}: connect: connection refused`
+        : `error forwarding port ${port}: ${e.message}`));
       sock.on('close', () => { if (ws.readyState === ws.OPEN) ws.close(1000); });
     });
     ws.on('message', (raw: Buffer) => {
