@@ -29,6 +29,8 @@ export const COMMANDS = {
   copySshCommand: 'terrarium.copySshCommand',
   forwardPort: 'terrarium.forwardPort',
   stopForward: 'terrarium.stopForward',
+  openInBrowser: 'terrarium.openInBrowser',
+  stopBrowser: 'terrarium.stopBrowser',
   openSecretsPanel: 'terrarium.openSecretsPanel',
   showOutput: 'terrarium.showOutput',
   runDoctor: 'terrarium.runDoctor',

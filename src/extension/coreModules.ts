@@ -1,6 +1,6 @@
 /**
- * Everything the extension uses from the core, as one entry point. esbuild bundles it separately
- * into dist/extension-core.js (client-node is most of it), loaded on first use by core.ts.
+ * Everything the extension uses from the core. Exported by dist/cli.js (src/coreBundle.ts), the
+ * bundle the CLI runs and the extension loads on first use (core.ts): one copy of client-node.
  */
 export * as devenv from '../core/devenv';
 export * as claims from '../core/devenv/claims';
@@ -10,6 +10,7 @@ export * as connect from '../core/connect/prepare';
 export * as tmux from '../core/tmux/sessions';
 export * as execTty from '../core/tmux/execTty';
 export * as localForward from '../core/tunnel/localForward';
+export * as browser from '../core/browser';
 export * as exec from '../core/kube/exec';
 export * as health from '../core/kube/health';
 export * as permissions from '../core/kube/permissions';

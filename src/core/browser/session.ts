@@ -109,12 +109,20 @@ export class BrowserSession extends EventEmitter {
   }
 }
 
+const noServer = new WeakSet<object>();
+/** True for the error that says the sandbox has no server (the extension then offers an install). */
+export function isNoServerError(e: unknown): e is TerrariumError {
+  return typeof e === 'object' && e !== null && noServer.has(e);
+}
+
 /** The message when the sandbox has no VS Code server. */
 export function noServerError(sandbox: string): TerrariumError {
-  return new TerrariumError('NotFound',
+  const e = new TerrariumError('NotFound',
     `Sandbox ${sandbox} has no VS Code server (looked in ${WORKSPACE_SERVER_DIR} and ${IMAGE_SERVER_DIRS.join(', ')}).`,
     `Install one into its workspace from a Linux code-server or openvscode-server release for the sandbox's architecture: terrarium open ${sandbox} --browser --install-server code-server-VERSION-linux-amd64.tar.gz (or "Install from File…" in VS Code), or use an image that has one in /usr/local/lib/code-server.`,
     { status: 404 });
+  noServer.add(e);
+  return e;
 }
 
 /** Starts the server in the sandbox, then the local forward to it. */
