@@ -20,6 +20,19 @@ const WAIT_OPTIONS = {
   timeout: { type: 'string', value: 'SECONDS', description: 'how long --wait waits (default 300)' },
 } as const satisfies OptionSpecs;
 
+/** The options of job run and job start (src/core/jobs/render.ts). */
+const JOB_OPTIONS = {
+  image: { type: 'string', value: 'IMAGE', description: 'the image to run (required)' },
+  name: { type: 'string', value: 'NAME', description: 'the Job\'s name (default job-<random>)' },
+  ttl: { type: 'string', value: 'SECONDS', description: 'how long the finished Job (and its logs) stays (default 300)' },
+  timeout: { type: 'string', value: 'DURATION', description: 'stop it after this long: activeDeadlineSeconds (default 30m)' },
+  env: { type: 'string', multiple: true, value: 'K=V', description: 'an environment variable' },
+  secret: { type: 'string', multiple: true, value: 'NAME[=env|=file]', description: 'give a Secret as env vars or files under /run/secrets/NAME' },
+  memory: { type: 'string', value: 'QTY', description: 'memory limit, e.g. 512Mi (default 4Gi)' },
+  cpu: { type: 'string', value: 'QTY', description: 'CPU limit, e.g. 500m (default 2)' },
+  environment: { type: 'string', value: 'ENV', description: 'the environment whose NetworkPolicy applies to it (default jobs)' },
+} as const satisfies OptionSpecs;
+
 const PARSED: CommandEntry[] = [
   {
     kind: 'parsed', name: 'status', summary: 'Show the kubeconfig, context, server, health and the environments',
@@ -437,6 +450,56 @@ const PARSED: CommandEntry[] = [
     },
     examples: ['terrarium sandbox release sample-0 --backup sample-0.tar.gz', 'terrarium sandbox release sample-0 --keep'],
     load: async () => (await import('./commands/sandbox-claim')).sandboxReleaseHandler,
+  },  {
+    kind: 'parsed', name: 'job run', summary: 'Run a command in a disposable Job sandbox; streams its output and exits with its exit code', args: '-- COMMAND...',
+    positionals: { min: 1, max: 1000, names: 'the COMMAND after --' },
+    options: { ...JOB_OPTIONS, 'cp-in': { type: 'string', multiple: true, value: 'LOCAL:REMOTE', description: 'copy a file or directory in before the command starts (sha256 checked)' } },
+    details: 'The Job (restartPolicy Never, backoffLimit 0, no ServiceAccount token, Pod Security "restricted") runs COMMAND as given (no shell)\n'
+      + 'in /workspace. Exit codes: the command\'s own; 124 timeout (DeadlineExceeded), 125 image cannot be pulled (the Job is deleted),\n'
+      + '127 command not found, 137 killed over its memory limit (OOMKilled), 130 Ctrl-C (the Job and its pod are deleted).\n'
+      + 'The finished Job stays --ttl seconds (job logs, job list), then the cluster removes it.',
+    examples: ['terrarium job run --image busybox -- echo hello', 'terrarium job run --image busybox --timeout 5m --env CI=1 --cp-in ./README.md:README.md -- wc -l README.md'],
+    load: async () => (await import('./commands/job')).jobRunCommand,
+  },
+  {
+    kind: 'parsed', name: 'job start', summary: 'Start a Job sandbox that waits for commands (job exec, job cp); prints its name',
+    options: JOB_OPTIONS,
+    details: 'It runs until job rm or its --timeout (default 30m).',
+    examples: ['terrarium job start --image busybox --name job-tests --timeout 1h'],
+    load: async () => (await import('./commands/job')).jobStartCommand,
+  },
+  {
+    kind: 'parsed', name: 'job exec', summary: 'Run a command in a started Job sandbox (no shell); exits with its exit code', args: 'JOB -- COMMAND...',
+    positionals: { min: 2, max: 1000, names: 'JOB and the COMMAND after --' },
+    details: 'Piped stdin is passed to the command.',
+    examples: ['terrarium job exec job-tests -- ls -la /workspace', 'terrarium job exec job-tests -- sh -c "echo hi > note.txt"'],
+    load: async () => (await import('./commands/job')).jobExecCommand,
+  },
+  {
+    kind: 'parsed', name: 'job cp', summary: 'Copy a file or directory into or out of a started Job sandbox (sha256 checked)', args: 'SRC DST',
+    positionals: { min: 2, max: 2, names: 'SRC and DST (one of them JOB:PATH)' },
+    details: 'Paths in the sandbox are absolute or relative to /workspace; /workspace and /tmp are writable.',
+    examples: ['terrarium job cp ./README.md job-tests:README.md', 'terrarium job cp job-tests:README.md ./copy.md'],
+    load: async () => (await import('./commands/job')).jobCpCommand,
+  },
+  {
+    kind: 'parsed', name: 'job logs', summary: 'Print a Job sandbox\'s output', args: 'JOB',
+    positionals: { min: 1, max: 1, names: 'JOB' },
+    options: { follow: { type: 'boolean', short: 'f', description: 'keep printing until the command ends' } },
+    examples: ['terrarium job logs job-tests --follow'],
+    load: async () => (await import('./commands/job')).jobLogsCommand,
+  },
+  {
+    kind: 'parsed', name: 'job list', summary: 'List your Job sandboxes: running, succeeded, failed with the reason',
+    options: { all: { type: 'boolean', description: 'everyone\'s, with who created each' } },
+    examples: ['terrarium job list', 'terrarium job list --all --json'],
+    load: async () => (await import('./commands/job')).jobListCommand,
+  },
+  {
+    kind: 'parsed', name: 'job rm', summary: 'Delete Job sandboxes and their pods', args: 'JOB...',
+    positionals: { min: 1, max: 100, names: 'JOB' },
+    examples: ['terrarium job rm job-tests'],
+    load: async () => (await import('./commands/job')).jobRmCommand,
   },
 ];
 

@@ -48,6 +48,7 @@ export const KINDS = {
   statefulSets: { group: 'apps', version: 'v1', plural: 'statefulsets' },
   daemonSets: { group: 'apps', version: 'v1', plural: 'daemonsets' },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments' },
+  jobs: { group: 'batch', version: 'v1', plural: 'jobs' },
   networkPolicies: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies' },
   roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles' },
   roleBindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings' },
@@ -139,6 +140,14 @@ export const OPS = {
   execPod: row(K.pods, { verb: 'create', subresource: 'exec', rbacVerbs: STREAM_VERBS, audiences: ['user', 'controller'], via: 'access', why: 'key install, tmux, workspace backup on held sandboxes; the controller reads activity and must hold what it grants' }),
   attachPod: row(K.pods, { verb: 'create', subresource: 'attach', rbacVerbs: STREAM_VERBS, audiences: ['user', 'controller'], via: 'access', why: 'attach to held sandboxes; the controller must hold what it grants' }),
   portForwardPod: row(K.pods, { verb: 'create', subresource: 'portforward', rbacVerbs: STREAM_VERBS, audiences: ['user', 'controller'], via: 'access', why: 'ssh-proxy and local forwards into held sandboxes; the controller must hold what it grants' }),
+
+  // Job sandboxes (src/core/jobs): a user's disposable Jobs. Their pods are read with the pod rows
+  // above (readPodLog streams `job run`); exec into them is the controller's per-user grant (execPod).
+  createJob: row(K.jobs, { verb: 'create', audiences: ['user'], why: 'job run/start: a disposable Job sandbox' }),
+  listJobs: row(K.jobs, { verb: 'list', audiences: ['user'], why: 'job list; Jobs in the tree' }),
+  watchJobs: row(K.jobs, { verb: 'watch', audiences: ['user'], why: 'the tree watch cache of Jobs' }),
+  readJob: row(K.jobs, { verb: 'get', audiences: ['user'], why: 'job run/logs/exec: the Job\'s state and conditions' }),
+  deleteJob: row(K.jobs, { verb: 'delete', audiences: ['user'], why: 'job rm, Ctrl-C during job run, Delete Job in the tree' }),
 
   // Workspaces (PVCs): the claim record lives on them.
   listPVCs: row(K.persistentVolumeClaims, { verb: 'list', audiences: ['user', 'controller'], why: 'claims of an environment' }),

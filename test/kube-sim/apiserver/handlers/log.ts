@@ -44,7 +44,9 @@ function followLog(scope: ApiScope, ctx: RequestContext, uid: string, container:
   const tick = () => {
     const pod = scope.store.get(ctx.resource, ctx.namespace, ctx.name!);
     const st = pod?.status?.containerStatuses?.find((c: { name: string }) => c.name === container);
-    const ended = !pod || pod.metadata.uid !== uid || !!st?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    // A deleted pod's log is gone with it: the stream just ends (nothing more is read).
+    if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp) { res.end(); return; }
+    const ended = !!st?.state?.terminated || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
     flush();
     if (ended) { res.end(); return; }
     timer = setTimeout(tick, 50);
