@@ -317,9 +317,14 @@ const PARSED: CommandEntry[] = [
     load: async () => (await import('./commands/tmux')).tmuxListCommand,
   },
   {
-    kind: 'parsed', name: 'tmux new', summary: 'Start an agent session, optionally running a command', args: 'SANDBOX NAME [-- COMMAND...]',
-    positionals: { min: 2, max: 1000, names: 'SANDBOX and session NAME' },
-    details: 'The session keeps running when SSH or VS Code disconnects. Example: terrarium tmux new web-0 agent -- claude',
+    kind: 'parsed', name: 'tmux new', summary: 'Start an agent session, optionally running a command', args: 'SANDBOX [NAME] [-- COMMAND...]',
+    positionals: { min: 1, max: 1000, names: 'SANDBOX and session NAME' },
+    options: {
+      preset: { type: 'string', value: 'AGENT', description: 'run an agent: shell, claude, codex, aider or gemini (checked to be installed first)' },
+      restart: { type: 'boolean', description: 'run an exited session\'s command again' },
+    },
+    examples: ['terrarium tmux new sample-0 --preset claude', 'terrarium tmux new sample-0 agent --restart'],
+    details: 'The session keeps running when SSH or VS Code disconnects; its output is kept in /workspace/.terrarium/sessions/NAME.log. Example: terrarium tmux new web-0 agent -- claude',
     load: async () => (await import('./commands/tmux')).tmuxNewCommand,
   },
   {

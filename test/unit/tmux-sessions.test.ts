@@ -23,7 +23,7 @@ describe('tmux agent sessions (real tmux)', () => {
   let tmux: TmuxSessions;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'terrarium-tmux-'));
-    tmux = new TmuxSessions(localRunner(dir), 'dev-0');
+    tmux = new TmuxSessions(localRunner(dir), 'dev-0', undefined, { logDir: join(dir, 'logs') });
   });
   after(async () => {
     await new Promise((r) => execFile('tmux', ['kill-server'], { env: { ...process.env, TMUX_TMPDIR: dir } }, r));

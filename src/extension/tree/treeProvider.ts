@@ -8,6 +8,8 @@ import {
   advisoryNode, clusterNode, elsewhere, environmentNode, messageNode, namespaceNode, sandboxNode, sessionNode, type NodeView,
 } from './treeModel';
 import { TeamView } from './teamView';
+import { sessionChildren, type SessionMonitor } from './sessionNodes';
+import { sessionLogPath } from '../../core/agents/sessionLog';
 import { FILTER_TEXT, groupNode, layoutSandboxes, messageNodeFor, withFilterNote, type SandboxFilter } from './sandboxRows';
 import type { EnvironmentWatch } from '../../core/devenv/watch';
 
@@ -82,8 +84,11 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
     }))];
   }
 
+  /** Agent session rows and their polling (sessionNodes.ts); set by the session commands. */
+  sessions?: SessionMonitor;
+
   refresh(clearSessions = false): void {
-    if (clearSessions) this.sessionsCache.clear();
+    if (clearSessions) { this.sessionsCache.clear(); void this.sessions?.refreshNow(); }
     this.changed.fire(undefined);
   }
 
@@ -157,6 +162,11 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
       }
       case 'sandbox': {
         const key = node.view.id;
+        if (this.sessions) {
+          return (await sessionChildren(this.sessions, key, node.sandbox.name, node.context, (n) => sessionLogPath(n))).map((r) => (r.session
+            ? { kind: 'session' as const, context: node.context, namespace: node.namespace, sandbox: node.sandbox.name, session: r.session, view: r.view }
+            : { kind: 'message' as const, view: r.view }));
+        }
         let sessions = this.sessionsCache.get(key);
         if (!sessions) {
           sessions = await s.tmux(node.sandbox.name).list();
