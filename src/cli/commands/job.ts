@@ -66,6 +66,10 @@ export const jobRunCommand: CommandHandler = async ({ globals, values, positiona
       },
     } : {}),
   });
+  if (outcome.logError) {
+    const e = outcome.logError as Error & { text?: string };
+    ctx.stderr.write(`terrarium: the output of Job ${outcome.name} could not be read: ${e.text ?? e.message}\n`);
+  }
   if (globals.json) {
     const s = outcome.state;
     ctx.stdout.write(jsonText({ job: outcome.name, exitCode: outcome.exitCode, reason: s.reason, ...(s.message ? { message: s.message, hint: s.hint } : {}), pod: s.pod, deleted: outcome.deleted, output: captured }));

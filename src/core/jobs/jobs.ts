@@ -130,6 +130,8 @@ export interface RunOutcome {
   state: JobState;
   /** The Job was deleted (Ctrl-C, or an image that cannot be pulled). */
   deleted: boolean;
+  /** Why the output could not be followed (e.g. 403 on pods/log); the exit code is still right. */
+  logError?: Error;
 }
 
 /** Creates a Job for `spec` (mode run), streams its output and returns how it ended. */
@@ -138,6 +140,7 @@ export async function runJob(cluster: Cluster, spec: JobSpec, opts: RunOptions =
   await createJob(cluster, full, opts.signal);
   const name = full.name;
   let stream: Promise<void> | undefined;
+  let logError: Error | undefined;
   const logs = new AbortController();
   const onAbort = () => logs.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -148,16 +151,20 @@ export async function runJob(cluster: Cluster, spec: JobSpec, opts: RunOptions =
       await opts.copyIn(name, s.pod!, opts.signal);
       await execStreaming(cluster, s.pod!, ['/bin/sh', '-c', `: > ${GO_FILE}`], { signal: opts.signal });
     }
-    if (s.pod && opts.output && s.reason !== 'ImagePullFailed') stream = followPodLog(cluster, s.pod, JOB_CONTAINER, opts.output, logs.signal);
+    // Caught at once: a pod gone before the log request arrived (a deadline) is a 404, not a crash.
+    if (s.pod && opts.output && s.reason !== 'ImagePullFailed') {
+      stream = followPodLog(cluster, s.pod, JOB_CONTAINER, opts.output, logs.signal)
+        .catch((e: unknown) => { if (!isTerrariumError(e, 'NotFound')) logError = e as Error; });
+    }
     s = await waitForJob(cluster, name, ended, opts);
     // The log ends when the container has terminated; its last bytes come before the exit code.
-    if (stream) await Promise.race([stream.catch(() => {}), sleep(5000)]);
+    if (stream) await Promise.race([stream, sleep(5000)]);
     if (s.reason === 'ImagePullFailed') {
       // Nothing would ever run: remove it rather than leave a pod backing off.
       await deleteJob(cluster, name).catch(() => {});
       return { name, exitCode: EXIT.imagePull, state: s, deleted: true };
     }
-    return { name, exitCode: s.exitCode ?? 1, state: s, deleted: false };
+    return { name, exitCode: s.exitCode ?? 1, state: s, deleted: false, ...(logError ? { logError } : {}) };
   } catch (e) {
     if (opts.signal?.aborted || isTerrariumError(e, 'Cancelled')) {
       // Ctrl-C: the Job and (Background) its pod go; one request, well within the CLI's 3 s grace.
