@@ -91,6 +91,13 @@ describe('the workspace in a browser', { skip, timeout: 600_000 }, () => {
     });
   });
 
+  test('CLI: a sandbox without a server fails with the message and what to do', async () => {
+    const io = capturedStreams();
+    const code = await run(['open', POD, '--browser', ...clusterArgs(tc)], { stdout: io.stdout, stderr: io.stderr, env: { BROWSER: '/bin/false' }, signal: new AbortController().signal });
+    assert.notEqual(code, 0);
+    assert.match(io.err(), /Sandbox web-0 has no VS Code server .*--install-server/s);
+  });
+
   test('--install-server: a release archive streams into the workspace; one without a server is refused', async () => {
     // A stand-in release (code-server's layout) whose "node" runs here; the real one is 100 MB.
     const pkg = join(dir, 'pkg', 'code-server-0.0.0-linux-test');
@@ -166,6 +173,18 @@ describe('the workspace in a browser', { skip, timeout: 600_000 }, () => {
     ac.abort();
     assert.equal(await s.ended, 'cancelled');
     assert.equal(await s.serverRunning(), false);
+  });
+
+  test('cancel half-way through the start: the server that was starting in the pod is stopped too', async () => {
+    const ac = new AbortController();
+    const starting = startBrowserSession(tc.cluster, { sandbox: POD, idleMs: 0, signal: ac.signal });
+    const folders = async () => (await sh('ls -d "${TMPDIR:-/tmp}"/terrarium-browser.* 2>/dev/null | wc -l')).stdout.trim();
+    await eventually(async () => (await folders()) === '1', 'the launcher made its session folder', 60_000, 20);
+    ac.abort();
+    await assert.rejects(starting, (e: unknown) => isTerrariumError(e, 'Cancelled'));
+    assert.equal(await folders(), '0', 'its folder is gone');
+    const procs = await sh('for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f" 2>/dev/null; echo; done');
+    assert.ok(!/terrarium-browser\.[0-9a-f]+\/token/.test(procs.stdout), 'no server of the cancelled start runs');
   });
 
   test('CLI: terrarium open SANDBOX --browser opens the default browser ($BROWSER) at the tokened URL and stops on Ctrl-C', async () => {

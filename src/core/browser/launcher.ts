@@ -1,6 +1,6 @@
 /**
  * The program that starts and stops a VS Code server inside a sandbox, as the sandbox's user, over
- * exec. It is POSIX sh (the devenv image and any Debian-like image have sh, setsid, mktemp, sed),
+ * exec. It is POSIX sh (the devenv image and any Debian-like image have sh, setsid, sed, pkill),
  * passed as `sh -c SCRIPT terrarium-browser ACTION ARGS...`, so nothing is installed in the image.
  *
  * Where the server comes from (docs: /work/coord/readme-browser.md, the README's "In a browser"):
@@ -50,14 +50,17 @@ find)
   echo "server=$main"
   ;;
 start)
-  autoshutdown=$1
+  autoshutdown=$1; id=$2
+  case "$id" in ""|*[!0-9a-f]*) echo "bad session id" >&2; exit 2 ;; esac
   if ! find_server; then
     echo "no VS Code server in ${WORKSPACE_SERVER_DIR} ${IMAGE_SERVER_DIRS.join(' ')}" >&2
     exit ${EXIT_NO_SERVER}
   fi
   IFS= read -r token || true
   case "$token" in ""|*[!0-9A-Za-z_-]*) echo "bad token" >&2; exit ${EXIT_BAD_TOKEN} ;; esac
-  dir=$(mktemp -d "\${TMPDIR:-/tmp}/terrarium-browser.XXXXXXXX") || exit ${EXIT_SERVER_FAILED}
+  # Named by the caller's session id (not secret), so a start cancelled half-way can still be stopped.
+  dir="\${TMPDIR:-/tmp}/terrarium-browser.$id"
+  mkdir -m 700 "$dir" || exit ${EXIT_SERVER_FAILED}
   printf '%s' "$token" > "$dir/token"
   data="${SERVER_DATA_DIR}"
   mkdir -p "$data/extensions" || exit ${EXIT_SERVER_FAILED}
@@ -85,15 +88,21 @@ start)
   echo "port=$port pid=$pid dir=$dir"
   ;;
 stop)
-  dir=$1; pid=$2
-  case "$dir" in */terrarium-browser.*) ;; *) echo "not a browser session: $dir" >&2; exit 2 ;; esac
-  # Only the process this session started (its pid file), never a reused pid.
-  if [ -f "$dir/pid" ] && [ "$(cat "$dir/pid")" = "$pid" ]; then
+  id=$1
+  case "$id" in ""|*[!0-9a-f]*) echo "bad session id" >&2; exit 2 ;; esac
+  dir="\${TMPDIR:-/tmp}/terrarium-browser.$id"
+  [ -d "$dir" ] || exit 0
+  # Only the process this session started (its pid file, its own token file), never a reused pid.
+  pid=$(cat "$dir/pid" 2>/dev/null)
+  case "$pid" in ""|*[!0-9]*) pid="" ;; esac
+  if [ -n "$pid" ] && tr '\\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/token"; then
     kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
     i=0
     while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
     kill -KILL "-$pid" 2>/dev/null
   fi
+  # A start cancelled before the pid file was written: the server is known by its token file.
+  pkill -f -- "--connection-token-file $dir/token" 2>/dev/null
   rm -rf "$dir"
   ;;
 running)

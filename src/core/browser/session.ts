@@ -55,6 +55,7 @@ export class BrowserSession extends EventEmitter {
     private readonly fwd: LocalForward,
     private readonly server: Started,
     private readonly token: string,
+    private readonly id: string,
     private readonly run: ExecRunner,
     private readonly idleMs: number,
   ) {
@@ -91,7 +92,7 @@ export class BrowserSession extends EventEmitter {
       clearTimeout(this.idleTimer);
       await this.fwd.stop();
       try {
-        await this.run(this.sandbox, launcherArgv('stop', [this.server.dir, String(this.server.pid)]), { timeoutMs: 20_000 });
+        await this.run(this.sandbox, launcherArgv('stop', [this.id]), { timeoutMs: 20_000 });
       } catch (e) {
         // The pod may be gone (restarted, deleted): its server went with it.
         this.emit('warning', `Could not stop the VS Code server in ${this.sandbox}: ${e instanceof Error ? e.message : String(e)}`);
@@ -130,13 +131,23 @@ export async function startBrowserSession(cluster: BrowserCluster, o: BrowserSes
   validateSandboxName(o.sandbox);
   const run = o.exec ?? execRunner(cluster as Cluster, SANDBOX_CONTAINER);
   const token = o.token ?? randomBytes(32).toString('base64url');
+  /** Names the session's folder in the pod; not secret. */
+  const id = randomBytes(8).toString('hex');
   const idleMs = o.idleMs ?? DEFAULT_IDLE_MS;
   const autoShutdown = idleMs > 0 && idleMs <= SERVER_AUTO_SHUTDOWN_MS;
   if (o.signal?.aborted) throw new TerrariumError('Cancelled', 'Cancelled.');
 
   o.progress?.('starting the VS Code server in the sandbox');
   // The token goes over the exec's stdin, never into argv.
-  const r = await run(o.sandbox, launcherArgv('start', [autoShutdown ? '1' : '0']), { stdin: `${token}\n`, signal: o.signal, timeoutMs: 120_000 });
+  const stopServer = () => run(o.sandbox, launcherArgv('stop', [id]), { timeoutMs: 20_000 }).catch(() => undefined);
+  let r: Awaited<ReturnType<ExecRunner>>;
+  try {
+    r = await run(o.sandbox, launcherArgv('start', [autoShutdown ? '1' : '0', id]), { stdin: `${token}\n`, signal: o.signal, timeoutMs: 120_000 });
+  } catch (e) {
+    // Cancelled or timed out half-way: a server may already run in the pod.
+    await stopServer();
+    throw e;
+  }
   if (r.exitCode === EXIT_NO_SERVER) throw noServerError(o.sandbox);
   const started = r.exitCode === 0 ? parseStarted(r.stdout) : undefined;
   if (!started) {
@@ -147,7 +158,6 @@ export async function startBrowserSession(cluster: BrowserCluster, o: BrowserSes
       'Check that the installed server runs on the sandbox (terrarium ssh SANDBOX), or install it again with --install-server.');
   }
 
-  const stopServer = () => run(o.sandbox, launcherArgv('stop', [started.dir, String(started.pid)]), { timeoutMs: 20_000 }).catch(() => undefined);
   o.progress?.('opening the port-forward');
   const fwd = new LocalForward(cluster, { pod: o.sandbox, remotePort: started.port, localPort: o.localPort ?? 0, ...o.forward });
   try {
@@ -158,7 +168,7 @@ export async function startBrowserSession(cluster: BrowserCluster, o: BrowserSes
     await stopServer();
     throw e;
   }
-  const session = new BrowserSession(o.sandbox, fwd, started, token, run, idleMs);
+  const session = new BrowserSession(o.sandbox, fwd, started, token, id, run, idleMs);
   if (o.signal) {
     if (o.signal.aborted) void session.stop('cancelled');
     else o.signal.addEventListener('abort', () => void session.stop('cancelled'), { once: true });
