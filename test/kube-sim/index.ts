@@ -34,8 +34,9 @@ import type { KubeObject, ObjectInput } from './machinery/types';
 import { events, findResource, persistentvolumeclaims, pods, RESOURCES, secrets, statefulsets, type ResourceDef } from './registry';
 import { storageclasses } from './registry/others';
 import { statefulSetScale } from './registry/scale';
+import { Chaos, type FaultKind, type FaultTargets, type FaultOptions, type FiredFault } from './faults';
 import { createPodRuntime } from './runtime/index';
-import type { PodRuntime, PodRuntimeHost } from './runtime/types';
+import type { PodRuntime, PodRuntimeHost, RuntimeStats } from './runtime/types';
 import { Store } from './storage/store';
 // Static, not import(): the playground loads kube-sim through tsx's CommonJS loader, where a
 // dynamic import of an extensionless path is not resolved.
@@ -46,6 +47,8 @@ export { createVsoSample } from './addons/vso';
 export { DEFAULT_TOKEN } from './apiserver/filters/authentication';
 export { podUser } from './runtime/users';
 export type { Rule } from './apiserver/server';
+export type { FaultKind, FiredFault, FaultOptions } from './faults';
+export { FAULT_KINDS } from './faults';
 /** How kube-apiserver reads a request (verb, group, resource, subresource, namespace, name): for tests that map API calls to RBAC rules. */
 export { newRequestInfo } from './apiserver/requestInfo';
 export { DEFAULT_IMAGES } from './controllers/manager';
@@ -82,6 +85,13 @@ export interface KubeSimOptions {
   volumeSnapshots?: boolean | { defaultClass?: boolean };
   /** The sshd binary pods run (default /usr/sbin/sshd); a missing one makes pods fail to start, not the sim. */
   sshd?: string;
+  /**
+   * Devenv pods start their processes (entrypoint, sshd) only when something execs, attaches,
+   * port-forwards or probes (runtime/index.ts): thousands of probeless pods cost no process. Default false.
+   */
+  lazyPods?: boolean;
+  /** The seed of sim.faults.inject's random choices (default 1). */
+  faultSeed?: number;
 }
 
 /**
@@ -155,7 +165,19 @@ export interface KubeSim {
     compactHistory(): void;
     dropStreams(): void;
     restartPod(ns: string, name: string): void;
+    /** Closes the listener (connections and watches cut, connections refused) for downMs, then listens on the same port again. */
+    restartApiServer(downMs?: number): Promise<void>;
+    /** The next n requests get 429 as API Priority and Fairness answers (plain text, Retry-After: retryAfterSeconds, default 1). */
+    burst429(n: number, retryAfterSeconds?: number): void;
+    /** Fires a fault (faults.ts): the kind given, or one picked by the seeded PRNG (among o.kinds). */
+    inject(kind?: FaultKind, o?: FaultOptions & { kinds?: readonly FaultKind[] }): Promise<FiredFault>;
+    /** Restarts the PRNG's sequence. */
+    seed(seed: number): void;
+    /** Every fault inject() fired. */
+    readonly log: readonly FiredFault[];
   };
+  /** Pods the runtime knows, how many ever ran a process, how many run one now (also GET /debug/kube-sim/runtime). */
+  runtimeStats(): RuntimeStats;
   /**
    * kube-apiserver feature gates kube-sim follows, defaults as in 1.32; tests may flip them.
    * AuthorizePodWebsocketUpgradeCreatePermission (1.35 default on): a WebSocket exec/attach/portforward
@@ -232,7 +254,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     })(),
     getPod: (ns, name) => { const o = store.get(pods, ns, name); return o && { namespace: ns, name, uid: o.metadata.uid, object: o }; },
   };
-  const runtime = opts.runtime === false ? undefined : opts.runtime ?? await createPodRuntime(host, { dataDir, sshd: opts.sshd });
+  const runtime = opts.runtime === false ? undefined : opts.runtime ?? await createPodRuntime(host, { dataDir, sshd: opts.sshd, lazy: opts.lazyPods });
+  const runtimeStats = (): RuntimeStats => runtime?.stats?.() ?? { podsKnown: 0, podsStarted: 0, podsRunningProcesses: 0 };
   const controllers = new ControllerManager(store, runtime);
   controllers.readyDelayMs = opts.readyDelayMs ?? 0;
   for (const image of opts.images ?? []) controllers.config.images.add(normalizeImage(image));
@@ -307,6 +330,8 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   // Observers see WebSocket upgrades (exec, attach, port-forward) too; their status callback is not called.
   const observeUpgrade = (req: IncomingMessage) => { if (observers.size) { const seen = observed(req); for (const fn of observers) fn(seen); } };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Sim-only: how many pods ran processes (benchmarks of thousands of lazy pods read it).
+    if (req.url === '/debug/kube-sim/runtime') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(runtimeStats())); return; }
     if (!observers.size) return api.handle(req, res);
     const url = new URL(req.url ?? '/', 'http://sim');
     const seen: ObservedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers };
@@ -317,6 +342,19 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const port = await listen(opts.port ?? 0);
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
+  const faultTargets: FaultTargets = {
+    dropStreams: () => runtime?.dropStreams(),
+    pods: (ns) => store.list(pods, ns).filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp)
+      .map((p) => ({ namespace: p.metadata.namespace!, name: p.metadata.name })),
+    restartPod: (ns, name) => { controllers.delete(pods, ns, name, {}); },
+    async restartApiServer(downMs) {
+      await closeServer();
+      await new Promise((r) => setTimeout(r, downMs));
+      await listen(port);
+    },
+    failNext: (n, code, retryAfter) => api.faultInjector.add({ remaining: n, code, ...(code === 429 ? { apfRetryAfter: retryAfter ?? 1 } : {}) }),
+  };
+  const chaos = new Chaos(faultTargets, opts.faultSeed ?? 1);
   const sim: KubeSim = {
     url, port, dataDir, vso,
     objects: {
@@ -373,7 +411,13 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       compactHistory: () => store.compact(),
       dropStreams: () => runtime?.dropStreams(),
       restartPod: (ns, name) => { controllers.delete(pods, ns, name, {}); },
+      restartApiServer: (downMs) => faultTargets.restartApiServer(downMs ?? 300),
+      burst429: (n, retryAfterSeconds = 1) => api.faultInjector.add({ remaining: n, code: 429, apfRetryAfter: retryAfterSeconds }),
+      inject: (kind, o) => chaos.inject(kind, o),
+      seed: (n) => chaos.seed(n),
+      get log() { return chaos.log; },
     },
+    runtimeStats,
     featureGates: api.featureGates,
     authorization: { forbid: (rule) => api.authorizer.forbid(rule), clear: () => api.authorizer.clear() },
     users: {

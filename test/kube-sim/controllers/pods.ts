@@ -74,11 +74,20 @@ export class PodController implements Controller {
   readonly overrides = new Map<string, PodOverride>();
   /** Per pod uid: restarts and the last terminated state of its (first) container. */
   private runs = new Map<string, Run>();
+  /**
+   * What pods on the node request, kept up to date from store events (by uid) so the scheduler's fit
+   * check does not list (copy) every pod for every pod: with thousands of pods that was quadratic.
+   */
+  private onNode = new Map<string, { cpu: number; memory: number }>();
+  private used = { cpu: 0, memory: 0 };
+  /** A retryPending pass is queued (many claims binding at once make one pass, not one each). */
+  private retryQueued = false;
   volumes?: VolumeBinder;
 
   constructor(private readonly ctx: ControllerContext) {}
 
   onChange(e: { res: ResourceDef; type: string; object: KubeObject }): void {
+    if (e.res === pods) this.account(e.type, e.object);
     // After the write that added it (watchers see ADDED before anything the scheduler writes).
     if (e.res === pods && e.type === 'ADDED') { const p = e.object; this.ctx.later(0, () => this.schedule(p)); }
     if (e.res === pods && e.type === 'DELETED') {
@@ -91,9 +100,24 @@ export class PodController implements Controller {
 
   // ---- scheduler ----
 
+  /** Keeps onNode/used in step with the store: a pod counts while bound to the node and not finished. */
+  private account(type: string, pod: KubeObject): void {
+    const uid = pod.metadata.uid;
+    const prev = this.onNode.get(uid);
+    if (prev) { this.used.cpu -= prev.cpu; this.used.memory -= prev.memory; this.onNode.delete(uid); }
+    if (type === 'DELETED' || pod.spec?.nodeName !== NODE || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+    const r = podRequests(pod);
+    this.onNode.set(uid, r);
+    this.used.cpu += r.cpu;
+    this.used.memory += r.memory;
+  }
+
   /** Pods waiting for the scheduler are retried when something they wait for may have changed. */
   retryPending(): void {
+    if (this.retryQueued) return;
+    this.retryQueued = true;
     this.ctx.later(0, () => {
+      this.retryQueued = false;
       for (const p of this.ctx.store.list(pods)) {
         if (!p.spec?.nodeName && !p.metadata.deletionTimestamp && !this.overrides.has(`${p.metadata.namespace}/${p.metadata.name}`)) this.schedule(p);
       }
@@ -115,14 +139,14 @@ export class PodController implements Controller {
       if (this.volumes?.blocksScheduling(claim)) return '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..';
     }
     // Filter (NodeResourcesFit): requests against allocatable minus what scheduled pods request.
-    const others = store.list(pods).filter((p) => p.spec?.nodeName === NODE && p.metadata.uid !== pod.metadata.uid
-      && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-    const used = others.reduce((a, p) => { const r = podRequests(p); return { cpu: a.cpu + r.cpu, memory: a.memory + r.memory }; }, { cpu: 0, memory: 0 });
+    const self = this.onNode.get(pod.metadata.uid);
+    const used = { cpu: this.used.cpu - (self?.cpu ?? 0), memory: this.used.memory - (self?.memory ?? 0) };
+    const others = this.onNode.size - (self ? 1 : 0);
     const want = podRequests(pod);
     const reasons: string[] = [];
     if (want.cpu > 0 && used.cpu + want.cpu > parseQuantity(config.node.cpu) + 1e-9) reasons.push('Insufficient cpu');
     if (want.memory > 0 && used.memory + want.memory > parseQuantity(config.node.memory)) reasons.push('Insufficient memory');
-    if (others.length + 1 > config.node.pods) reasons.push('Too many pods');
+    if (others + 1 > config.node.pods) reasons.push('Too many pods');
     if (!reasons.length) return undefined;
     return `0/1 nodes are available: ${reasons.sort().map((r) => `1 ${r}`).join(', ')}. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod..`;
   }

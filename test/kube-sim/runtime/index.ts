@@ -5,6 +5,13 @@
  *
  * Sim-only mapping: paths under /workspace in exec argv, in the image's entrypoint and in sshd_config
  * point at the pod's PVC folder; /tmp points at a per-pod folder. HOME is the PVC folder.
+ *
+ * Lazy pods (opts.lazy): a devenv pod's processes (the entrypoint, then sshd) start only when
+ * something execs, attaches or port-forwards into it, or probes it (an exec/tcp/http readiness
+ * probe runs in the pod, so it needs them: the pod is Ready only once sshd really answered). A pod
+ * without a readiness probe is Ready once scheduled, as the kubelet makes a probeless container
+ * ready when it runs, and costs no process until used: thousands of pods stay cheap. Containers with
+ * a command (Jobs, busybox) still run at once: their exit is the pod's state.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +22,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ContainerExit, ContainerSpec, PodRuntime, PodRuntimeHost, PodView, ProbeResult, ProbeSpec } from './types';
 import { podUser } from './users';
 import { createProber } from './prober';
+import { createSpawner } from './spawner';
 
 const SSHD = '/usr/sbin/sshd';
 /** Output kept per container run (the kubelet keeps the current and the previous run's log). */
@@ -40,6 +48,8 @@ interface PodState {
   procs: Set<ChildProcess>;
   /** Container output by container name: the current run and the last terminated one. */
   logs: Map<string, { current: string; previous?: string }>;
+  /** The entrypoint + sshd start, once per pod (lazy pods: on first use); cleared when it failed so the next use retries. */
+  started?: Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -119,11 +129,20 @@ function runsImageSshd(pod: any): boolean {
   return mounts.some((m) => m.mountPath === '/workspace' || m.mountPath === HOSTKEY_MOUNT);
 }
 
-export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; /** the sshd binary (tests point it at a missing one) */ sshd?: string }): PodRuntime {
+export function createPodRuntime(host: PodRuntimeHost, opts: {
+  dataDir: string;
+  /** the sshd binary (tests point it at a missing one) */ sshd?: string;
+  /** Start a devenv pod's processes on first exec/attach/port-forward/probe instead of when it is scheduled. */ lazy?: boolean;
+}): PodRuntime {
   const sshdPath = opts.sshd ?? SSHD;
   const pods = new Map<string, PodState>();
+  /** Lazy pods scheduled but not started yet: no folder, no process. */
+  const idle = new Map<string, PodView>();
+  /** Pod uids that ever ran a process (the entrypoint/sshd or a container's command). */
+  const ran = new Set<string>();
   const user = podUser();
   const prober = createProber();
+  const spawner = createSpawner();
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -160,7 +179,27 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     chmodSync(tmp, 0o700);
     s = { view, dir, home, tmp, streams: new Set(), procs: new Set(), logs: new Map() };
     pods.set(k, s);
+    idle.delete(k);
     return s;
+  }
+
+  /** The pod's entrypoint and sshd, started once (a failed start is tried again on the next use). */
+  function activate(view: PodView): Promise<PodState> {
+    const s = ensureState(view);
+    if (!s.started) {
+      ran.add(view.uid);
+      const p = startSshd(s);
+      s.started = p;
+      p.catch(() => { if (s.started === p) s.started = undefined; });
+    }
+    return s.started.then(() => s);
+  }
+
+  /** A lazy pod's state for a stream, its processes started first (or already starting). */
+  function podFor(view: PodView): Promise<PodState> {
+    const s = pods.get(key(view.namespace, view.name));
+    if (s && s.view.uid === view.uid && s.started) return s.started.then(() => s);
+    return activate(view);
   }
 
   /**
@@ -188,9 +227,19 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
   }
 
   /** One readiness probe run (exec, tcpSocket, httpGet), as the kubelet's prober: success, or failure with its output. */
-  function probe(view: PodView, p: ProbeSpec, timeoutMs: number): Promise<ProbeResult> {
-    const s = pods.get(key(view.namespace, view.name));
-    if (!s || s.view.uid !== view.uid) return Promise.resolve({ ok: false, output: 'container not running' });
+  async function probe(view: PodView, p: ProbeSpec, timeoutMs: number): Promise<ProbeResult> {
+    const k = key(view.namespace, view.name);
+    // A lazy pod's probe runs in it: its processes start now (a start failure is the probe's failure).
+    if (idle.get(k)?.uid === view.uid) {
+      try { await activate(view); } catch (e) { return { ok: false, output: (e as Error).message }; }
+    }
+    const s = pods.get(k);
+    if (!s || s.view.uid !== view.uid) return { ok: false, output: 'container not running' };
+    if (s.started) { try { await s.started; } catch (e) { return { ok: false, output: (e as Error).message }; } }
+    return runProbe(s, p, timeoutMs);
+  }
+
+  function runProbe(s: PodState, p: ProbeSpec, timeoutMs: number): Promise<ProbeResult> {
     if (p.exec) {
       const argv = podArgv(s, p.exec.command ?? []);
       if (!argv.length) return Promise.resolve({ ok: false, output: 'no command' });
@@ -330,10 +379,10 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
     const [cmd, args] = tty ? ['python3', [PTY_HELPER, ...argv]] : [argv[0]!, argv.slice(1)];
     let child: ChildProcess;
     try {
-      child = spawn(cmd, args, {
-        cwd: s.home, env: podEnv(s, tty), uid: user.uid, gid: user.gid, detached: true,
-        stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
-      });
+      // Without a tty through the exec helper (spawner.ts: no fork of this process, which is the API server's event loop).
+      child = tty
+        ? spawn(cmd, args, { cwd: s.home, env: podEnv(s, tty), uid: user.uid, gid: user.gid, detached: true, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] })
+        : spawner.spawn({ argv: [cmd, ...args], cwd: s.home, env: podEnv(s, tty), uid: user.uid, gid: user.gid }) as unknown as ChildProcess;
     } catch (e) {
       // A synchronous spawn failure (bad uid, bad argument) ends this stream, never the sim.
       send(ws, 3, JSON.stringify({ metadata: {}, status: 'Failure', message: `failed to exec in container: ${(e as Error).message}`, reason: 'InternalError', code: 500 }));
@@ -439,6 +488,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
 
   function runContainer(view: PodView, c: ContainerSpec, exited: (e: ContainerExit) => void): Promise<void> {
     const s = ensureState(view);
+    ran.add(view.uid);
     const prev = s.logs.get(c.name);
     const log = { current: '', previous: prev ? prev.current : undefined };
     s.logs.set(c.name, log);
@@ -484,8 +534,8 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
 
   return {
     async startPod(view) {
-      const s = ensureState(view);
-      await startSshd(s);
+      if (opts.lazy && runsImageSshd(view.object)) { idle.set(key(view.namespace, view.name), view); return; }
+      await activate(view);
     },
     runContainer,
     probe,
@@ -494,6 +544,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       return previous ? l?.previous : l?.current;
     },
     async stopPod(namespace, name) {
+      idle.delete(key(namespace, name));
       const s = pods.get(key(namespace, name));
       if (!s) return;
       pods.delete(key(namespace, name));
@@ -509,14 +560,25 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       rmSync(s.dir, { recursive: true, force: true });
     },
     handleUpgrade(kind, req, socket, head, pod, query) {
-      const s = pods.get(key(pod.namespace, pod.name)) ?? ensureState(pod);
       // A client that vanishes mid-stream (ECONNRESET) is normal; never let it take the sim down.
       socket.on('error', () => {});
-      wss.handleUpgrade(req, socket, head, (ws) => {
+      const upgrade = (s: PodState) => wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', () => ws.terminate());
         if (kind === 'portforward') portForward(s, ws, query);
         else exec(s, ws, query);
       });
+      if (!opts.lazy) { upgrade(pods.get(key(pod.namespace, pod.name)) ?? ensureState(pod)); return; }
+      // A lazy pod starts its processes first; the kubelet answers a container that cannot run with
+      // an error before the upgrade (kubectl prints "error: unable to upgrade connection: ...").
+      podFor(pod).then((s) => { if (!socket.destroyed) upgrade(s); }, (e: Error) => {
+        const bodyText = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `container not running: ${e.message}`, reason: 'InternalError', code: 500 });
+        socket.end(`HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(bodyText)}\r\n\r\n${bodyText}`);
+      });
+    },
+    stats() {
+      let running = 0;
+      for (const s of pods.values()) if (s.sshd?.exitCode === null || s.procs.size) running++;
+      return { podsKnown: pods.size + idle.size, podsStarted: ran.size, podsRunningProcesses: running };
     },
     dropStreams() {
       for (const s of pods.values()) for (const ws of s.streams) ws.terminate();
@@ -525,6 +587,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: { dataDir: string; 
       await Promise.all([...pods.keys()].map((k) => { const [ns, n] = k.split('/') as [string, string]; return this.stopPod(ns, n); }));
       wss.close();
       prober.close();
+      spawner.close();
     },
   };
 }

@@ -72,5 +72,9 @@ export interface PodRuntime {
     pod: PodView, query: URLSearchParams): void;
   /** Drop every open exec / port-forward stream (fault injection). */
   dropStreams(): void;
+  /** How many pods it knows, how many ever ran a process (lazy pods: only those used), how many run one now. */
+  stats?(): RuntimeStats;
   close(): Promise<void>;
 }
+
+export interface RuntimeStats { podsKnown: number; podsStarted: number; podsRunningProcesses: number }
