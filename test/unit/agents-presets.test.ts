@@ -33,6 +33,8 @@ test('control sequences are stripped from pane text (OSC 52, CSI, C1, bidi), spl
   assert.equal(stripControl('ok \x1b]52;c;ZXZpbA==\x07\x1b[31mred\x1b[0m \u202etxet\r\n'), 'ok red txet\n');
   const s = new ControlStripper();
   assert.equal(s.push('a\x1b[3') + s.push('1mb\x1b]0;ti') + s.push('tle\x07c\r') + s.push('\nd'), 'abc\nd');
+  // A log of a terminal, read through another (tail over a TTY exec): CR CR LF is one line end.
+  assert.equal(s.push('\r\r') + s.push('\ne\r\r\nf'), '\ne\nf');
   assert.equal(lastLine('one\ntwo  \n\nPane is dead (status 3, x)\n\n', 200, /^Pane is dead/), 'two');
 });
 

@@ -16,11 +16,12 @@ const LEFTOVER = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\
 const UNFINISHED = /(?:\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*|[PX^_][^\x1b]*|[PX^_][^\x1b]*\x1b|\][^\x07\x1b]*\x1b|[ -/]*)?|\x9b[0-?]*[ -/]*)$/;
 
 /**
- * Text with control sequences removed. CR LF becomes LF; a lone CR (a progress bar redrawing its
+ * Text with control sequences removed. CR LF (and CR CR LF: a log of a terminal read through a
+ * terminal) becomes LF; a lone CR (a progress bar redrawing its
  * line) becomes LF too, so nothing overwrites what came before it.
  */
 export function stripControl(text: string): string {
-  return text.replace(SEQUENCE, '').replace(/\r\n/g, '\n').replace(/\r/g, '\n').replace(LEFTOVER, '');
+  return text.replace(SEQUENCE, '').replace(/\r+\n/g, '\n').replace(/\r/g, '\n').replace(LEFTOVER, '');
 }
 
 /** A stripper for a byte stream: `push` returns the clean text so far, holding back a partial sequence. */
@@ -33,9 +34,10 @@ export class ControlStripper {
     const tail = UNFINISHED.exec(text);
     this.pending = tail && tail[0] ? tail[0].slice(0, 4096) : '';
     if (tail && tail[0]) text = text.slice(0, tail.index);
-    if (this.crPending) { text = '\r' + text; this.crPending = false; }
-    // A CR at the very end may be half of CR LF.
-    if (text.endsWith('\r')) { this.crPending = true; text = text.slice(0, -1); }
+    if (this.crPending) { text = `\r${text}`; this.crPending = false; }
+    // CRs at the very end may be the start of CR LF.
+    const crs = /\r+$/.exec(text);
+    if (crs) { this.crPending = true; text = text.slice(0, crs.index); }
     return stripControl(text);
   }
 }

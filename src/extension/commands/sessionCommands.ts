@@ -5,7 +5,7 @@ import type { Services } from '../services';
 import type { TreeNode } from '../tree/treeProvider';
 import { guarded } from '../ui';
 import { openTmuxTerminal } from '../terminal/tmuxTerminal';
-import { followSessionLog, type LogFollower } from '../terminal/sessionOutput';
+import { SessionOutputViews } from '../terminal/sessionOutput';
 import { SANDBOX_CONTAINER } from '../clusterSession';
 import { SessionMonitor, type SessionEvent } from '../tree/sessionNodes';
 import { allPresets, commandExists, installArgv, presetArgv, type AgentPreset } from '../../core/agents/presets';
@@ -27,7 +27,7 @@ const config = () => vscode.workspace.getConfiguration('terrarium');
 /** tmux agent sessions: terminals that survive disconnects, and agents started in the background. */
 export function registerSessionCommands(s: Services): vscode.Disposable[] {
   const { log } = s;
-  const followers = new Map<string, LogFollower>();
+  const outputs = new SessionOutputViews();
 
   const openTerminal = async (sandbox: string, session: string) => {
     const cluster = await s.session.cluster();
@@ -38,16 +38,9 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
   };
 
   const showOutput = async (sandbox: string, session: string) => {
-    const key = `${sandbox}/${session}`;
-    const running = followers.get(key);
-    if (running && !running.ended) { running.show(); return; }
-    running?.dispose();
-    const cluster = await s.session.cluster();
-    const { execTtyConnector } = loadCore().execTty;
-    const f = await followSessionLog(execTtyConnector(cluster, sandbox, SANDBOX_CONTAINER), sandbox, session,
-      () => s.session.tmux(sandbox).capture(session, 2000));
-    followers.set(key, f);
-    f.show();
+    const connect = async () => loadCore().execTty.execTtyConnector(await s.session.cluster(), sandbox, SANDBOX_CONTAINER);
+    const f = await outputs.follow(connect, sandbox, session, () => s.session.tmux(sandbox).capture(session, 2000));
+    await f.show();
   };
 
   const sandboxKey = (sandbox: string) => `sbx/${s.session.currentContext}/${s.session.namespace}/${sandbox}`;
@@ -133,7 +126,7 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
   };
 
   return [
-    { dispose: () => { monitor.dispose(); s.tree.sessions = undefined; for (const f of followers.values()) f.dispose(); } },
+    { dispose: () => { monitor.dispose(); s.tree.sessions = undefined; outputs.dispose(); } },
 
     vscode.commands.registerCommand(COMMANDS.openTerminal, (node?: TreeNode) => guarded(log, 'Open tmux terminal', async () => {
       if (node?.kind === 'session') return openTerminal(node.sandbox, node.session.name);
@@ -181,7 +174,7 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
         { modal: true, detail: 'Whatever runs in it stops. Files in the workspace stay.' }, 'Kill Session');
       if (ok !== 'Kill Session') return;
       await s.session.tmux(target.sandbox).kill(target.session);
-      followers.get(`${target.sandbox}/${target.session}`)?.stop();
+      outputs.stop(target.sandbox, target.session);
       s.tree.refresh(true);
     })),
   ];

@@ -124,7 +124,7 @@ describe('Terrarium commands, answered like a person would, against kube-sim', f
   });
 
   it('agent sessions: new, send, show output, kill', async () => {
-    await run('terrarium.newAgentSession', [[/Choose a sandbox/, 'sample-0'], [/New agent session in sample-0/, 'bot'], [/Command for bot/, '']]);
+    await run('terrarium.newAgentSession', [[/Choose a sandbox/, 'sample-0'], [/New agent session in sample-0/, 'Shell'], [/Session name for Shell in sample-0/, 'bot']]);
     assert.ok((await api.session.tmux('sample-0').list()).some((x) => x.name === 'bot'));
     const pickBot: [RegExp, string][] = [[/Choose a sandbox/, 'sample-0'], [/Agent sessions in sample-0/, 'bot']];
     await run('terrarium.sendToSession', [...pickBot, [/Send to bot in sample-0/, 'echo answer-$((6*7))']]);
