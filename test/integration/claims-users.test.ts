@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { startKubeSim, type KubeSim } from '../kube-sim/index';
 import { discoverKubeconfig, openCluster } from '../../src/core/kube/kubeconfig';
@@ -96,7 +96,7 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     // Labelled so the claim policy (manifests/claim-policy.yaml) applies: every flow below runs under it.
     await admin.core.createNamespace({ body: { metadata: { name: NS, labels: { 'terrarium.dev/platform': 'true' } } } });
     for (const doc of yaml.loadAll(readFileSync(join(__dirname, '..', '..', 'manifests', 'claim-policy.yaml'), 'utf8'))) {
-      if (doc) await admin.objects.create(doc as any);
+      if (doc) await KubernetesObjectApi.makeApiClient(admin.kc).create(doc as any);
     }
     await grantSandboxUsers(admin);
     const rbac = admin.rbac;

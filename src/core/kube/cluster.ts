@@ -1,8 +1,5 @@
-import {
-  type ConfigurationOptions,
-  AppsV1Api, CoreV1Api, CustomObjectsApi, Exec, KubeConfig, KubernetesObjectApi, NetworkingV1Api,
-  PortForward, RbacAuthorizationV1Api, BatchV1Api, VersionApi,
-} from '@kubernetes/client-node';
+import { type ConfigurationOptions, Exec, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, RbacAuthorizationV1Api, VersionApi } from './api';
 import { kubeCall, type RetryOptions } from './retry';
 import { TerrariumError, type KubeOp } from './errors';
 
@@ -29,14 +26,11 @@ export class Cluster {
   }
   get core(): CoreV1Api { return this.client(CoreV1Api, () => this.kc.makeApiClient(CoreV1Api)); }
   get apps(): AppsV1Api { return this.client(AppsV1Api, () => this.kc.makeApiClient(AppsV1Api)); }
-  get batch(): BatchV1Api { return this.client(BatchV1Api, () => this.kc.makeApiClient(BatchV1Api)); }
   get networking(): NetworkingV1Api { return this.client(NetworkingV1Api, () => this.kc.makeApiClient(NetworkingV1Api)); }
   get rbac(): RbacAuthorizationV1Api { return this.client(RbacAuthorizationV1Api, () => this.kc.makeApiClient(RbacAuthorizationV1Api)); }
   get custom(): CustomObjectsApi { return this.client(CustomObjectsApi, () => this.kc.makeApiClient(CustomObjectsApi)); }
   get version(): VersionApi { return this.client(VersionApi, () => this.kc.makeApiClient(VersionApi)); }
-  get objects(): KubernetesObjectApi { return this.client(KubernetesObjectApi, () => KubernetesObjectApi.makeApiClient(this.kc)); }
   get exec(): Exec { return this.client(Exec, () => new Exec(this.kc)); }
-  get portForward(): PortForward { return this.client(PortForward, () => new PortForward(this.kc, true)); }
 
   /** The API server URL of this context. */
   get server(): string | undefined { return this.kc.getCurrentCluster()?.server; }

@@ -9,7 +9,8 @@
  * as with webhook authorizers that do not list rules), nothing is hidden: unknown means allowed,
  * and `note` says why, for the log. The API server still decides on the click.
  */
-import { AuthorizationV1Api, type V1SelfSubjectRulesReview } from '@kubernetes/client-node';
+import type { V1SelfSubjectRulesReview } from '@kubernetes/client-node';
+import { AuthorizationV1Api } from './api';
 import type { Cluster } from './cluster';
 import { isTerrariumError } from './errors';
 import { kubeOp, OPS, type OpRow } from './ops';

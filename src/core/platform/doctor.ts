@@ -5,7 +5,7 @@
  * main actions' permissions (one SelfSubjectAccessReview each). `ok` is false only when something
  * blocks use; warnings (advisory claims, a missing optional permission) do not.
  */
-import { AuthorizationV1Api } from '@kubernetes/client-node';
+import { AuthorizationV1Api } from '../kube/api';
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../kube/errors';
 import { checkHealth, type HealthReport } from '../kube/health';

@@ -4,7 +4,7 @@
  * policy, the Vault Secrets Operator, image pulls. Every read names a row of the operation table; the
  * reads outside the namespace are 'optional' rows (on 403 the check says it cannot tell).
  */
-import { StorageV1Api } from '@kubernetes/client-node';
+import { StorageV1Api } from '../kube/api';
 import type { Cluster } from '../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../kube/errors';
 import { kubeOp, OPS, type OpRow } from '../kube/ops';

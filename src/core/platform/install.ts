@@ -2,7 +2,8 @@
  * `terrarium platform install` / `uninstall`: server-side apply of renderPlatform()'s objects with
  * field manager "terrarium-platform" (idempotent: a second run changes nothing), and their removal.
  */
-import { AdmissionregistrationV1Api, PatchStrategy, setHeaderOptions, type ConfigurationOptions } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type ConfigurationOptions } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api } from '../kube/api';
 import { dump } from 'js-yaml';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';

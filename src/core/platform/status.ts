@@ -6,7 +6,7 @@
  * Users usually cannot read cluster-scoped ValidatingAdmissionPolicies; then the namespace's
  * `terrarium-platform` ConfigMap, which install writes, tells what was installed.
  */
-import { AdmissionregistrationV1Api, CoordinationV1Api } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoordinationV1Api } from '../kube/api';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError } from '../kube/errors';
 import { OPS, kubeOp } from '../kube/ops';

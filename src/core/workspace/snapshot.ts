@@ -5,7 +5,8 @@
  * rather than creating an object no controller will ever act on.
  * https://kubernetes.io/docs/concepts/storage/volume-snapshots/
  */
-import { StorageV1Api, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import { StorageV1Api } from '../kube/api';
 import type { Cluster } from '../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../kube/errors';
 import { audited } from '../audit/auditor';

@@ -5,7 +5,7 @@
  * environment up by the missing number. It runs after the claim's result is known: the claimer
  * never waits for it (claimSandbox starts it in the background; the CLI runs it after printing).
  */
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api } from '../../kube/api';
 import type { Cluster } from '../../kube/cluster';
 import { isTerrariumError, TerrariumError } from '../../kube/errors';
 import { kubeOp, OPS } from '../../kube/ops';
