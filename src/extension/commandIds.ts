@@ -36,6 +36,8 @@ export const COMMANDS = {
   runDoctor: 'terrarium.runDoctor',
   installPlatform: 'terrarium.installPlatform',
   createLocalCluster: 'terrarium.createLocalCluster',
+  showJobLogs: 'terrarium.showJobLogs',
+  deleteJob: 'terrarium.deleteJob',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];

@@ -22,3 +22,5 @@ export * as kubeconfig from '../core/kube/kubeconfig';
 export * as secrets from '../core/secrets/panelController';
 export * as restartTargets from '../core/secrets/restartTargets';
 export * as envUpdate from '../core/devenv/operations';
+export * as jobs from '../core/jobs/jobs';
+export * as jobLogs from '../core/jobs/logStream';

@@ -8,6 +8,7 @@ import { registerLocalClusterCommands } from './commands/localClusterCommands';
 import { registerEnvironmentCommands } from './commands/environmentCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
 import { registerSessionCommands } from './commands/sessionCommands';
+import { registerJobCommands } from './commands/jobCommands';
 import { registerBrowserCommands } from './commands/browserCommands';
 import { ForwardRegistry } from './forwards';
 import { createLog, logAuditor } from './log';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     ...registerEnvironmentCommands(s),
     ...registerSandboxCommands(s),
     ...registerSessionCommands(s),
+    ...registerJobCommands(s),
     ...registerBrowserCommands(s),
     ...registerSecretsPanel(s, s.panels),
     ...registerStatusBar(s),

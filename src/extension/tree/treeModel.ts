@@ -9,7 +9,7 @@ import type { TerrariumPermissions } from '../../core/kube/permissions';
 import type { AgentSession } from '../../core/tmux/sessions';
 import { terminalSafe } from '../../core/text/terminalSafe';
 
-export type NodeKind = 'cluster' | 'namespace' | 'environment' | 'group' | 'sandbox' | 'session' | 'message';
+export type NodeKind = 'cluster' | 'namespace' | 'environment' | 'group' | 'sandbox' | 'session' | 'message' | 'jobs' | 'job';
 
 export interface IconView { id: string; color?: string }
 

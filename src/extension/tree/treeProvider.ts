@@ -12,6 +12,7 @@ import { sessionChildren, type SessionMonitor } from './sessionNodes';
 import { sessionLogPath } from '../../core/agents/sessionLog';
 import { FILTER_TEXT, groupNode, layoutSandboxes, messageNodeFor, withFilterNote, type SandboxFilter } from './sandboxRows';
 import type { EnvironmentWatch } from '../../core/devenv/watch';
+import { jobRows, jobsGroupRow, type JobTreeNode } from './jobNodes';
 
 /** What a row carries besides its view: the object it stands for, for commands to act on. */
 export type TreeNode =
@@ -21,7 +22,8 @@ export type TreeNode =
   | { view: NodeView; kind: 'group'; context: string; namespace: string; environment: string; index: number }
   | { view: NodeView; kind: 'sandbox'; context: string; namespace: string; environment: string; sandbox: Sandbox }
   | { view: NodeView; kind: 'session'; context: string; namespace: string; sandbox: string; session: AgentSession }
-  | { view: NodeView; kind: 'message' };
+  | { view: NodeView; kind: 'message' }
+  | JobTreeNode;
 
 /**
  * The Clusters tree. Data comes from the session's watch caches, which run only while the view is
@@ -46,7 +48,7 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
    */
   private memo = new WeakMap<EnvironmentWatch, { all?: Sandbox[]; byEnv: Map<string, Sandbox[]> }>();
 
-  constructor(private readonly session: ClusterSession, private readonly log: Log, loadCore?: () => Core) {
+  constructor(private readonly session: ClusterSession, private readonly log: Log, private readonly loadCore?: () => Core) {
     this.team = new TeamView(session, log, loadCore, () => this.refresh());
     session.onDidChange(() => { this.memo = new WeakMap(); });
   }
@@ -151,7 +153,7 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
             view: withFilterNote(environmentNode(node.context, env, list, team.me, team.permissions), this._filter,
               layoutSandboxes(list, team.me, this._filter).shown),
           };
-        })];
+        }), jobsGroupRow(node.context, node.namespace)];
       }
       case 'environment':
       case 'group': {
@@ -177,6 +179,11 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
           kind: 'session' as const, context: node.context, namespace: node.namespace, sandbox: node.sandbox.name, session,
           view: sessionNode(key, session),
         }));
+      }
+      case 'jobs': {
+        const cluster = await s.cluster();
+        const me = (await s.identity().catch(() => undefined))?.username;
+        return jobRows(node, { list: () => this.loadCore!().jobs.listJobs(cluster, { all: true }), me, refresh: () => this.refresh() });
       }
       default:
         return [];
