@@ -25,6 +25,7 @@ const builds = [
   // The core the extension loads on first use (src/extension/core.ts): client-node is most of it.
   { ...common, entryPoints: ['src/extension/coreModules.ts'], outfile: 'dist/extension-core.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  (await import('./scripts/proxyBundle.mjs')).proxyBuild(common), // dist/proxy.js: the ssh ProxyCommand, lean (see that file)
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', minify: true, logLevel: 'warning',

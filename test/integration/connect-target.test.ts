@@ -1,8 +1,9 @@
 // The generated ssh config end to end with real OpenSSH: the extension's desktop launcher
-// (`env ELECTRON_RUN_AS_NODE=1 <node> <bundled cli.js> ssh-proxy --target-dir DIR --target ID`, run
+// (`env ELECTRON_RUN_AS_NODE=1 <node> <bundled proxy.js> --target-dir DIR --target ID`, run
 // here under plain Node, which must ignore the variable), a kubeconfig context with a hostile
 // name, the target file, a port-forward served by a small stand-in API (test/unit/tunnel-fakeApi.ts)
-// and a real sshd. Nothing but the id is on the ProxyCommand line, and the connection works.
+// and a real sshd. Nothing but the id is on the ProxyCommand line, and the connection works; so
+// does a config written before dist/proxy.js (`<cli.js> ssh-proxy --target-dir DIR --target ID`).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { startFakeApi, type FakeApi } from '../unit/tunnel-fakeApi';
 import { startLocalSshd, type LocalSshd } from '../bench/localSshd';
 import { buildCli } from '../bench/buildCli';
+import { buildProxy } from '../bench/buildProxy';
 import { proxyLauncher } from '../../src/extension/proxyLauncher';
 import { pinHostKey } from '../../src/core/ssh/knownhosts';
 import { ensureInclude, hostAlias, sandboxHostKeyAlias, sshPaths, writeEnvironmentConfig } from '../../src/core/ssh/sshconfig';
@@ -20,11 +22,12 @@ import { runProcess } from '../unit/testIo';
 
 const run = (args: string[], timeoutMs = 60_000) => runProcess(args, timeoutMs);
 
-describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy --target (real OpenSSH)', () => {
+describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → dist/proxy.js --target (real OpenSSH)', () => {
   let dir: string;
   let api: FakeApi;
   let sshd: LocalSshd;
   let cli: string;
+  let proxy: string;
   let userConfig: string;
   let alias: string;
   let mark: string;
@@ -34,7 +37,9 @@ describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy -
     dir = mkdtempSync(join(tmpdir(), 'terrarium-target-e2e-'));
     mark = join(dir, 'MARKED');
     const ext = join(dir, 'extension');
-    [api, sshd, cli] = await Promise.all([startFakeApi(), startLocalSshd(), buildCli(join(ext, 'dist'))]);
+    let built: { file: string };
+    [api, sshd, cli, built] = await Promise.all([startFakeApi(), startLocalSshd(), buildCli(join(ext, 'dist')), buildProxy(join(ext, 'dist'))]);
+    proxy = built.file;
     api.pods.set('web-0', { ready: true, localPort: sshd.port });
     // The stand-in API's kubeconfig, with its context renamed to something hostile.
     const kc = JSON.parse(api.kc.exportConfig()) as { contexts: Array<{ name: string }>; 'current-context': string };
@@ -47,6 +52,7 @@ describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy -
     // VS Code desktop: its own runtime with ELECTRON_RUN_AS_NODE=1; here that runtime is plain Node.
     const launcher = proxyLauncher(ext, process.execPath, { ...process.versions, electron: '34.2.0' } as NodeJS.ProcessVersions, 'linux');
     assert.equal(launcher.cli, cli);
+    assert.equal(launcher.proxy, proxy);
     // The sandbox's own host key, pinned under its workspace's alias (sandbox + PVC uid).
     const keyAlias = sandboxHostKeyAlias(context(), 'devenv', 'web-0', '6f1d2c3b-aaaa-4bbb-8ccc-dddddddddddd');
     writeEnvironmentConfig(paths, {
@@ -70,8 +76,8 @@ describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy -
 
   test('ssh <alias> runs a command through the launcher; the ProxyCommand carries only the target id', async () => {
     const g = spawnSync('ssh', ['-G', '-F', userConfig, alias], { encoding: 'utf8' });
-    const proxy = g.stdout.split('\n').find((l) => l.startsWith('proxycommand '));
-    assert.match(proxy ?? '', /^proxycommand env ELECTRON_RUN_AS_NODE=1 \S+ \S+\/extension\/dist\/cli\.js ssh-proxy --target-dir \S+\/state\/targets --target [0-9a-f]{32}$/);
+    const line = g.stdout.split('\n').find((l) => l.startsWith('proxycommand '));
+    assert.match(line ?? '', /^proxycommand env ELECTRON_RUN_AS_NODE=1 \S+ \S+\/extension\/dist\/proxy\.js --target-dir \S+\/state\/targets --target [0-9a-f]{32}$/);
     const r = await run(ssh('echo ok-$((40+2))'));
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
@@ -79,18 +85,34 @@ describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → ssh-proxy -
     assert.equal(existsSync(mark), false, 'the context name ran nothing');
   });
 
+  test('an ssh config written before dist/proxy.js (cli.js ssh-proxy --target-dir DIR --target ID) still connects', async () => {
+    const legacy = sshPaths(join(dir, 'state-legacy'));
+    const keyAlias = sandboxHostKeyAlias(context(), 'devenv', 'web-0', '6f1d2c3b-aaaa-4bbb-8ccc-dddddddddddd');
+    writeEnvironmentConfig(legacy, {
+      context: context(), namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], hostKeyAliases: { 'web-0': keyAlias },
+      identityFile: sshd.identityFile, knownHostsFile: legacy.knownHosts, launcher: { node: process.execPath, cli }, kubeconfig: join(dir, 'kubeconfig'),
+    });
+    pinHostKey(legacy.knownHosts, keyAlias, sshd.hostPublicKey);
+    const g = spawnSync('ssh', ['-G', '-F', legacy.standalone, alias], { encoding: 'utf8' });
+    assert.match(g.stdout.split('\n').find((l) => l.startsWith('proxycommand ')) ?? '', /^proxycommand \S+ \S+\/extension\/dist\/cli\.js ssh-proxy --target-dir \S+\/state-legacy\/targets --target [0-9a-f]{32}$/);
+    const r = await run(['ssh', '-F', legacy.standalone, '-o', `User=${sshd.user}`, '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', alias, 'echo legacy-ok']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'legacy-ok\n');
+  });
+
   test('the proxy process really ran with ELECTRON_RUN_AS_NODE=1 under plain Node', async (t) => {
     if (!existsSync('/proc/self/environ')) return t.skip('needs /proc to read a process environment');
     const p = spawn(ssh('echo started; exec sleep 60')[0]!, ssh('echo started; exec sleep 60').slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     t.after(() => p.kill('SIGKILL'));
     await once(p.stdout, 'data');
-    const pids = spawnSync('pgrep', ['-f', '--', `${cli} ssh-proxy --target-dir`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const pids = spawnSync('pgrep', ['-f', '--', `${proxy} --target-dir`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
     assert.equal(pids.length, 1, 'one proxy while connected');
     const env = readFileSync(`/proc/${pids[0]}/environ`, 'utf8').split('\0');
     assert.ok(env.includes('ELECTRON_RUN_AS_NODE=1'), 'the launcher set it');
     const argv = readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    assert.deepEqual(argv.slice(0, 4), [process.execPath, cli, 'ssh-proxy', '--target-dir']);
-    assert.equal(argv.length, 7);
+    assert.deepEqual(argv.slice(0, 3), [process.execPath, proxy, '--target-dir']);
+    assert.equal(argv.length, 6);
     const exited = once(p, 'close');
     p.kill('SIGKILL');
     await exited;

@@ -166,10 +166,11 @@ for (const [label, node, ext, dir] of WIN_PATHS) {
     test(`win32, ${kind}: ${label} parse back to exactly the intended argv`, () => {
       const launcher = proxyLauncher(ext, node, versions, 'win32');
       assert.equal(launcher.cli, `${ext}\\dist\\cli.js`);
+      assert.equal(launcher.proxy, `${ext}\\dist\\proxy.js`);
       const line = proxyCommand(launcher, { dir, id: ID }, 'win32');
       assert.equal(line.startsWith('cmd '), !!versions.electron, 'cmd only when an environment variable must be set');
       const run = windowsRun(line, WIN_ENV);
-      assert.deepEqual(run.argv, [node, launcher.cli, 'ssh-proxy', '--target-dir', dir, '--target', ID]);
+      assert.deepEqual(run.argv, [node, launcher.proxy, '--target-dir', dir, '--target', ID]);
       assert.deepEqual(run.env, versions.electron ? { ...WIN_ENV, ELECTRON_RUN_AS_NODE: '1' } : WIN_ENV);
     });
   }
@@ -179,7 +180,7 @@ for (const [label, ext] of WIN_CMD_HOSTILE) {
   test(`win32: ${label} in a path is exact without cmd, and refused (clear message) when cmd is needed`, () => {
     const direct = proxyLauncher(ext, WIN_CODE, NODE_ONLY, 'win32');
     const run = windowsRun(proxyCommand(direct, { dir: WIN_DIR, id: ID }, 'win32'), WIN_ENV);
-    assert.deepEqual(run.argv, [WIN_CODE, direct.cli, 'ssh-proxy', '--target-dir', WIN_DIR, '--target', ID]);
+    assert.deepEqual(run.argv, [WIN_CODE, direct.proxy, '--target-dir', WIN_DIR, '--target', ID]);
     assert.throws(() => proxyCommand(proxyLauncher(ext, WIN_CODE, ELECTRON, 'win32'), { dir: WIN_DIR, id: ID }, 'win32'),
       (e) => isTerrariumError(e, 'InvalidInput') && /contains one of " % \^ & \| < > !, which cmd\.exe would interpret/.test(e.message) && /folders/.test(e.hint ?? ''));
   });
@@ -202,9 +203,9 @@ test('win32: hostile context/namespace names never reach the ProxyCommand (the g
     });
     const line = /^ {2}ProxyCommand (.*)$/m.exec(text)![1]!;
     const run = windowsRun(line, WIN_ENV);
-    assert.equal(run.argv.length, 7);
-    assert.deepEqual(run.argv.slice(0, 6), [WIN_CODE, launcher.cli, 'ssh-proxy', '--target-dir', WIN_DIR, '--target']);
-    assert.match(run.argv[6]!, /^[0-9a-f]{32}$/);
+    assert.equal(run.argv.length, 6);
+    assert.deepEqual(run.argv.slice(0, 5), [WIN_CODE, launcher.proxy, '--target-dir', WIN_DIR, '--target']);
+    assert.match(run.argv[5]!, /^[0-9a-f]{32}$/);
     assert.equal(run.env.ELECTRON_RUN_AS_NODE, '1');
   }
 });
@@ -239,12 +240,13 @@ for (const [platform, nodeRel, extRel, dirRel] of POSIX_CASES) {
       chmodSync(node, 0o755);
       const launcher: ProxyLauncher = proxyLauncher(join(root, extRel), node, versions, platform);
       assert.equal(launcher.cli, join(root, extRel, 'dist', 'cli.js'));
+      assert.equal(launcher.proxy, join(root, extRel, 'dist', 'proxy.js'));
       const dir = join(root, dirRel);
       const line = proxyCommand(launcher, { dir, id: ID }, platform);
       assert.equal(line.startsWith('env ELECTRON_RUN_AS_NODE=1 '), !!versions.electron);
       const got = posixRun(line, node, out);
       assert.deepEqual(got.argv, proxyArgv(launcher, { dir, id: ID }).slice(1));
-      assert.deepEqual(got.argv, [launcher.cli, 'ssh-proxy', '--target-dir', dir, '--target', ID]);
+      assert.deepEqual(got.argv, [launcher.proxy, '--target-dir', dir, '--target', ID]);
       assert.equal(got.electron, versions.electron ? '1' : null);
     });
   }

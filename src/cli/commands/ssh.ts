@@ -12,11 +12,12 @@ import type { CommandContext, CommandHandler } from '../commandTypes';
 import { jsonText } from '../output';
 import { actingFor } from './ssh-common';
 
-/** ssh's ProxyCommand runs this very CLI: the bundle next to us (dist/cli.js), with this Node. */
+/** ssh's ProxyCommand runs, with this Node, the ProxyCommand bundle next to us (dist/proxy.js), else this very CLI (dist/cli.js). */
 export function cliLauncher(): ProxyLauncher {
   let cli = resolve(process.argv[1] ?? 'dist/cli.js');
   if (cli.endsWith('.ts')) cli = resolve(dirname(cli), '..', '..', 'dist', 'cli.js');
-  return { node: process.execPath, cli };
+  const proxy = join(dirname(cli), 'proxy.js');
+  return { node: process.execPath, cli, ...(existsSync(proxy) ? { proxy } : {}) };
 }
 
 const stateDir = (ctx: CommandContext) => cliStateDir(ctx.env, ctx.homeDir ?? ctx.env.HOME ?? homedir());

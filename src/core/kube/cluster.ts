@@ -1,7 +1,8 @@
 import { type ConfigurationOptions, Exec, KubeConfig } from '@kubernetes/client-node';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, RbacAuthorizationV1Api, VersionApi } from './api';
 import { kubeCall, type RetryOptions } from './retry';
-import { TerrariumError, type KubeOp } from './errors';
+import { type KubeOp } from './errors';
+import { impersonatingKubeConfig } from './impersonation';
 
 /**
  * One kubeconfig context, with its own KubeConfig object. Never switch the current context of a
@@ -58,35 +59,8 @@ export class Cluster {
   /** The user this Cluster's requests act for (Impersonate-User), if any. */
   get impersonatedUser(): string | undefined { return this.kc.getCurrentUser()?.impersonateUser || undefined; }
 
-  /**
-   * The same cluster acting for `user` (and, when given, `group`: impersonating a user drops the
-   * user's groups, so a Role bound to a group needs it named). Every request (REST, watch, exec and
-   * port-forward WebSockets: client-node adds the headers in applyHTTPSOptions, which all of them
-   * use) carries `Impersonate-User`, so the API server checks that we may impersonate. One group
-   * only: client-node's fetch path joins repeated header values with commas.
-   */
+  /** The same cluster acting for `user` (and `group`), through impersonation: see impersonation.ts. */
   impersonating(user: string, opts: { group?: string } = {}): Cluster {
-    for (const v of [user, ...(opts.group !== undefined ? [opts.group] : [])]) {
-      // A header value: printable ASCII only (Node refuses the rest; a newline would split headers).
-      if (!/^[\x20-\x7e]{1,256}$/.test(v)) {
-        throw new TerrariumError('InvalidInput', `Cannot act for ${JSON.stringify(v.slice(0, 64))}: impersonation sends the name in a header, which takes 1-256 printable ASCII characters.`,
-          'Give the user name as the API server knows it, e.g. --user alice@example.com.');
-      }
-    }
-    const current = this.kc.getCurrentUser();
-    if (!current) throw new TerrariumError('BadKubeconfig', `Context ${this.context} has no user to act for ${user} with.`, 'Pick a context with a user (kubectl config get-contexts).');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: this.kc.clusters, contexts: this.kc.contexts, currentContext: this.kc.getCurrentContext(),
-      users: this.kc.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u)),
-    });
-    if (opts.group !== undefined) {
-      // client-node has no setting for Impersonate-Group: add it where it adds Impersonate-User.
-      const k = kc as unknown as { applyHTTPSOptions(o: { headers?: Record<string, string> }): void };
-      const apply = k.applyHTTPSOptions.bind(kc);
-      const group = opts.group;
-      k.applyHTTPSOptions = (o) => { apply(o); (o.headers ??= {})['Impersonate-Group'] = group; };
-    }
-    return new Cluster(kc, this.context, this.namespace, this.kubeconfigPath);
+    return new Cluster(impersonatingKubeConfig(this.kc, this.context, user, opts), this.context, this.namespace, this.kubeconfigPath);
   }
 }

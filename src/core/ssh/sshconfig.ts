@@ -82,6 +82,11 @@ export interface ProxyLauncher {
   node: string;
   /** The bundled CLI, dist/cli.js. */
   cli: string;
+  /**
+   * The ProxyCommand's own bundle, dist/proxy.js (src/proxy/main.ts): what ssh runs on every
+   * connect, a fraction of the CLI to load. Without it, the config runs `cli ssh-proxy`.
+   */
+  proxy?: string;
   /** Extra environment for the launcher, e.g. ELECTRON_RUN_AS_NODE=1 inside VS Code. */
   env?: Record<string, string>;
 }
@@ -96,13 +101,17 @@ export interface ProxyTargetRef {
 export function proxyArgv(launcher: ProxyLauncher, ref: ProxyTargetRef): string[] {
   assertTargetId(ref.id);
   assertMachinePath('Node executable', launcher.node);
-  assertMachinePath('Terrarium CLI', launcher.cli);
   assertMachinePath('Terrarium state folder', ref.dir);
+  if (launcher.proxy !== undefined) {
+    assertMachinePath('Terrarium ProxyCommand', launcher.proxy);
+    return [launcher.node, launcher.proxy, '--target-dir', ref.dir, '--target', ref.id];
+  }
+  assertMachinePath('Terrarium CLI', launcher.cli);
   return [launcher.node, launcher.cli, 'ssh-proxy', '--target-dir', ref.dir, '--target', ref.id];
 }
 
 /**
- * The ProxyCommand line: launcher, CLI, `ssh-proxy --target-dir DIR --target ID`. Nothing a
+ * The ProxyCommand line: launcher, dist/proxy.js (or the CLI's `ssh-proxy`), `--target-dir DIR --target ID`. Nothing a
  * cluster or kubeconfig controls is on it; ssh-proxy reads context, namespace and pod from the
  * 0600 target file. POSIX: quoted for the user's shell (ssh runs `$SHELL -c`). Windows: run
  * directly when no environment is needed; Electron-as-Node needs ELECTRON_RUN_AS_NODE, which only

@@ -1,11 +1,23 @@
-import type { Cluster } from '../kube/cluster';
-import { findOp, OPS } from '../kube/ops';
-import type { PodReader } from './diagnose';
+import type { V1Pod } from '@kubernetes/client-node';
+import { OPS } from '../kube/ops';
+import type { EnvironmentReader, PodReader } from './diagnose';
+import { getObject, type GetKubeConfig } from './kubeGet';
 
-/** Reads pods through the cluster's API client; a missing pod is undefined, not an error. */
-export function podReader(cluster: Cluster): PodReader {
+/** What the readers need: a Cluster fits, and so does the ProxyCommand's bare KubeConfig + context. */
+export interface ReaderScope {
+  kc: GetKubeConfig;
+  context?: string;
+}
+
+/** Reads pods with one GET (kubeGet.ts); a missing pod is undefined, not an error. */
+export function podReader(scope: ReaderScope): PodReader {
+  return (namespace, name) => getObject<V1Pod>(scope.kc, scope, OPS.readPod, namespace, name);
+}
+
+/** An environment's wanted sandbox count, from its StatefulSet (for explainingStopped). */
+export function environmentReader(scope: ReaderScope): EnvironmentReader {
   return async (namespace, name) => {
-    return findOp(cluster.withNamespace(namespace), OPS.readPod, { name },
-      (options) => cluster.core.readNamespacedPod({ name, namespace }, options), { retries: 1 });
+    const sts = await getObject<{ spec?: { replicas?: number } }>(scope.kc, scope, OPS.readStatefulSet, namespace, name);
+    return sts && { replicas: sts.spec?.replicas ?? 1 };
   };
 }
