@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -50,9 +50,8 @@ export const TINY_CLAIMS: ClaimsBenchOptions = { pool: 6, claims: 4, rate: 50 };
  */
 function claimInChild(job: ClaimsJob, beforeRun: () => void): Promise<ClaimsJobResult> {
   return new Promise((resolveJob, reject) => {
-    // TERRARIUM_BENCH_CPU_PROF=DIR profiles the claiming process too (run the bench with --cpu-prof for kube-sim's side).
-    const prof = process.env.TERRARIUM_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TERRARIUM_BENCH_CPU_PROF}`] : [];
-    const p = spawn(process.execPath, [...prof, '--import', 'tsx', join(__dirname, 'claimsClient.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // TERRARIUM_BENCH_CPU_PROF=DIR: the claiming process writes its profile of the timed claims there too.
+    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'claimsClient.ts')], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '', stderr = '', started = false;
     p.stdout.on('data', (d) => {
       stdout += d;
@@ -90,6 +89,8 @@ export interface ClaimsBenchReport {
   errors: string[];
   /** Distinct sandboxes the claims got (must equal the claims that succeeded). */
   sandboxes: string[];
+  /** CPU ms per successful claim: kube-sim's process (server) and the claiming process (client). */
+  cpuPerClaim: { server: number; client: number };
   table: string;
   notes: string[];
 }
@@ -127,6 +128,28 @@ function publicKeyLine(comment: string): string {
 }
 
 const REPO = resolve(__dirname, '..', '..');
+
+/**
+ * TERRARIUM_BENCH_CPU_PROF=DIR: a CPU profile of this process (kube-sim's side) during the claims
+ * only, not the pool's start, written to DIR/kube-sim-claims.cpuprofile (the claiming process
+ * writes its own there too).
+ */
+async function profileWhile(dir: string | undefined): Promise<{ stop(): Promise<void> }> {
+  if (!dir) return { stop: async () => {} };
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'kube-sim-claims.cpuprofile'), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 /** Terrarium's user Role + binding and the claim policy, as an administrator installs them. */
 function installPlatform(sim: KubeSim, namespace: string): void {
@@ -199,10 +222,15 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
         return (res) => { trace(res); if (res.statusCode === 409) conflicts++; };
       });
     };
+    const profile = await profileWhile(process.env.TERRARIUM_BENCH_CPU_PROF);
+    let serverCpu: NodeJS.CpuUsage | undefined;
+    const cpuStart = () => { serverCpu = process.cpuUsage(); };
     const result = await claimInChild({ kubeconfig, namespace, environment: env, rate: opts.rate,
       warmUp: { context: 'warm-up@example.com', publicKey: publicKeyLine('warm-up') },
-      users: users.map((u, i) => ({ context: u, publicKey: keys[i]! })) }, count)
-      .finally(() => stop());
+      users: users.map((u, i) => ({ context: u, publicKey: keys[i]! })) }, () => { count(); cpuStart(); })
+      .finally(() => { stop(); return profile.stop(); });
+    const server = serverCpu ? process.cpuUsage(serverCpu) : { user: 0, system: 0 };
+    const serverCpuMs = (server.user + server.system) / 1000;
     const { latenciesMs: latencies, errors, sandboxes } = result;
     const interval = 1000 / opts.rate;
     const issueSeconds = Math.max(1e-3, result.issueSeconds);
@@ -211,7 +239,8 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
     const p50Ms = percentile(latencies, 50), p99Ms = percentile(latencies, 99);
     const writesPerClaim = done ? writes / done : NaN;
     const readsPerClaim = done ? reads / done : NaN;
-    const report = { opts, latenciesMs: latencies, p50Ms, p99Ms, achievedRate, writes, writesPerClaim, writesByKind, conflicts, reads, readsPerClaim, succeeded: done, errors, sandboxes };
+    const cpuPerClaim = { server: serverCpuMs / Math.max(1, done), client: result.cpuMs / Math.max(1, done) };
+    const report = { opts, latenciesMs: latencies, p50Ms, p99Ms, achievedRate, writes, writesPerClaim, writesByKind, conflicts, reads, readsPerClaim, succeeded: done, errors, sandboxes, cpuPerClaim };
     const notes = [
       `${opts.pool} Ready sandboxes; ${opts.claims} distinct users (each its own token, Cluster and SSH key) started one claim each, ${interval.toFixed(0)} ms apart;`,
       `${done} succeeded, ${errors.length} failed. Latency from when each claim was due to its result (p99 of ${done} is nearest-rank), key install included.`,
@@ -221,6 +250,8 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
       'Users hold Terrarium\'s user Role and the claim policy (ValidatingAdmissionPolicy) is installed; exec is granted to the group up front',
       '(what the controller grants each holder), so the controller\'s grant latency is not in these figures.',
       `kube-sim runs in the bench's process on a shared machine (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} with ${cpus().length} CPUs at the end);`,
+      `CPU per claim: kube-sim ${ms(cpuPerClaim.server)} (its process: API server, controllers; not its exec and probe helpers), the claiming process ${ms(cpuPerClaim.client)};`,
+      `at that cost ${cpus().length} CPUs serve at most ${(cpus().length * 1000 / Math.max(1e-3, cpuPerClaim.server + cpuPerClaim.client)).toFixed(0)} claims/s, whatever else runs (latency grows without bound past it).`,
       'agent-sandbox\'s figures are their published GKE numbers, not measured here.',
     ];
     return { ...report, table: formatClaimsTable(report), notes };

@@ -5,6 +5,9 @@
  * through the core's claimSandbox, and prints the results as one JSON line. Protocol: the job as
  * one JSON line on stdin; "ready" on stdout after the warm-up claim; a line on stdin starts the run.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openCluster } from '../../src/core/kube/kubeconfig';
 import { claimSandbox } from '../../src/core/devenv/claims';
@@ -15,7 +18,7 @@ export interface ClaimsJob {
   warmUp: { context: string; publicKey: string };
   users: { context: string; publicKey: string }[];
 }
-export interface ClaimsJobResult { latenciesMs: number[]; errors: string[]; sandboxes: string[]; issueSeconds: number }
+export interface ClaimsJobResult { latenciesMs: number[]; errors: string[]; sandboxes: string[]; issueSeconds: number; /** CPU this process used during the timed claims (user + system). */ cpuMs: number }
 
 async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
@@ -29,7 +32,12 @@ async function main(): Promise<void> {
   const clusters = job.users.map((u) => openCluster({ kubeconfigPath: job.kubeconfig, context: u.context, namespace: job.namespace, env: {} }));
   const interval = 1000 / job.rate;
   const t0 = performance.now() + 50;
-  const out: ClaimsJobResult = { latenciesMs: [], errors: [], sandboxes: [], issueSeconds: 0 };
+  const out: ClaimsJobResult = { latenciesMs: [], errors: [], sandboxes: [], issueSeconds: 0, cpuMs: 0 };
+  // TERRARIUM_BENCH_CPU_PROF=DIR: this process's profile of the timed claims only.
+  const profDir = process.env.TERRARIUM_BENCH_CPU_PROF;
+  const session = profDir ? new Session() : undefined;
+  if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
+  const cpu0 = process.cpuUsage();
   let lastStart = t0;
   await Promise.all(job.users.map((u, i) => new Promise<void>((done) => {
     const due = t0 + i * interval;
@@ -45,6 +53,12 @@ async function main(): Promise<void> {
     }, Math.max(0, due - performance.now()));
   })));
   out.issueSeconds = (lastStart - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  out.cpuMs = (cpu.user + cpu.system) / 1000;
+  if (session && profDir) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(profDir, 'claims-client.cpuprofile'), JSON.stringify(profile));
+  }
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

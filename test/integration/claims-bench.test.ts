@@ -1,6 +1,6 @@
 // Keeps the claims benchmark honest: the same harness in tiny mode. Latencies are not compared with
 // the targets (the machine is shared), but every claim must succeed on its own sandbox, every
-// latency be measured, the writes counted at the API server (each claim's PVC update and its key
+// latency be measured, the writes counted at the API server (each claim's PVC patch and its key
 // install's exec at least), and the table print both rows with their units and targets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ test('the claims benchmark claims a warm pool as distinct users and counts laten
   for (const v of r.latenciesMs) assert.ok(Number.isFinite(v) && v > 0, `latency ${v} ms`);
   assert.ok(r.p50Ms <= r.p99Ms);
   // At least the claim record and the key install per claim, seen by the API server.
-  assert.ok((r.writesByKind['PUT persistentvolumeclaims'] ?? 0) >= TINY_CLAIMS.claims, JSON.stringify(r.writesByKind));
+  assert.ok((r.writesByKind['PATCH persistentvolumeclaims'] ?? 0) >= TINY_CLAIMS.claims, JSON.stringify(r.writesByKind));
   assert.equal(r.writesByKind.exec, TINY_CLAIMS.claims, `one exec (key install) per claim: ${JSON.stringify(r.writesByKind)}`);
   assert.ok(r.writesPerClaim >= 2);
   assert.match(r.table, /claims\/s .* ms .* ms \(target ≤ 150 ms: (met|MISSED)\) .*x .*\(target ≤ 2: (met|MISSED)\)/);

@@ -218,11 +218,15 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     await releaseSandbox(bob, 'web-2', { keep: true });
   });
 
-  test('a claim of a warm spare costs at most 2 writes and 2 reads; the client restores the pool afterwards', async () => {
+  test('a claim of a warm spare costs at most 2 writes and 2 reads (metadata list, one pod); the client restores the pool afterwards', async () => {
     await makeEnvironment('pool', 2, { 'terrarium.dev/warm-spares': '2' });
     const fresh = open('alice'); // nothing cached: the identity review is part of what is counted
     const requests: string[] = [];
-    const stop = sim.requests.observe((req) => { if (req.path.includes(`/namespaces/${NS}/`) || req.path.includes('selfsubjectreviews')) requests.push(`${req.method} ${req.path}`); });
+    const accepts: string[] = [];
+    const stop = sim.requests.observe((req) => {
+      if (req.path.includes(`/namespaces/${NS}/`) || req.path.includes('selfsubjectreviews')) requests.push(`${req.method} ${req.path}`);
+      if (req.method === 'GET' && req.path.endsWith('/persistentvolumeclaims')) accepts.push(String(req.headers.accept));
+    });
     let execs = 0;
     const counting: ExecRunner = (pod, argv, o) => { execs++; return execRunner(fresh, 'devenv')(pod, argv, o); };
     let r;
@@ -234,10 +238,12 @@ describe('claims by two users on one cluster', { timeout: 600_000 }, () => {
     const writes = requests.filter((q) => !q.startsWith('GET ') && !q.includes('selfsubjectreviews'));
     console.log(`claim requests: ${requests.join(', ')}; execs ${execs}`);
     assert.equal(writes.length + execs, 2, `writes: ${writes.join(', ')} + ${execs} exec`);
-    assert.deepEqual(writes, [`PUT /api/v1/namespaces/${NS}/persistentvolumeclaims/workspace-${r.sandbox}`]);
-    // Reads: one LIST of pods and one of PVCs (the exec's WebSocket upgrade, a GET, is counted above).
+    assert.deepEqual(writes, [`PATCH /api/v1/namespaces/${NS}/persistentvolumeclaims/workspace-${r.sandbox}`]);
+    // Reads: one metadata-only LIST of the workspaces and one GET of the chosen pod (the exec's
+    // WebSocket upgrade, a GET, is counted above); never every pod of the environment.
     assert.deepEqual(requests.filter((q) => q.startsWith('GET ') && !q.endsWith('/exec')).sort(),
-      [`GET /api/v1/namespaces/${NS}/persistentvolumeclaims`, `GET /api/v1/namespaces/${NS}/pods`], `reads: ${requests.join(', ')}`);
+      [`GET /api/v1/namespaces/${NS}/persistentvolumeclaims`, `GET /api/v1/namespaces/${NS}/pods/${r.sandbox}`], `reads: ${requests.join(', ')}`);
+    assert.match(accepts[0] ?? '', /as=PartialObjectMetadataList;g=meta\.k8s\.io;v=v1/, 'the workspace list asks for metadata only');
     const restored = await settleWarmPool();
     assert.deepEqual(restored.map((x) => [x.action, x.from, x.to]), [['scaled', 2, 3]], JSON.stringify(restored));
     assert.equal(sim.objects.get('statefulset', NS, 'pool').spec.replicas, 3);

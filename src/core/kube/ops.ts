@@ -154,6 +154,7 @@ export const OPS = {
   watchPVCs: row(K.persistentVolumeClaims, { verb: 'watch', audiences: ['user', 'controller'], why: 'the tree watch cache; the controller watches claims' }),
   readPVC: row(K.persistentVolumeClaims, { verb: 'get', audiences: ['user', 'controller'], why: 'one claim record' }),
   updatePVC: row(K.persistentVolumeClaims, { verb: 'update', audiences: ['user', 'controller'], why: 'claim/release (optimistic write); the controller expires idle claims' }),
+  claimPVC: row(K.persistentVolumeClaims, { verb: 'patch', audiences: ['user'], why: 'claim a free sandbox: a merge patch of the claim annotations conditional on the resourceVersion read' }),
   deletePVC: row(K.persistentVolumeClaims, { verb: 'delete', audiences: ['user'], why: 'release recycles the workspace; delete an environment with its workspaces' }),
 
   // Events.

@@ -16,8 +16,37 @@ type Listener = (e: WatchEvent) => void;
 
 const keyOf = (r: ResourceDef, ns: string | undefined, name: string) => `${r.group}/${r.plural}/${ns ?? ''}/${name}`;
 
+/** etcd's order: keys compared as bytes (kube-apiserver lists in key order), not by locale. */
+const byKey = (a: KubeObject, b: KubeObject) => {
+  const x = `${a.metadata.namespace ?? ''}/${a.metadata.name}`, y = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/**
+ * Objects by key, and by resource too: a list walks only its resource's objects (a walk over every
+ * object, Events and Leases included, was the largest cost of kube-sim's own under load).
+ */
+class ObjectIndex {
+  private all = new Map<string, KubeObject>();
+  private byResource = new Map<string, Map<string, KubeObject>>();
+  get(key: string): KubeObject | undefined { return this.all.get(key); }
+  has(key: string): boolean { return this.all.has(key); }
+  set(r: ResourceDef, key: string, o: KubeObject): void {
+    this.all.set(key, o);
+    const res = `${r.group}/${r.plural}`;
+    let m = this.byResource.get(res);
+    if (!m) this.byResource.set(res, (m = new Map()));
+    m.set(key, o);
+  }
+  delete(r: ResourceDef, key: string): void {
+    this.all.delete(key);
+    this.byResource.get(`${r.group}/${r.plural}`)?.delete(key);
+  }
+  of(r: ResourceDef): Iterable<KubeObject> { return this.byResource.get(`${r.group}/${r.plural}`)?.values() ?? []; }
+}
+
 export class Store {
-  private objects = new Map<string, KubeObject>();
+  private objects = new ObjectIndex();
   private history: WatchEvent[] = [];
   private listeners = new Set<Listener>();
   rv = 1;
@@ -47,14 +76,25 @@ export class Store {
   }
 
   list(r: ResourceDef, ns?: string): KubeObject[] {
-    const prefix = `${r.group}/${r.plural}/`;
     const out: KubeObject[] = [];
-    for (const [k, o] of this.objects) {
-      if (!k.startsWith(prefix)) continue;
+    for (const o of this.objects.of(r)) {
       if (ns !== undefined && r.namespaced && o.metadata.namespace !== ns) continue;
       out.push(structuredClone(o));
     }
-    return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    return out.sort(byKey);
+  }
+
+  /**
+   * The stored objects themselves, not copies, for a reader that only serializes them at once (an
+   * API LIST): copying every object of a large list was most of a LIST's cost. Never modify them.
+   */
+  listView(r: ResourceDef, ns?: string): readonly Readonly<KubeObject>[] {
+    const out: KubeObject[] = [];
+    for (const o of this.objects.of(r)) {
+      if (ns !== undefined && r.namespaced && o.metadata.namespace !== ns) continue;
+      out.push(o);
+    }
+    return out.sort(byKey);
   }
 
   /**
@@ -74,7 +114,7 @@ export class Store {
     if (!r.namespaced) delete o.metadata.namespace;
     if (managed) this.setEntries(o, managed.managedFields);
     else this.setManagedFields(r, undefined, o, who);
-    this.objects.set(key, o);
+    this.objects.set(r, key, o);
     this.emit('ADDED', r, o);
     return structuredClone(o);
   }
@@ -132,7 +172,7 @@ export class Store {
       { ...cur, metadata: { ...cur.metadata, resourceVersion: '' } });
     if (same) return structuredClone(cur); // no-op writes do not bump resourceVersion, like the real API
     next.metadata.resourceVersion = String(++this.rv);
-    this.objects.set(key, next);
+    this.objects.set(r, key, next);
     this.emit('MODIFIED', r, next, cur);
     return structuredClone(next);
   }
@@ -141,7 +181,7 @@ export class Store {
     const key = keyOf(r, r.namespaced ? ns : undefined, name);
     const cur = this.objects.get(key);
     if (!cur) throw notFound(r.plural, r.group, name);
-    this.objects.delete(key);
+    this.objects.delete(r, key);
     const prev = structuredClone(cur);
     cur.metadata.resourceVersion = String(++this.rv);
     this.emit('DELETED', r, cur, prev);
@@ -170,15 +210,15 @@ export class Store {
    */
   listAt(r: ResourceDef, ns: string | undefined, rv: number): KubeObject[] {
     if (rv < this.compactedBefore) throw gone('The resourceVersion for the provided list is too old.');
-    const byKey = new Map(this.list(r, ns).map((o) => [keyOf(r, r.namespaced ? o.metadata.namespace : undefined, o.metadata.name), o]));
+    const atRv = new Map(this.list(r, ns).map((o) => [keyOf(r, r.namespaced ? o.metadata.namespace : undefined, o.metadata.name), o]));
     for (let i = this.history.length - 1; i >= 0 && this.history[i]!.rv > rv; i--) {
       const e = this.history[i]!;
       if (e.res !== r || (ns !== undefined && r.namespaced && e.object.metadata.namespace !== ns)) continue;
       const key = keyOf(r, r.namespaced ? e.object.metadata.namespace : undefined, e.object.metadata.name);
-      if (e.type === 'ADDED') byKey.delete(key);
-      else byKey.set(key, structuredClone(e.prev!));
+      if (e.type === 'ADDED') atRv.delete(key);
+      else atRv.set(key, structuredClone(e.prev!));
     }
-    return [...byKey.values()].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    return [...atRv.values()].sort(byKey);
   }
 
   compact(): void {

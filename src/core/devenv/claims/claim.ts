@@ -2,9 +2,10 @@
  * Claiming a sandbox: the caller's existing claim if there is one, otherwise a sandbox that is
  * Ready now and unclaimed: the lowest ordinal on a quiet pool, one of the low ones at random while
  * others claim too (claimOrder), optionally scaling up when none is free. A claim that takes a free
- * sandbox costs two writes: the PVC update (the record) and the exec that installs the key, which
- * replaces any keys a previous holder left. Reads: the review of who we are (cached), and one LIST
- * of pods and one of PVCs in parallel. Restoring the warm pool comes after, in the background.
+ * sandbox costs two writes: the PVC patch (the record) and the exec that installs the key, which
+ * replaces any keys a previous holder left. Reads: the review of who we are (cached), one
+ * metadata-only LIST of the workspaces and one GET of the chosen pod (leanLook.ts); the full look
+ * (every pod and PVC) only when that finds nothing free. Restoring the warm pool comes after, in the background.
  */
 import type { Cluster } from '../../kube/cluster';
 import { TerrariumError, isTerrariumError } from '../../kube/errors';
@@ -17,6 +18,7 @@ import { SANDBOX_CONTAINER } from '../names';
 import { findStatefulSet, noEnvironment } from '../statefulSet';
 import { actingAs } from './acting';
 import { installPublicKey, validatePublicKey } from './keys';
+import { lookAtWorkspaces, patchClaim, podReadyNow } from './leanLook';
 import { environmentOf, pvcNameFor, snapshot, validateEnvironment, writeClaim } from './record';
 import { restoreWarmSparesLater } from './warmPool';
 
@@ -129,6 +131,12 @@ async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> 
 
   let scaledUp = false;
   for (let round = 0; round < MAX_LOOKS; round++) {
+    if (!opts.sandbox) {
+      const lean = await leanClaim(cluster, environment, user, now, signal);
+      if (lean.kind === 'claimed') return finish(lean.sandbox, lean.existing, scaledUp, lean.at, lean.ready);
+      if (lean.kind === 'lost') continue; // look again
+      // Nothing free and Ready by the cheap look: the full look below decides (scale up, or say why).
+    }
     const { states, pvcs } = await snapshot(cluster, environment, signal);
     if (!states.length && !(await findStatefulSet(cluster, environment, signal))) throw noEnvironment(cluster, environment);
 
@@ -189,6 +197,40 @@ async function claimOp(base: Cluster, opts: ClaimOptions): Promise<ClaimResult> 
   }
   throw new TerrariumError('Conflict', `No free sandbox in environment ${environment}: others claimed them while we tried.`, 'Try again in a moment.');
 }
+
+type LeanOutcome =
+  | { kind: 'claimed'; sandbox: string; at: string; existing: boolean; ready: boolean }
+  | { kind: 'lost' }
+  | { kind: 'none' };
+
+/**
+ * A claim by the cheap look (leanLook.ts): the caller's own claim if any, else free workspaces in
+ * claimOrder, each checked Ready with one GET of its pod before the conditional PATCH. After
+ * STALE_TRIES lost races it asks for a new look; after NOT_READY_TRIES candidates that are not
+ * Ready (a pool still starting) it leaves the decision to the full look, which sees every pod at once.
+ */
+async function leanClaim(cluster: Cluster, environment: string, user: string, now: () => Date, signal?: AbortSignal): Promise<LeanOutcome> {
+  const look = await lookAtWorkspaces(cluster, environment, signal);
+  const mine = look.find((w) => w.claim?.user === user);
+  if (mine) return { kind: 'claimed', sandbox: mine.sandbox, at: mine.claim!.at ?? '', existing: true, ready: false };
+  const free = look.filter((w) => !w.claim && !w.deleting);
+  let order = busyPool(look, now()) ? claimOrder(free) : free;
+  let lost = 0, notReady = 0;
+  for (let i = 0; i < order.length; i++) {
+    const w = order[i]!;
+    if (!(await podReadyNow(cluster, w.sandbox, signal))) {
+      if (++notReady >= NOT_READY_TRIES) return { kind: 'none' };
+      continue;
+    }
+    const at = now().toISOString();
+    if (await patchClaim(cluster, w, user, at, signal)) return { kind: 'claimed', sandbox: w.sandbox, at, existing: false, ready: true };
+    if (order === free) order = [...free.slice(0, i + 1), ...claimOrder(free.slice(i + 1))];
+    if (++lost >= STALE_TRIES) return { kind: 'lost' };
+  }
+  return { kind: 'none' };
+}
+/** Candidates found not Ready by the cheap look before the full look takes over. */
+const NOT_READY_TRIES = 3;
 
 /**
  * The order one claimer tries the free Ready sandboxes in. Everyone taking the lowest ordinal first

@@ -77,7 +77,8 @@ function list(scope: ApiScope, ctx: RequestContext): void {
     // Exact, or the legacy form (resourceVersion with limit and no match), lists at that version.
     if (rv !== 0 && (match === 'Exact' || (!match && limit > 0))) snapshot = rv;
   }
-  const all = snapshot === store.rv ? store.list(r, ctx.namespace) : store.listAt(r, ctx.namespace, snapshot);
+  // The current state is only serialized below: read it without copies (listView).
+  const all = snapshot === store.rv ? store.listView(r, ctx.namespace) as KubeObject[] : store.listAt(r, ctx.namespace, snapshot);
   const sortKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   let items = all.filter((o) => (!start || sortKey(o) > start) && labelOk(o.metadata.labels ?? {}) && fieldOk(o));
   const meta: Record<string, unknown> = { resourceVersion: String(snapshot) };
@@ -89,7 +90,21 @@ function list(scope: ApiScope, ctx: RequestContext): void {
     if (!q.get('labelSelector') && !q.get('fieldSelector')) meta.remainingItemCount = rest;
   }
   if (wantsTable(ctx)) return writeJson(ctx.res, 200, toTable(r, items, meta));
+  // Metadata only, as client-go's metadata client asks (apiserver endpoints/handlers/response.go,
+  // asPartialObjectMetadataList): each item is a PartialObjectMetadata of the object's metadata.
+  if (wantsPartialList(ctx)) {
+    return writeJson(ctx.res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta,
+      items: items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata })) });
+  }
   writeJson(ctx.res, 200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: meta, items });
+}
+
+/** Accept names `as=PartialObjectMetadataList;g=meta.k8s.io;v=v1` for JSON (the first such media range wins, as with Table). */
+function wantsPartialList(ctx: RequestContext): boolean {
+  return String(ctx.req.headers.accept ?? '').split(',').some((range) => {
+    const p = range.split(';').map((x) => x.trim());
+    return p[0] === 'application/json' && p.includes('as=PartialObjectMetadataList') && p.includes('g=meta.k8s.io') && p.includes('v=v1');
+  });
 }
 
 /** dryRun=All (the only value the API accepts): admission and validation run, storage is never touched. */
