@@ -14,7 +14,7 @@ export type ConfigReader = { get<T>(section: string): T | undefined; inspect?<T>
  * workspace or folder settings; reading them through `inspect` (user value, else default) keeps
  * it so even where a host would not filter them.
  */
-export const MACHINE_SETTINGS = ['kubeconfig', 'context', 'image', 'egressAllowList', 'sshConfigFile'] as const;
+export const MACHINE_SETTINGS = ['kubeconfig', 'context', 'image', 'egressAllowList', 'sshConfigFile', 'agents'] as const;
 
 function userOnly(config: ConfigReader, keys: readonly string[]): ConfigReader {
   const machine = new Set<string>(keys);
