@@ -173,6 +173,8 @@ export interface KubeSim {
     inject(kind?: FaultKind, o?: FaultOptions & { kinds?: readonly FaultKind[] }): Promise<FiredFault>;
     /** Restarts the PRNG's sequence. */
     seed(seed: number): void;
+    /** The next number in [0, 1) of the same seeded sequence (a soak's own random choices). */
+    random(): number;
     /** Every fault inject() fired. */
     readonly log: readonly FiredFault[];
   };
@@ -415,6 +417,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       burst429: (n, retryAfterSeconds = 1) => api.faultInjector.add({ remaining: n, code: 429, apfRetryAfter: retryAfterSeconds }),
       inject: (kind, o) => chaos.inject(kind, o),
       seed: (n) => chaos.seed(n),
+      random: () => chaos.random(),
       get log() { return chaos.log; },
     },
     runtimeStats,
