@@ -1,7 +1,10 @@
-// Builds the three bundles: the extension (vscode external), the `terrarium` CLI (one file, so the
-// SSH ProxyCommand starts fast), and the webview UI. `node esbuild.mjs --watch` rebuilds on change.
+// Builds the bundles: the extension (vscode external, small: it loads the core on first use), the
+// core + `terrarium` CLI (one file the extension requires and the CLI runs, so the .vsix carries the
+// core once), and the webview UI. `node esbuild.mjs --watch` rebuilds on change; `--metafile` also
+// writes dist/<name>.meta.json (what each input adds, for test/bench/package.bench.ts).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { coreBuild } from './scripts/coreBundle.mjs';
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -22,10 +25,8 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
-  // The core the extension loads on first use (src/extension/core.ts): client-node is most of it.
-  { ...common, entryPoints: ['src/extension/coreModules.ts'], outfile: 'dist/extension-core.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  (await import('./scripts/proxyBundle.mjs')).proxyBuild(common), // dist/proxy.js: the ssh ProxyCommand, lean (see that file)
+  // The CLI and the core the extension loads on first use (src/extension/core.ts), one file.
+  coreBuild(common),
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', minify: true, logLevel: 'warning',
@@ -36,8 +37,12 @@ if (existsSync('webview/main.ts')) {
 mkdirSync('dist', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/${f}`);
 
+const metafile = process.argv.includes('--metafile');
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  await Promise.all(builds.map(async (b) => {
+    const r = await esbuild.build({ ...b, metafile });
+    if (metafile) writeFileSync(b.outfile.replace(/\.js$/, '.meta.json'), JSON.stringify(r.metafile));
+  }));
 }

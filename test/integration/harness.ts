@@ -149,11 +149,9 @@ export function bundledCli(): Promise<string> {
     symlinkSync(join(REPO, 'manifests'), join(root, 'manifests'), 'dir');
     const outfile = join(root, 'dist', 'cli.js');
     const esbuild = await import('esbuild');
-    await esbuild.build({
-      entryPoints: [join(REPO, 'src', 'cli', 'main.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-      minify: true, keepNames: true, logLevel: 'error', external: ['bufferutil', 'utf-8-validate', 'cpu-features'],
-      loader: { '.node': 'empty' }, banner: { js: '#!/usr/bin/env node' },
-    });
+    const { coreBuild } = await import('../../scripts/coreBundle.mjs');
+    await esbuild.build(coreBuild({ bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, logLevel: 'error',
+      external: ['bufferutil', 'utf-8-validate', 'cpu-features'], loader: { '.node': 'empty' } }, outfile));
     return outfile;
   })();
   return cliBundle;

@@ -1,0 +1,61 @@
+/**
+ * The .vsix as `npm run package` builds it stays small (issue 13: ≤ 600 KB, K8s Tools' is 1.95 MB):
+ * one copy of the core and client-node (dist/cli.js, which the extension loads), none of
+ * client-node's generated API clients, no source maps. Builds into a temp folder (dist/ is rebuilt,
+ * as `npm run package` does); a minute or two on a busy machine.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { TARGETS, zipEntries } from '../bench/package.bench';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** One file's text from the zip: entries are stored deflated (method 8) or plain (0). */
+function zipText(file: string, name: string): string {
+  const buf = readFileSync(file);
+  for (let p = 0; p + 30 <= buf.length;) {
+    if (buf.readUInt32LE(p) !== 0x04034b50) break;
+    const method = buf.readUInt16LE(p + 8), size = buf.readUInt32LE(p + 18);
+    const nameLen = buf.readUInt16LE(p + 26), extraLen = buf.readUInt16LE(p + 28);
+    const entry = buf.toString('utf8', p + 30, p + 30 + nameLen);
+    const data = buf.subarray(p + 30 + nameLen + extraLen, p + 30 + nameLen + extraLen + size);
+    if (entry === name) return (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+    p += 30 + nameLen + extraLen + size;
+  }
+  throw new Error(`${name} is not in ${file}`);
+}
+
+test(`the .vsix is at most ${TARGETS.vsixBytes / 1000} KB, with one copy of client-node and no source maps`, { timeout: 900_000 }, (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'terrarium-vsix-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const vsix = join(dir, 'terrarium.vsix');
+  for (const [cmd, args] of [
+    [process.execPath, ['esbuild.mjs']],
+    [process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix]],
+  ] as const) {
+    const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}${r.stdout}`);
+  }
+  const bytes = statSync(vsix).size;
+  t.diagnostic(`.vsix: ${bytes} bytes`);
+  assert.ok(bytes <= TARGETS.vsixBytes, `the .vsix is ${bytes} bytes, over ${TARGETS.vsixBytes}`);
+
+  const names = zipEntries(vsix).map((e) => e.name);
+  assert.deepEqual(names.filter((n) => n.endsWith('.map')), [], 'no source maps');
+  assert.ok(names.includes('extension/dist/cli.js') && names.includes('extension/dist/extension.js'));
+  assert.ok(!names.includes('extension/dist/extension-core.js'), 'the extension loads the core from dist/cli.js, not a second bundle');
+
+  const cli = zipText(vsix, 'extension/dist/cli.js');
+  const extension = zipText(vsix, 'extension/dist/extension.js');
+  // The extension's core comes from cli.js (src/extension/core.ts requires it): extension.js has no client-node.
+  assert.match(cli, /kubernetes-client-javascript\//, 'client-node (its User-Agent) is in dist/cli.js');
+  assert.doesNotMatch(extension, /kubernetes-client-javascript\//, 'dist/extension.js has no copy of client-node');
+  // None of the generated API clients (their request factories) nor the model serializer's type map.
+  assert.doesNotMatch(cli, /RequestFactory|V1PodSpec/, 'no generated API client or model in dist/cli.js');
+});
