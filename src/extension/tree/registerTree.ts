@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../services';
 import { unreachableKind } from './unreachableReason';
 import { COMMANDS } from '../commandIds';
+import { quickContexts } from './quickContexts';
 import { FILTER_TEXT, isSandboxFilter, SANDBOX_FILTERS, type SandboxFilter } from './sandboxRows';
 
 /** Where the filter is remembered (per workspace). */
@@ -15,6 +16,10 @@ const REPAINT_MS = 50;
  * the welcome view for an empty tree.
  */
 export function registerTree(s: Services): vscode.Disposable[] {
+  // The cluster rows the kubeconfig names, before the core bundle loads (the same choice of context as the session's).
+  s.tree.quickRoot = () => quickContexts({
+    explicitPath: s.settings().kubeconfig, picked: s.context.workspaceState.get<string>('terrarium.context') || s.settings().context,
+  });
   const view = vscode.window.createTreeView('terrarium.clusters', { treeDataProvider: s.tree, showCollapseAll: true, canSelectMany: true });
   // Throttled, not debounced: the first change after a quiet spell repaints at once (the watch has
   // already coalesced its burst), so a pod's new state reaches its row within the 100 ms target.
@@ -22,8 +27,8 @@ export function registerTree(s: Services): vscode.Disposable[] {
   let again = false;
   const refreshSoon = () => {
     if (timer) { again = true; return; }
-    s.tree.refresh();
-    const tick = () => { timer = undefined; if (again) { again = false; s.tree.refresh(); timer = setTimeout(tick, REPAINT_MS); } };
+    s.tree.refreshFromWatch();
+    const tick = () => { timer = undefined; if (again) { again = false; s.tree.refreshFromWatch(); timer = setTimeout(tick, REPAINT_MS); } };
     timer = setTimeout(tick, REPAINT_MS);
   };
   const applyFilter = async (filter: SandboxFilter) => {

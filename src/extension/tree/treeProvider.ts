@@ -13,10 +13,11 @@ import { sessionLogPath } from '../../core/agents/sessionLog';
 import { FILTER_TEXT, groupNode, layoutSandboxes, messageNodeFor, withFilterNote, type SandboxFilter } from './sandboxRows';
 import type { EnvironmentWatch } from '../../core/devenv/watch';
 import { jobRows, jobsGroupRow, type JobTreeNode } from './jobNodes';
+import type { QuickRoot } from './quickContexts';
 
 /** What a row carries besides its view: the object it stands for, for commands to act on. */
 export type TreeNode =
-  | { view: NodeView; kind: 'cluster'; context: string }
+  | { view: NodeView; kind: 'cluster'; context: string; quick?: boolean }
   | { view: NodeView; kind: 'namespace'; context: string; namespace: string }
   | { view: NodeView; kind: 'environment'; context: string; namespace: string; environment: string }
   | { view: NodeView; kind: 'group'; context: string; namespace: string; environment: string; index: number }
@@ -30,9 +31,22 @@ export type TreeNode =
  * visible; a change event from the watch refreshes the tree (coalesced), never a timer.
  */
 export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private sessionsCache = new Map<string, AgentSession[]>();
+
+  /**
+   * The cluster rows from the kubeconfig alone (quickContexts.ts), shown while the first root state
+   * is computed (the core bundle loads, the watch starts); undefined: wait for the state instead.
+   */
+  quickRoot?: () => QuickRoot | undefined;
+  private firstState?: Promise<ViewState>;
+  /** When the provider was made (at activation), to log once how long the first cluster rows took. */
+  private readonly created = performance.now();
+  private rowsLogged = false;
+  /** The namespace rows last handed to VS Code, per context: a watch change repaints from them down. */
+  private namespaceRows = new Map<string, TreeNode>();
+  private lastWatch?: { state?: string; environments: number };
 
   /** Called with each freshly computed root state, so the welcome views can follow it. */
   onRootState?: (state: ViewState) => void | Promise<void>;
@@ -112,9 +126,32 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
     return item;
   }
 
+  /**
+   * A watch change. While the current namespace's watch stays synced with environments in it, only
+   * the namespace rows (and what is open below them) are asked again: the root, its state and the
+   * welcome view cannot have changed, and each level skipped is a round trip to the workbench.
+   */
+  refreshFromWatch(): void {
+    const watch = this.session.watch();
+    const now = { state: watch?.state, environments: watch?.state === 'synced' ? watch.environments().length : 0 };
+    const before = this.lastWatch;
+    this.lastWatch = now;
+    const stable = before?.state === 'synced' && now.state === 'synced' && before.environments > 0 && now.environments > 0;
+    const rows = [...this.namespaceRows.values()];
+    if (stable && this.namespaceRows.has(this.session.currentContext ?? '')) this.changed.fire(rows);
+    else this.refresh();
+  }
+
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     try {
-      return await this.children(node);
+      const rows = await this.children(node);
+      if (!node && rows.length && !this.rowsLogged) {
+        this.rowsLogged = true;
+        this.log.info(`tree: first cluster rows ${Math.round(performance.now() - this.created)} ms after activation`);
+      }
+      if (node?.kind === 'cluster') for (const r of rows) if (r.kind === 'namespace') this.namespaceRows.set(r.context, r);
+      if (!node) this.namespaceRows.clear();
+      return rows;
     } catch (e) {
       this.log.warn(`tree: ${e instanceof Error ? e.message : String(e)}`);
       return [{ view: messageNode(node?.view.id ?? 'root', e instanceof Error ? e.message : String(e), 'error'), kind: 'message' }];
@@ -124,6 +161,18 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
   private async children(node?: TreeNode): Promise<TreeNode[]> {
     const s = this.session;
     if (!node) {
+      // The first look: rows from the kubeconfig now, the state (and any welcome view) when it is known.
+      if (!this.firstState && s.currentContext === undefined) {
+        const quick = this.quickRoot?.();
+        if (quick) {
+          this.firstState = s.state();
+          this.firstState.then(() => this.refresh(), () => this.refresh());
+          return orderContexts(quick.contexts, quick.current).map((c) => ({
+            kind: 'cluster' as const, context: c.name, quick: true,
+            view: clusterNode({ context: c.name, server: c.server, current: c.name === quick.current }),
+          }));
+        }
+      }
       const state = await s.state();
       await this.onRootState?.(state);
       // Empty root => the matching viewsWelcome shows (no kubeconfig, unreachable, no environments…).
@@ -133,6 +182,8 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         view: clusterNode({ context: c.name, server: c.server, current: c.name === state.context }),
       }));
     }
+    // A row shown before the cluster was open: its children wait for the first state.
+    if (node.kind === 'cluster' && node.quick && (await this.firstState?.catch(() => undefined))?.kind !== 'ready') return [];
     if (node.kind !== 'message' && node.context !== s.currentContext) return this.otherContext(node);
     switch (node.kind) {
       case 'cluster': {

@@ -81,6 +81,8 @@ describe("bob's view of a cluster shared with alice", function () {
 
   /** The rows under the current namespace, and under the sample environment, as the Clusters view gets them. */
   const rows = async () => {
+    // The very first root rows come from the kubeconfig alone (no current context yet): ask once the session knows it.
+    await api.session.state();
     const root = await api.tree.getChildren();
     const cluster = root.find((n) => n.kind === 'cluster' && n.context === api.session.currentContext)!;
     const [ns] = await api.tree.getChildren(cluster);
