@@ -48,7 +48,13 @@ test('Open in Browser on a sandbox row: the workbench of the sandbox in a new ta
   const popup = context.waitForEvent('page', { timeout: 120_000 });
   await row.click({ button: 'right' });
   await page.locator('.monaco-menu .action-label', { hasText: /^Open in Browser$/ }).click();
-  const tab = await popup;
+  // When the row repainted under the menu, the command asks which sandbox (its palette behaviour).
+  const pick = page.locator('.quick-input-widget', { hasText: 'Choose a sandbox' });
+  await pick.waitFor({ timeout: 5_000 }).then(() => pick.locator('.monaco-list-row', { hasText: pod }).first().click()).catch(() => {});
+  const tab = await popup.catch(async (e: unknown) => {
+    await workbench.screenshot('browser-ui-no-tab');
+    throw new Error(`no tab opened; notifications: ${JSON.stringify(await workbench.notifications())}`, { cause: e });
+  });
   tab.setDefaultTimeout(120_000);
   await tab.waitForLoadState();
   await tab.locator('.monaco-workbench').waitFor();
