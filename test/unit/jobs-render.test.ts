@@ -7,6 +7,7 @@ import { loadManifest } from '../../src/core/devenv/manifests';
 import { GO_FILE, HOLD_ARGV, parseEnvPair, renderJob, timeoutSeconds, WAIT_ARGV, type JobSpec } from '../../src/core/jobs/render';
 import { ANNOTATION_CREATED_BY, LABEL_JOB, LABEL_OWNER } from '../../src/core/jobs/names';
 import { jobState } from '../../src/core/jobs/state';
+import { jobPodsByUser } from '../../src/core/jobs/access';
 import { isTerrariumError } from '../../src/core/kube/errors';
 
 const base: JobSpec = { name: 'job-a', image: 'busybox', command: ['echo', '$(rm -rf /)', ';', 'x'], mode: 'run' };
@@ -56,6 +57,18 @@ describe('renderJob', () => {
     assert.equal(labels['app.kubernetes.io/name'], 'terrarium');
     assert.equal(labels['terrarium.dev/environment'], 'ci');
     assert.equal(render().spec.template.metadata.labels['terrarium.dev/environment'], 'jobs');
+    assert.equal(j.spec.template.metadata.annotations[ANNOTATION_CREATED_BY], 'alice@example.com');
+  });
+
+  test('jobPodsByUser: running pods of Jobs, by the creator their template names; finished, terminating or un-owned pods grant nothing', () => {
+    const pod = (name: string, user: string | undefined, extra: Record<string, unknown> = {}, phase = 'Running') => ({
+      metadata: { name, annotations: (user ? { [ANNOTATION_CREATED_BY]: user } : {}) as Record<string, string>, ownerReferences: [{ kind: 'Job', controller: true }], ...extra }, status: { phase },
+    });
+    const m = jobPodsByUser([
+      pod('b-1', 'bob'), pod('a-2', 'alice'), pod('a-1', 'alice'), pod('done', 'alice', {}, 'Succeeded'), pod('gone', 'alice', { deletionTimestamp: 'x' }),
+      pod('sts', 'alice', { ownerReferences: [{ kind: 'StatefulSet', controller: true }] }), pod('bare', 'alice', { ownerReferences: [] }), pod('anon', undefined),
+    ]);
+    assert.deepEqual([...m], [['bob', ['b-1']], ['alice', ['a-1', 'a-2']]]);
   });
 
   test('the command is argv, exactly as given; held commands and start use constant scripts with the argv after them', () => {

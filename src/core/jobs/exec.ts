@@ -42,7 +42,7 @@ export function execExitCode(status: V1Status | undefined): number | undefined {
 }
 
 export function execStreaming(cluster: Cluster, pod: string, argv: string[], opts: StreamingExecOptions = {}): Promise<{ exitCode: number; status?: V1Status }> {
-  const op = fullOpOf(cluster, OPS.execPod, { name: pod });
+  const op = fullOpOf(cluster, OPS.execJobPod, { name: pod });
   if (opts.signal?.aborted) return Promise.reject(new TerrariumError('Cancelled', 'Cancelled.'));
   const out = forward(opts.stdout);
   const err = forward(opts.stderr);

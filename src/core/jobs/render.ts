@@ -50,15 +50,15 @@ export interface JobSpec {
 
 export interface JobOwner { username: string }
 
-/** The file whose creation lets a held command start (render: holdForFiles). */
-export const GO_FILE = '/tmp/.terrarium-go';
+/** The file whose creation lets a held command start (render: holdForFiles); removed before it starts. */
+export const GO_FILE = '/workspace/.terrarium-go';
 
 /**
  * Constant scripts; the user's argv reaches them only as "$@" (never parsed by a shell).
  * WAIT: PID 1 ignores SIGTERM without a handler, so it traps it to stop at once when deleted.
  */
 export const WAIT_ARGV: readonly string[] = ['/bin/sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
-export const HOLD_ARGV: readonly string[] = ['/bin/sh', '-c', `while [ ! -e ${GO_FILE} ]; do sleep 0.2; done; exec "$@"`, 'terrarium-job'];
+export const HOLD_ARGV: readonly string[] = ['/bin/sh', '-c', `while [ ! -e ${GO_FILE} ]; do sleep 0.2; done; rm -f ${GO_FILE}; exec "$@"`, 'terrarium-job'];
 
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -152,7 +152,8 @@ export function renderJob(spec: JobSpec, opts: { namespace: string; owner: JobOw
       ttlSecondsAfterFinished: spec.ttlSeconds ?? DEFAULT_TTL_SECONDS,
       activeDeadlineSeconds: timeoutSeconds(spec.timeout ?? DEFAULT_TIMEOUT),
       template: {
-        metadata: { labels: { ...labels, [LABEL_ENVIRONMENT]: spec.environment ?? DEFAULT_JOB_ENVIRONMENT } },
+        // The creator on the pods too: what a policy on Jobs checks and the exec grant reads (access.ts).
+        metadata: { labels: { ...labels, [LABEL_ENVIRONMENT]: spec.environment ?? DEFAULT_JOB_ENVIRONMENT }, annotations: { [ANNOTATION_CREATED_BY]: opts.owner.username } },
         spec: podSpec,
       },
     },
