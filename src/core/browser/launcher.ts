@@ -65,7 +65,9 @@ start)
   data="${SERVER_DATA_DIR}"
   mkdir -p "$data/extensions" || exit ${EXIT_SERVER_FAILED}
   extra=""
-  [ "$autoshutdown" = 1 ] && extra="--enable-remote-auto-shutdown"
+  # The safety net when this machine goes away: a vanished tab's connection is dropped after 5 min
+  # (VS Code keeps it 3 h by default, holding the server), then the server stops 5 min later.
+  [ "$autoshutdown" = 1 ] && extra="--enable-remote-auto-shutdown --reconnection-grace-time 300"
   # setsid: its own session and process group, so it outlives this exec and stops as one group.
   setsid "$node" "$main" --host 127.0.0.1 --port 0 --connection-token-file "$dir/token" \\
     --accept-server-license-terms --telemetry-level off --default-folder "/workspace" \\
