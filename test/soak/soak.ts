@@ -201,7 +201,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         done = await during;
         // Recovery: through each path (in parallel), how long after the fault a connection began
         // that then worked (its own duration is not counted: a slow machine makes every connect slow).
-        const recoveryStart = Date.now();
+        // From when the fault began (an API server restart returns once the port is open again).
+        const recoveryStart = fired.at;
         const tried: string[] = [];
         const recoverOne = async (p: 'proxy' | 'forward'): Promise<number> => {
           for (;;) {
