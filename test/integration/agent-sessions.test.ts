@@ -54,6 +54,15 @@ describe('agent sessions on kube-sim', { timeout: 240_000 }, () => {
     assert.equal((await tmux.get('st'))?.state, 'exited');
   });
 
+  test('a session that keeps printing stays running (not waiting, not exited)', async () => {
+    await tmux.create('busy', { command: ['sh', '-c', 'while :; do echo tick; sleep 0.3; done'] });
+    const s = await session('busy', (x) => x.state === 'running' && x.lastLine === 'tick', 'busy running');
+    assert.equal(s.exitCode, undefined);
+    // Every look for longer than the idle threshold (2 s) says running, since it prints.
+    for (const until = Date.now() + 3000; Date.now() < until;) assert.equal((await tmux.get('busy'))?.state, 'running');
+    await tmux.kill('busy');
+  });
+
   test('a command that exits at once is listed as exited with its code, not "Started" and running', async () => {
     await tmux.create('quick', { command: ['sh', '-c', 'echo bye; exit 7'] });
     const s = await session('quick', (x) => x.state === 'exited' && x.exitCode !== undefined, 'quick exited');

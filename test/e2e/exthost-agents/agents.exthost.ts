@@ -77,7 +77,7 @@ describe('agent sessions report their state', function () {
       const done = await until(async () => { const x = await row('scripted'); return x && /^exited/.test(x.view.description ?? '') ? x : undefined; }, 'the row shows it exited');
       assert.match(done.view.description!, /^exited \(exit code 3\)/);
       assert.equal(done.view.icon.id, 'error');
-      // Once per event: more polls, no more notifications.
+      // Once per event: over two more polls (sessionPollSeconds 2), no more notifications.
       const count = events.prompts.filter((p) => /scripted in sample-0 (is asking|exited)/.test(p.text)).length;
       await new Promise((r) => setTimeout(r, 5_000));
       assert.equal(events.prompts.filter((p) => /scripted in sample-0 (is asking|exited)/.test(p.text)).length, count);
