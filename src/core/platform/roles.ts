@@ -160,7 +160,9 @@ const HEADER = `# Terrarium's RBAC, rendered from the operation table (src/core/
 #   sandboxes, claim and release. No pods/exec|attach|portforward: the controller grants those per
 #   user on the pods they hold (Role terrarium-access-<user>). No Secrets: the controller grants get
 #   on the Vault destination Secrets by name (Role terrarium-secrets-read); host keys never.
-# - terrarium-admin, bound to terrarium-admins: create, change, scale and delete environments.
+# - terrarium-admin, bound to terrarium-admins: create, change, scale and delete environments; run Job
+#   sandboxes (create/delete Jobs, pods/exec: a Job can name any ServiceAccount or Secret, see
+#   src/core/jobs/access.ts; users only see Jobs).
 # - terrarium-controller, bound to the controller's ServiceAccount: it holds the per-user access it
 #   grants (RBAC lets a subject grant only permissions it has); Secrets it cannot read at all, it may
 #   only escalate/bind the Role terrarium-secrets-read, by name.
