@@ -109,6 +109,8 @@ export interface ObservedRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The client's port: requests on one kept-alive connection share it. */
+  remotePort?: number;
 }
 
 /** Sees a request before the API server handles it; may return a function called with the answer's status once it was handled. */
@@ -327,7 +329,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
   const observers = new Set<RequestObserver>();
   const observed = (req: IncomingMessage): ObservedRequest => {
     const url = new URL(req.url ?? '/', 'http://sim');
-    return { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers };
+    return { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers, remotePort: req.socket.remotePort };
   };
   // Observers see WebSocket upgrades (exec, attach, port-forward) too; their status callback is not called.
   const observeUpgrade = (req: IncomingMessage) => { if (observers.size) { const seen = observed(req); for (const fn of observers) fn(seen); } };
@@ -336,7 +338,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
     if (req.url === '/debug/kube-sim/runtime') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(runtimeStats())); return; }
     if (!observers.size) return api.handle(req, res);
     const url = new URL(req.url ?? '/', 'http://sim');
-    const seen: ObservedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers };
+    const seen: ObservedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers, remotePort: req.socket.remotePort };
     const after = [...observers].map((fn) => fn(seen)).filter((f) => typeof f === 'function');
     await api.handle(req, res);
     for (const f of after) f(res);

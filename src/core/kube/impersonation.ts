@@ -5,6 +5,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { TerrariumError } from './errors';
+import { reuseConnections } from './connections';
 
 /**
  * `kc` acting for `user` (and, when given, `group`: impersonating a user drops the user's groups,
@@ -35,5 +36,5 @@ export function impersonatingKubeConfig(kc: KubeConfig, context: string, user: s
     const group = opts.group;
     k.applyHTTPSOptions = (o) => { apply(o); (o.headers ??= {})['Impersonate-Group'] = group; };
   }
-  return acting;
+  return reuseConnections(acting);
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import yaml from 'js-yaml';
 import { KubeConfig, type Cluster as KcCluster, type Context as KcContext, type User as KcUser } from '@kubernetes/client-node';
 import { Cluster } from './cluster';
+import { reuseConnections } from './connections';
 import { TerrariumError } from './errors';
 import { hasControlChars } from '../text/controlChars';
 import { validateNamespace } from '../devenv/validate';
@@ -596,7 +597,7 @@ export function kubeConfigFor(d: KubeconfigDiscovery, contextName?: string): Kub
     contexts: [{ ...context, user: user ? context.user : context.user || 'anonymous' }],
     currentContext: context.name,
   });
-  return kc;
+  return reuseConnections(kc);
 }
 
 export interface OpenClusterOptions {
