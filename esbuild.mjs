@@ -24,7 +24,8 @@ const common = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
+  // keepNames off, as for dist/cli.js (scripts/coreBundle.mjs): no code reads a bundled function's name.
+  { ...common, keepNames: false, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   // The CLI and the core the extension loads on first use (src/extension/core.ts), one file.
   coreBuild(common),
 ];

@@ -20,6 +20,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // before client-node sees them (kubeconfig.ts authProviderRefusal).
 // undici carries its HTTP parser twice (WebAssembly with and without SIMD, 72 KB of base64 each);
 // the bundle keeps the baseline one, which undici falls back to whenever the SIMD one fails to load.
+// Its HTTP/2 client is left out too: undici offers h2 (ALPN) only with allowH2, which client-node never sets.
 // Terrarium's only use of ssh2 is key generation and parsing (core/ssh/keys.ts): those two modules,
 // not the SSH client, server and SFTP behind ssh2's index, nor the poly1305 WebAssembly that only
 // its transport's chacha20 cipher calls (a stand-in that fails if it ever is), nor bcrypt-pbkdf (and
@@ -32,6 +33,7 @@ const LEAN = {
   undici: "module.exports = { fetch: require('undici/lib/web/fetch/index.js').fetch, Agent: require('undici/lib/dispatcher/agent.js'), ProxyAgent: require('undici/lib/dispatcher/proxy-agent.js') };",
   'openid-client': `${refused('openid-client')} export const discovery = refused, refreshTokenGrant = refused, customFetch = Symbol("customFetch");`,
   'jsonpath-plus': `${refused('jsonpath-plus')} export const JSONPath = refused;`,
+  'client-h2': "module.exports = () => { throw new Error('HTTP/2 is not bundled: Terrarium does not offer h2 (undici allowH2)'); };",
   'llhttp-simd': "throw new Error('llhttp with SIMD is not bundled; undici uses the baseline parser');",
   poly1305: "module.exports = async () => ({ _malloc: () => 0, cwrap: () => () => { throw new Error('poly1305 is not bundled: Terrarium makes no SSH transport in this process'); } });",
   'bcrypt-pbkdf': "module.exports = { pbkdf: () => { throw new Error('bcrypt-pbkdf is not bundled: Terrarium keys have no passphrase'); } };",
@@ -40,7 +42,8 @@ const LEAN = {
 export const leanClientNode = {
   name: 'lean-client-node',
   setup(build) {
-    build.onResolve({ filter: /^(\.\.\/llhttp\/llhttp_simd-wasm\.js|ssh2|\.\/crypto\/poly1305\.js|bcrypt-pbkdf)$/ }, (args) => {
+    build.onResolve({ filter: /^(\.\.\/llhttp\/llhttp_simd-wasm\.js|ssh2|\.\/crypto\/poly1305\.js|bcrypt-pbkdf|\.\/client-h2\.js)$/ }, (args) => {
+      if (args.path === './client-h2.js' && /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(args.importer)) return { path: 'client-h2', namespace: 'lean-client-node' };
       if (args.path === 'bcrypt-pbkdf' && /[\\/]ssh2[\\/]lib[\\/]/.test(args.importer)) return { path: 'bcrypt-pbkdf', namespace: 'lean-client-node' };
       if (/[\\/]ssh2[\\/]lib[\\/]protocol[\\/]crypto\.js$/.test(args.importer)) return { path: 'poly1305', namespace: 'lean-client-node' };
       if (args.path === 'ssh2' && !/[\\/]node_modules[\\/]/.test(args.importer)) return { path: 'ssh2', namespace: 'lean-client-node' };
