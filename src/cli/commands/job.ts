@@ -159,7 +159,7 @@ export const jobRmCommand: CommandHandler = async ({ globals, positionals }: Com
   const removed: string[] = [], missing: string[] = [];
   for (const n of positionals) ((await deleteJob(cluster, n, ctx.signal)) ? removed : missing).push(n);
   if (globals.json) { ctx.stdout.write(jsonText({ removed, missing })); return missing.length ? 1 : 0; }
-  if (removed.length) ctx.stdout.write(`Deleted ${plural(removed.length, 'Job sandbox', 'Job sandboxes')} ${removed.join(', ')} (the cluster removes their pods).\n`);
+  if (removed.length) ctx.stdout.write(`Deleted ${plural(removed.length, 'Job sandbox', 'Job sandboxes')} ${removed.join(', ')} (the cluster removes ${removed.length > 1 ? 'their pods' : 'its pod'}).\n`);
   if (missing.length) ctx.stderr.write(`terrarium: no Job sandbox ${missing.join(', ')} in namespace ${cluster.namespace} (already removed?).\n`);
   return missing.length ? 1 : 0;
 };
