@@ -69,6 +69,11 @@ export class Store {
     return o && structuredClone(o);
   }
 
+  /** The stored object itself, not a copy, for a reader that never modifies it (authorization). */
+  peek(r: ResourceDef, ns: string | undefined, name: string): Readonly<KubeObject> | undefined {
+    return this.objects.get(keyOf(r, ns, name));
+  }
+
   mustGet(r: ResourceDef, ns: string | undefined, name: string): KubeObject {
     const o = this.find(r, ns, name);
     if (!o) throw notFound(r.plural, r.group, name);

@@ -107,12 +107,12 @@ export class RbacAuthorizer {
   /** GetRoleReferenceRules: the rules of a binding's role; throws the lister's NotFound text when it is missing. */
   roleRefRules(ref: RoleRef, bindingNamespace: string | undefined): PolicyRule[] {
     if (ref.kind === 'Role') {
-      const r = bindingNamespace ? this.store.find(roles, bindingNamespace, ref.name) : undefined;
+      const r = bindingNamespace ? this.store.peek(roles, bindingNamespace, ref.name) : undefined;
       if (!r) throw new Error(`role.rbac.authorization.k8s.io "${ref.name}" not found`);
       return r.rules ?? [];
     }
     if (ref.kind === 'ClusterRole') {
-      const r = this.store.find(clusterroles, undefined, ref.name);
+      const r = this.store.peek(clusterroles, undefined, ref.name);
       if (r) return r.rules ?? [];
       const boot = BOOTSTRAP_ROLES[ref.name];
       if (!boot) throw new Error(`clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`);
@@ -127,8 +127,9 @@ export class RbacAuthorizer {
    */
   visitRulesFor(user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule, source: string) => boolean): string[] {
     const errors: string[] = [];
-    const bindings: Binding[] = [...BOOTSTRAP_BINDINGS, ...this.store.list(clusterrolebindings).map((o) => toBinding(o, 'ClusterRoleBinding'))];
-    if (namespace) bindings.push(...this.store.list(rolebindings, namespace).map((o) => toBinding(o, 'RoleBinding')));
+    // Read without copies (listView/peek): every request is authorized, and only read here.
+    const bindings: Binding[] = [...BOOTSTRAP_BINDINGS, ...this.store.listView(clusterrolebindings).map((o) => toBinding(o, 'ClusterRoleBinding'))];
+    if (namespace) bindings.push(...this.store.listView(rolebindings, namespace).map((o) => toBinding(o, 'RoleBinding')));
     for (const b of bindings) {
       const bns = b.kind === 'RoleBinding' ? b.namespace : undefined;
       const subject = b.subjects.find((s) => subjectApplies(user, s, bns));
