@@ -9,14 +9,19 @@ import { startKubeSim } from '../kube-sim/index';
 const N = Number(process.argv[2] ?? 2000);
 const modes = (process.argv[3] ?? 'both') === 'both' ? ['eager', 'lazy'] : [process.argv[3]!];
 
-function descendants(pid: number): number {
-  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+/** How many processes descend from pid and their summed RSS in KiB (sshd is detached, its own group, but stays our child). */
+function descendants(pid: number): { count: number; rssKiB: number } {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' });
   const kids = new Map<number, number[]>();
-  for (const l of out.trim().split('\n')) { const [p, pp] = l.trim().split(/\s+/).map(Number); kids.set(pp!, [...(kids.get(pp!) ?? []), p!]); }
-  // sshd is started detached (its own group) but stays our child.
-  let n = 0; const stack = [pid];
-  while (stack.length) for (const k of kids.get(stack.pop()!) ?? []) { n++; stack.push(k); }
-  return n;
+  const rssOf = new Map<number, number>();
+  for (const l of out.trim().split('\n')) {
+    const [p, pp, rss] = l.trim().split(/\s+/).map(Number);
+    kids.set(pp!, [...(kids.get(pp!) ?? []), p!]);
+    rssOf.set(p!, rss!);
+  }
+  let count = 0, rssKiB = 0; const stack = [pid];
+  while (stack.length) for (const k of kids.get(stack.pop()!) ?? []) { count++; rssKiB += rssOf.get(k) ?? 0; stack.push(k); }
+  return { count, rssKiB };
 }
 
 async function measure(mode: string): Promise<void> {
@@ -39,7 +44,8 @@ async function measure(mode: string): Promise<void> {
   const wall = Date.now() - t0;
   const rss = process.memoryUsage().rss;
   const procs = descendants(process.pid);
-  console.log(`${mode.padEnd(6)} ${N} pods Ready in ${(wall / 1000).toFixed(1)} s, kube-sim RSS ${(rss / 2 ** 20).toFixed(0)} MiB (+${((rss - rss0) / 2 ** 20).toFixed(0)}), ${procs} processes, stats ${JSON.stringify(sim.runtimeStats())}`);
+  console.log(`${mode.padEnd(6)} ${N} pods Ready in ${(wall / 1000).toFixed(1)} s, kube-sim RSS ${(rss / 2 ** 20).toFixed(0)} MiB (+${((rss - rss0) / 2 ** 20).toFixed(0)}), `
+    + `${procs.count} child processes (${(procs.rssKiB / 1024).toFixed(0)} MiB RSS summed, ps included), stats ${JSON.stringify(sim.runtimeStats())}`);
   const t1 = Date.now();
   await sim.stop();
   console.log(`${mode.padEnd(6)} stop took ${((Date.now() - t1) / 1000).toFixed(1)} s`);
