@@ -355,6 +355,7 @@ const PARSED: CommandEntry[] = [
       repin: { type: 'boolean', description: 'accept a host key that changed while the workspace stayed the same (only if you replaced it yourself)' },
       'ssh-config': { type: 'string', value: 'FILE', description: 'the ssh config that gets the Include line (default ~/.ssh/config)' },
       user: { type: 'string', value: 'USER', description: 'read host keys as USER through impersonation (admins; default: TERRARIUM_USER, else yourself)' },
+      'control-master': { type: 'boolean', description: 'later connections to a sandbox ride its first (ssh ControlMaster, 60 s after the last; POSIX; sessions on it skip the API server\'s check)' },
     },
     details: 'Hosts are named terrarium.<context>.<namespace>.<sandbox>; "ssh -F <printed standalone file> <alias>" works from any shell.\n'
       + 'Each sandbox has its own host key, kept on its workspace and read over exec, which only its holder may: the sandboxes\n'
@@ -380,7 +381,10 @@ const PARSED: CommandEntry[] = [
   {
     kind: 'parsed', name: 'ssh', summary: 'Claim if needed, install your key, and run OpenSSH into a sandbox', args: 'SANDBOX [-- COMMAND...]',
     positionals: { min: 1, max: 1000, names: 'SANDBOX' },
-    options: { user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself as the API server knows you)' } },
+    options: {
+      user: { type: 'string', value: 'USER', description: 'act for USER through impersonation (admins; default: TERRARIUM_USER, else yourself as the API server knows you)' },
+      'control-master': { type: 'boolean', description: 'later connections to the sandbox ride this one (ssh ControlMaster; see ssh-config --help)' },
+    },
     examples: ['terrarium ssh sample-0 -- tmux ls'],
     load: async () => (await import('./commands/ssh')).sshCommand,
   },

@@ -14,7 +14,7 @@ export type ConfigReader = { get<T>(section: string): T | undefined; inspect?<T>
  * workspace or folder settings; reading them through `inspect` (user value, else default) keeps
  * it so even where a host would not filter them.
  */
-export const MACHINE_SETTINGS = ['kubeconfig', 'context', 'image', 'egressAllowList', 'sshConfigFile', 'agents'] as const;
+export const MACHINE_SETTINGS = ['kubeconfig', 'context', 'image', 'egressAllowList', 'sshConfigFile', 'agents', 'ssh.controlMaster'] as const;
 
 function userOnly(config: ConfigReader, keys: readonly string[]): ConfigReader {
   const machine = new Set<string>(keys);
@@ -40,6 +40,8 @@ export interface TerrariumSettings {
   maxReplicas: number;
   egressAllowList: string[];
   sshConfigFile?: string;
+  /** terrarium.ssh.controlMaster: multiplexed ssh connections (a workspace cannot turn it on). */
+  sshControlMaster: boolean;
   connectionMode: 'proxy' | 'localForward';
   defaultTmuxSession: string;
 }
@@ -89,6 +91,7 @@ export function readSettings(config: ConfigReader, remoteSsh?: ConfigReader): Te
     maxReplicas: Number.isInteger(max) && max! > 0 ? max! : 20,
     egressAllowList: Array.isArray(allow) ? allow.filter((s) => typeof s === 'string' && s.trim()).map((s) => s.trim()) : [],
     sshConfigFile: expandHome(str('sshConfigFile')) ?? expandHome(ssh?.get<string>('configFile')?.trim()),
+    sshControlMaster: terrarium.get<boolean>('ssh.controlMaster') === true,
     connectionMode: mode === 'localForward' ? 'localForward' : 'proxy',
     defaultTmuxSession: str('defaultTmuxSession') || 'main',
   };

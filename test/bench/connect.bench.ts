@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: SSH through `terrarium ssh-proxy` (the shipped dist/cli.js) vs SSH through a
+ * `npm run bench`: SSH through Terrarium's ProxyCommand (the shipped dist/proxy.js, as the generated
+ * ssh config runs it) vs SSH through a
  * `kubectl exec`-based tunnel (the common workaround) vs direct loopback to the same sshd (the
  * limit), side by side in one run against kube-sim: the same pod, the same sshd, the same keys.
  * Both tunnels cross kube-sim's own exec and port-forward, not a kubelet: the ratios compare
@@ -7,6 +8,7 @@
  *
  *   node --import tsx test/bench/connect.bench.ts [--tiny]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +56,8 @@ export interface BenchReport {
   warmedUp: string[];
   orders: string[][];
   skipped: string[];
+  /** The subject's ProxyCommand as ssh resolves it from the generated config (ssh -G). */
+  proxyCommand: string;
   table: string;
   notes: string[];
 }
@@ -87,15 +91,16 @@ export async function runConnectBench(sizes: BenchSizes, log: (line: string) => 
     await createEnvironment(cluster, { name: 'bench', replicas: 1, image: 'terrarium/devenv:dev' });
     await sim.waitPodReady('devenv', 'bench-0', 60_000);
     const prepared = await prepareConnection(cluster, 'bench-0', {
-      stateDir: join(dir, 'state'), proxy: { node: process.execPath, cli: cli.path }, noInclude: true,
+      stateDir: join(dir, 'state'), proxy: { node: process.execPath, cli: cli.path, proxy: cli.proxyPath }, noInclude: true,
     });
     const config = join(dir, 'state', 'ssh_config');
     const base = ['-F', config];
     const sshPort = (await execRunner(cluster, 'devenv')('bench-0', ['printenv', 'TERRARIUM_SIM_SSH_PORT'])).stdout.trim();
     const relay = `python3 -c "import base64;exec(base64.b64decode('${Buffer.from(PYTHON_RELAY).toString('base64')}'))"`;
     const peers: Peer[] = [
-      // Node >= 22.1 caches compiled code across runs (DESIGN.md: 0.77 s -> 0.32 s per connect); Node 20 ignores it.
-      { name: PEERS.subject, sshArgs: [...base, prepared.alias], env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') } },
+      // As the generated config runs it: no NODE_COMPILE_CACHE (for the 290 KiB proxy bundle Node 24's
+      // compile cache made no difference we could measure, so Terrarium does not turn it on there).
+      { name: PEERS.subject, sshArgs: [...base, prepared.alias] },
     ];
     const skipped: string[] = [];
     if (which('kubectl')) {
@@ -106,17 +111,19 @@ export async function runConnectBench(sizes: BenchSizes, log: (line: string) => 
     }
     peers.push({ name: PEERS.limit, sshArgs: [...base, '-o', 'ProxyCommand=none', '-o', 'HostName=127.0.0.1', '-o', `Port=${sshPort}`, prepared.alias] });
 
+    const g = spawnSync('ssh', ['-G', ...base, prepared.alias], { encoding: 'utf8' });
+    const proxyCommand = g.stdout.split('\n').find((l) => l.startsWith('proxycommand '))?.slice('proxycommand '.length) ?? '';
     const { results, warmedUp, orders } = await measureAll(peers, sizes, log);
     const notes = [
       `Both tunnels cross kube-sim's own exec (${PEERS.peer}: kubectl exec -i + a python relay) and port-forward (${PEERS.subject}),`,
       'not a kubelet: the ratios compare Terrarium\'s client code with kubectl\'s on the same emulated API server.',
-      `${PEERS.subject} runs the shipped bundle dist/cli.js (node esbuild.mjs: minified, ${(cli.bytes / 1024).toFixed(0)} KiB) under Node ${process.versions.node}.`,
+      `${PEERS.subject} runs the shipped ProxyCommand bundle dist/proxy.js (node esbuild.mjs: minified, ${(cli.proxyBytes / 1024).toFixed(0)} KiB; the CLI is ${(cli.bytes / 1024).toFixed(0)} KiB) under Node ${process.versions.node}.`,
       `Upload and download: ${sizes.throughputMiB} MiB each way on an already open session (ssh start, handshake, authentication`,
       `and the proxy's start are outside the clock), one of each per round, median of ${sizes.rounds} rounds. Round trip: one byte`,
       `echoed by cat on that session, median of ${results[0]?.samples.rttMs.length ?? 0}. Connect: a new ssh to the first output of \`echo ok\`, median of ${results[0]?.samples.connectMs.length ?? 0}.`,
       'Each transport was warmed up once (untimed), then they took turns, the order rotated each round.',
     ];
-    return { sizes, cli, results, warmedUp, orders, skipped, table: formatTable(results), notes };
+    return { sizes, cli, results, warmedUp, orders, skipped, proxyCommand, table: formatTable(results), notes };
   } finally {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -34,8 +34,11 @@ test('the connect benchmark measures every transport on an open session, in turn
   for (const x of r.results.filter((y) => y !== direct)) {
     assert.ok(direct.connectMedianMs < x.connectMedianMs, `direct connect ${direct.connectMedianMs} ms < ${x.name} ${x.connectMedianMs} ms`);
   }
-  // The shipped bundle is the minified one users get (the unminified CLI is several times larger).
+  // The shipped bundles are the minified ones users get (the unminified CLI is several times larger),
+  // and the generated config runs the ProxyCommand's own small bundle, not the CLI.
   assert.ok(r.cli.bytes < 6 * 1024 * 1024, `dist/cli.js is ${r.cli.bytes} bytes`);
+  assert.match(r.proxyCommand, /\/proxy\.js --target-dir \S+ --target [0-9a-f]{32}$/);
+  assert.ok(r.cli.proxyBytes < 512 * 1024, `dist/proxy.js is ${r.cli.proxyBytes} bytes`);
 
   // The table: one row per figure, stable names, units after the numbers, ratios with their targets.
   const rows = r.table.split('\n');

@@ -101,6 +101,35 @@ describe('generated ssh config → ELECTRON_RUN_AS_NODE launcher → dist/proxy.
     assert.equal(r.stdout, 'legacy-ok\n');
   });
 
+  test('terrarium.ssh.controlMaster: the second connection rides the first (no new ProxyCommand)', async (t) => {
+    const muxPaths = sshPaths(join(dir, 'state-mux'));
+    const home = mkdtempSync('/tmp/tcm-'); // short: the control socket's path must fit a Unix socket address
+    const launcher = proxyLauncher(join(dir, 'extension'), process.execPath, process.versions, 'linux', { controlMaster: true, homeDir: home });
+    const keyAlias = sandboxHostKeyAlias(context(), 'devenv', 'web-0', '6f1d2c3b-aaaa-4bbb-8ccc-dddddddddddd');
+    writeEnvironmentConfig(muxPaths, {
+      context: context(), namespace: 'devenv', environment: 'web', sandboxes: ['web-0'], hostKeyAliases: { 'web-0': keyAlias },
+      identityFile: sshd.identityFile, knownHostsFile: muxPaths.knownHosts, launcher, kubeconfig: join(dir, 'kubeconfig'),
+    });
+    pinHostKey(muxPaths.knownHosts, keyAlias, sshd.hostPublicKey);
+    const mux = (...args: string[]) => ['ssh', '-F', muxPaths.standalone, '-o', `User=${sshd.user}`, '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', ...args];
+    t.after(async () => {
+      // Stop the master (ControlPersist would keep it 60 s) and wait for its ProxyCommand's stream to close.
+      spawnSync('ssh', mux('-O', 'exit', alias).slice(1));
+      for (let i = 0; i < 200 && api.openStreams() > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      rmSync(home, { recursive: true, force: true });
+    });
+    // Sessions on one connection share sshd's view of it: the same client address and port.
+    const first = await run(mux(alias, 'echo "$SSH_CONNECTION"'));
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(spawnSync('ssh', mux('-O', 'check', alias).slice(1), { encoding: 'utf8' }).status, 0, 'a master runs after the first connection');
+    assert.equal(api.openStreams(), 1, "the master's one port-forward stays open");
+    const second = await run(mux(alias, 'echo "$SSH_CONNECTION"'));
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(first.stdout, /^127\.0\.0\.1 \d+ 127\.0\.0\.1 \d+\n$/);
+    assert.equal(second.stdout, first.stdout, 'the second session rode the first connection (no new ProxyCommand)');
+    assert.equal(api.openStreams(), 1);
+  });
+
   test('the proxy process really ran with ELECTRON_RUN_AS_NODE=1 under plain Node', async (t) => {
     if (!existsSync('/proc/self/environ')) return t.skip('needs /proc to read a process environment');
     const p = spawn(ssh('echo started; exec sleep 60')[0]!, ssh('echo started; exec sleep 60').slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });

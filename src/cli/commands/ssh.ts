@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeSshConfig, prepareConnection } from '../../core/connect/prepare';
 import { validateName } from '../../core/devenv/validate';
 import { cliStateDir } from '../../core/ssh/keys';
+import { defaultControlDir } from '../../core/ssh/controlDir';
 import type { ProxyLauncher } from '../../core/ssh/sshconfig';
 import { clusterFor } from '../cluster';
 import type { CommandContext, CommandHandler } from '../commandTypes';
@@ -13,12 +14,16 @@ import { jsonText } from '../output';
 import { actingFor } from './ssh-common';
 
 /** ssh's ProxyCommand runs, with this Node, the ProxyCommand bundle next to us (dist/proxy.js), else this very CLI (dist/cli.js). */
-export function cliLauncher(): ProxyLauncher {
+export function cliLauncher(controlDir?: string): ProxyLauncher {
   let cli = resolve(process.argv[1] ?? 'dist/cli.js');
   if (cli.endsWith('.ts')) cli = resolve(dirname(cli), '..', '..', 'dist', 'cli.js');
   const proxy = join(dirname(cli), 'proxy.js');
-  return { node: process.execPath, cli, ...(existsSync(proxy) ? { proxy } : {}) };
+  return { node: process.execPath, cli, ...(existsSync(proxy) ? { proxy } : {}), ...(controlDir !== undefined ? { controlDir } : {}) };
 }
+
+/** --control-master: later connections to a sandbox ride the first (ssh ControlMaster, POSIX). */
+const controlDirFor = (values: Record<string, unknown>, ctx: CommandContext) =>
+  (values['control-master'] ? defaultControlDir(ctx.homeDir ?? ctx.env.HOME ?? homedir()) : undefined);
 
 const stateDir = (ctx: CommandContext) => cliStateDir(ctx.env, ctx.homeDir ?? ctx.env.HOME ?? homedir());
 
@@ -29,7 +34,7 @@ export const sshConfigCommand: CommandHandler = async ({ globals, positionals, v
   // Host keys are read by exec, which only a sandbox's holder may: as the user acted for, if any.
   const user = actingFor(typeof values.user === 'string' ? values.user : undefined, ctx.env);
   const cfg = await writeSshConfig(cluster, environment, {
-    stateDir: stateDir(ctx), proxy: cliLauncher(), repin: !!values.repin, noInclude: !values.write, user,
+    stateDir: stateDir(ctx), proxy: cliLauncher(controlDirFor(values, ctx)), repin: !!values.repin, noInclude: !values.write, user,
     sshConfigFile: typeof values['ssh-config'] === 'string' ? values['ssh-config'] : undefined, homeDir: ctx.homeDir, signal: ctx.signal,
   });
   if (globals.json) {
@@ -56,7 +61,7 @@ export const sshCommand: CommandHandler = async ({ globals, positionals, values 
   // --user / TERRARIUM_USER: act for that user (impersonation, checked by the API server); else yourself.
   const user = actingFor(typeof values.user === 'string' ? values.user : undefined, ctx.env);
   const prepared = await prepareConnection(cluster, sandbox!, {
-    user, stateDir: stateDir(ctx), proxy: cliLauncher(), noInclude: true, homeDir: ctx.homeDir, signal: ctx.signal,
+    user, stateDir: stateDir(ctx), proxy: cliLauncher(controlDirFor(values, ctx)), noInclude: true, homeDir: ctx.homeDir, signal: ctx.signal,
   });
   if (prepared.claim.identityNote) ctx.stderr.write(`terrarium: note: ${prepared.claim.identityNote}\n`);
   const standalone = join(stateDir(ctx), 'ssh_config');

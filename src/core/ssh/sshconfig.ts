@@ -4,10 +4,11 @@
  * the user's cannot override our settings and the user's own entries are never touched.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, rmSync, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { TerrariumError } from '../kube/errors';
 import { hasControlChars } from '../text/controlChars';
+import { MAX_CONTROL_DIR_LENGTH } from './controlDir';
 import { writeFileAtomic } from './files';
 import { assertTargetId, envGroup, removeTargets, targetId, writeTargets, type ProxyTarget } from './targets';
 
@@ -87,6 +88,13 @@ export interface ProxyLauncher {
    * connect, a fraction of the CLI to load. Without it, the config runs `cli ssh-proxy`.
    */
   proxy?: string;
+  /**
+   * Multiplexing (POSIX OpenSSH only): this private 0700 folder holds the control sockets, and a
+   * sandbox's later ssh connections ride its first one (ControlMaster auto, ControlPersist) instead
+   * of starting a ProxyCommand and a handshake each. Off unless asked for (terrarium.ssh.controlMaster,
+   * --control-master): a session over a live master is not re-authorized by the API server or sshd.
+   */
+  controlDir?: string;
   /** Extra environment for the launcher, e.g. ELECTRON_RUN_AS_NODE=1 inside VS Code. */
   env?: Record<string, string>;
 }
@@ -141,6 +149,28 @@ export function proxyCommand(launcher: ProxyLauncher, ref: ProxyTargetRef, platf
   }
   const cmd = args.map(posixQuote).join(' ');
   return escapePercent(env.length ? `env ${env.map(([k, v]) => posixQuote(`${k}=${v}`)).join(' ')} ${cmd}` : cmd);
+}
+
+/** How long a master connection outlives its last session: Remote-SSH's next connection within it is immediate. */
+export const CONTROL_PERSIST_SECONDS = 60;
+
+/**
+ * ControlMaster lines for a launcher that asks for multiplexing; none on Windows (its OpenSSH has
+ * no ControlMaster). %C (a hash of the host, port, user and local host) keeps the socket path short
+ * (Unix sockets allow about 104 bytes).
+ */
+function controlLines(launcher: ProxyLauncher, platform: NodeJS.Platform = process.platform): string[] {
+  if (launcher.controlDir === undefined || platform === 'win32') return [];
+  assertMachinePath('ssh control socket folder', launcher.controlDir);
+  if (/[%\s"'\\]/.test(launcher.controlDir)) {
+    throw new TerrariumError('InvalidInput', `The ssh control socket folder ${launcher.controlDir} has a space, quote, backslash or %, which ControlPath would mangle.`,
+      'Turn off terrarium.ssh.controlMaster (or drop --control-master), or use a home folder without them.');
+  }
+  if (Buffer.byteLength(launcher.controlDir) > MAX_CONTROL_DIR_LENGTH) {
+    throw new TerrariumError('InvalidInput', `The ssh control socket folder ${launcher.controlDir} is longer than ${MAX_CONTROL_DIR_LENGTH} bytes: its sockets' paths would not fit a Unix socket address.`,
+      'Turn off terrarium.ssh.controlMaster (or drop --control-master), or use a shorter home folder path.');
+  }
+  return ['  ControlMaster auto', `  ControlPath ${launcher.controlDir}/%C`, `  ControlPersist ${CONTROL_PERSIST_SECONDS}`];
 }
 
 export interface EnvironmentConfig {
@@ -212,6 +242,7 @@ export function renderEnvironmentConfig(c: EnvironmentConfig): string {
       '  ServerAliveInterval 15',
       '  ServerAliveCountMax 4',
       `  ProxyCommand ${proxyCommand(c.launcher, { dir: c.targetsDir, id: targetId(target) }, c.platform)}`,
+      ...controlLines(c.launcher, c.platform),
     );
   });
   return lines.join('\n') + '\n';
@@ -308,6 +339,11 @@ export function writeEnvironmentConfig(paths: TerrariumSshPaths, c: Omit<Environ
   const full: EnvironmentConfig = { ...c, targetsDir: paths.targetsDir };
   const text = renderEnvironmentConfig(full);
   writeTargets(paths.targetsDir, envGroup(c.context, c.namespace, c.environment), environmentTargets(full));
+  if (c.launcher.controlDir !== undefined && (c.platform ?? process.platform) !== 'win32') {
+    // Private: whoever can reach a control socket can open sessions on its connection.
+    mkdirSync(c.launcher.controlDir, { recursive: true, mode: 0o700 });
+    chmodSync(c.launcher.controlDir, 0o700);
+  }
   const file = environmentConfigFile(paths, c.context, c.namespace, c.environment);
   writeFileAtomic(file, text, 0o600);
   writeStandalone(paths);

@@ -35,7 +35,7 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
       user: await myName(s),
       stateDir: s.context.globalStorageUri.fsPath,
       sshConfigFile: cfg.sshConfigFile,
-      proxy: proxyLauncher(s.context.extensionPath),
+      proxy: proxyLauncher(s.context.extensionPath, undefined, undefined, undefined, { controlMaster: cfg.sshControlMaster }),
       signal,
     });
     if (prepared.fallbackReason) log.warn(prepared.fallbackReason);
