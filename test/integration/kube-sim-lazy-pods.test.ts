@@ -3,6 +3,7 @@
 // GET /debug/kube-sim/runtime say how many pods ran processes. Readiness stays truthful: a pod with
 // an exec readiness probe is Ready only once its sshd really answered (the probe starts it); a pod
 // without a probe is Ready when scheduled, as the kubelet makes a probeless container ready.
+// Probe seconds last 100 ms; the probe's timeout is 5 s of real time so a busy machine does not fail it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -73,7 +74,7 @@ test('probeless devenv pods are Ready with no process; exec and port-forward sta
 
 test('a pod with an exec readiness probe (terrarium-ready: sshd must answer) is Ready only after its processes really started', async () => {
   await ok('POST', `/apis/apps/v1/namespaces/${NS}/statefulsets`, statefulSet('probed', 1,
-    { exec: { command: ['/usr/local/bin/terrarium-ready'] }, periodSeconds: 1 }));
+    { exec: { command: ['/usr/local/bin/terrarium-ready'] }, periodSeconds: 1, timeoutSeconds: 50 }));
   const before = sim.runtimeStats().podsStarted;
   await sim.waitPodReady(NS, 'probed-0');
   assert.equal(sim.runtimeStats().podsStarted, before + 1, 'the probe started the pod');
@@ -87,7 +88,7 @@ test('a lazy pod whose sshd cannot start never becomes Ready, and a stream into 
     const { ok: bok } = simClient(() => broken.url);
     await bok('POST', '/api/v1/namespaces', { metadata: { name: NS } });
     await bok('POST', `/apis/apps/v1/namespaces/${NS}/statefulsets`, statefulSet('broken', 1,
-      { exec: { command: ['/usr/local/bin/terrarium-ready'] }, periodSeconds: 1 }));
+      { exec: { command: ['/usr/local/bin/terrarium-ready'] }, periodSeconds: 1, timeoutSeconds: 50 }));
     const unhealthy = await until('an Unhealthy event', async () => (await bok('GET', `/api/v1/namespaces/${NS}/events`)).items
       .find((e: any) => e.involvedObject.name === 'broken-0' && e.reason === 'Unhealthy'));
     assert.match(unhealthy.message, /nonexistent\/sshd/);
