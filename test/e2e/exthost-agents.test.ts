@@ -7,9 +7,9 @@ import { e2eSkipReason, runExtensionHostTests } from './harness';
 // The scripted agent: says what it does, asks with the bell, then exits 3 whatever the answer.
 const SCRIPTED = ['sh', '-c', 'echo "agent: reading the repo"; printf "Proceed? [y/n] \\a"; read a; echo "agent: got $a, giving up"; exit 3'];
 
-test('agent sessions report: states in the tree, notifications, restart, output', { skip: e2eSkipReason() ?? false, timeout: 300_000 }, async (t) => {
+test('agent sessions report: states in the tree, notifications, restart, output', { skip: e2eSkipReason() ?? false, timeout: 600_000 }, async (t) => {
   const run = await runExtensionHostTests(join(__dirname, 'exthost-agents'), {
-    screenshotName: 'exthost-agents', testTimeoutMs: 120_000,
+    screenshotName: 'exthost-agents', testTimeoutMs: 120_000, timeoutMs: 420_000,
     settings: { 'terrarium.agents': [{ name: 'scripted', command: SCRIPTED }], 'terrarium.sessionPollSeconds': 2 },
   });
   for (const title of run.passed) t.diagnostic(`passed: ${title}`);

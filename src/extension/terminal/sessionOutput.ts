@@ -28,6 +28,13 @@ export class SessionOutputViews implements vscode.TextDocumentContentProvider {
   private readonly texts = new Map<string, string>();
   private readonly followers = new Map<string, LogFollower>();
   private readonly registration = vscode.workspace.registerTextDocumentContentProvider(SESSION_OUTPUT_SCHEME, this);
+  // A closed view stops its tail (VS Code closes a document some time after its last editor).
+  private readonly closing = vscode.workspace.onDidCloseTextDocument((doc) => {
+    if (doc.uri.scheme !== SESSION_OUTPUT_SCHEME) return;
+    this.followers.get(doc.uri.toString())?.dispose();
+    this.followers.delete(doc.uri.toString());
+    this.texts.delete(doc.uri.toString());
+  });
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
@@ -93,6 +100,7 @@ export class SessionOutputViews implements vscode.TextDocumentContentProvider {
   dispose(): void {
     for (const f of this.followers.values()) f.dispose();
     this.registration.dispose();
+    this.closing.dispose();
     this.changed.dispose();
   }
 }
