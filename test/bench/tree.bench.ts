@@ -356,6 +356,7 @@ export function formatTreeTable(f: TreeFigures, peer: PeerFigures): string {
   const rows: string[][] = [['figure', 'Terrarium', 'target', peerLabel, 'ratio']];
   rows.push(['open view -> cluster row', ms(f.toClusterRowMs), `≤ ${TARGETS.toClusterRow.value.toFixed(2)}x peer`, ms(peer.toClusterRowMs),
     ratioCell(f.toClusterRowMs, peer.toClusterRowMs, TARGETS.toClusterRow)]);
+  rows.push(['activation -> cluster rows (ext host)', ms(f.activationToRowsMs), '-', 'n/a', 'n/a']);
   for (const e of f.expand) {
     const target = e.size === 2000 ? TARGETS.expand2000 : undefined;
     rows.push([`expand ${e.size.toLocaleString('en-US')} sandboxes -> rows`, `${ms(e.ms)} (${e.what})`, target ? `≤ ${target.value.toFixed(2)}x peer` : '-',
