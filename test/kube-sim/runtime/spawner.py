@@ -124,7 +124,9 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
 if __name__ == "__main__":
     # Ctrl-C in a terminal reaches this helper too; the sim decides when it stops (it closes stdin).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A handler that does nothing, not SIG_IGN: an ignored signal stays ignored in every process
+    # started from here (exec keeps SIG_IGN), and a process in a pod must get Ctrl-C as usual.
+    signal.signal(signal.SIGINT, lambda *_: None)
     path = sys.argv[1]
     server = Server(path, Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
