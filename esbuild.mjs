@@ -28,6 +28,7 @@ const builds = [
   { ...common, keepNames: false, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   // The CLI and the core the extension loads on first use (src/extension/core.ts), one file.
   coreBuild(common),
+  (await import('./scripts/proxyBundle.mjs')).proxyBuild(common), // dist/proxy.js: the ssh ProxyCommand, lean (see that file)
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', sourcemap: 'linked', minify: true, logLevel: 'warning',
