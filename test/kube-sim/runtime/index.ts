@@ -411,7 +411,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
     const maybeFinish = () => { if (exited && outEnded && errEnded) finish(exited[0], exited[1]); };
     child.stdout!.on('end', () => { outEnded = true; maybeFinish(); });
     child.stderr!.on('end', () => { errEnded = true; maybeFinish(); });
-    child.on('exit', (code, signal) => { exited = [code, signal]; s.procs.delete(child); setTimeout(maybeFinish, 20); setTimeout(() => finish(code, signal), 500); });
+    child.on('exit', (code, signal) => { exited = [code, signal]; s.procs.delete(child); maybeFinish(); setTimeout(() => finish(code, signal), 500); });
     child.on('error', (e) => finish(127, null, e));
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
       const buf = isBinary ? raw : Buffer.from(raw.toString(), 'utf8');
