@@ -89,8 +89,8 @@ export interface ClaimsBenchReport {
   errors: string[];
   /** Distinct sandboxes the claims got (must equal the claims that succeeded). */
   sandboxes: string[];
-  /** CPU ms per successful claim: kube-sim's process (server) and the claiming process (client). */
-  cpuPerClaim: { server: number; client: number };
+  /** CPU ms per successful claim: kube-sim's process (server), the claiming process (client), the whole machine; and the machine's busy share. */
+  cpuPerClaim: { server: number; client: number; machine: number; machineBusy: number };
   table: string;
   notes: string[];
 }
@@ -128,6 +128,17 @@ function publicKeyLine(comment: string): string {
 }
 
 const REPO = resolve(__dirname, '..', '..');
+
+/** Busy and total CPU time of the whole machine so far, in jiffies (/proc/stat); undefined elsewhere than Linux. */
+function machineJiffies(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total }; // idle and iowait are not busy
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * TERRARIUM_BENCH_CPU_PROF=DIR: a CPU profile of this process (kube-sim's side) during the claims
@@ -224,13 +235,19 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
     };
     const profile = await profileWhile(process.env.TERRARIUM_BENCH_CPU_PROF);
     let serverCpu: NodeJS.CpuUsage | undefined;
-    const cpuStart = () => { serverCpu = process.cpuUsage(); };
+    let machine0: { busy: number; total: number } | undefined;
+    const cpuStart = () => { serverCpu = process.cpuUsage(); machine0 = machineJiffies(); };
     const result = await claimInChild({ kubeconfig, namespace, environment: env, rate: opts.rate,
       warmUp: { context: 'warm-up@example.com', publicKey: publicKeyLine('warm-up') },
       users: users.map((u, i) => ({ context: u, publicKey: keys[i]! })) }, () => { count(); cpuStart(); })
       .finally(() => { stop(); return profile.stop(); });
     const server = serverCpu ? process.cpuUsage(serverCpu) : { user: 0, system: 0 };
     const serverCpuMs = (server.user + server.system) / 1000;
+    const machine1 = machineJiffies();
+    // The whole machine during the claims: busy share, and CPU ms per claim (USER_HZ = 100 on Linux).
+    const machine = machine0 && machine1 && machine1.total > machine0.total
+      ? { busyShare: (machine1.busy - machine0.busy) / (machine1.total - machine0.total), busyMs: (machine1.busy - machine0.busy) * 10 }
+      : undefined;
     const { latenciesMs: latencies, errors, sandboxes } = result;
     const interval = 1000 / opts.rate;
     const issueSeconds = Math.max(1e-3, result.issueSeconds);
@@ -239,7 +256,8 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
     const p50Ms = percentile(latencies, 50), p99Ms = percentile(latencies, 99);
     const writesPerClaim = done ? writes / done : NaN;
     const readsPerClaim = done ? reads / done : NaN;
-    const cpuPerClaim = { server: serverCpuMs / Math.max(1, done), client: result.cpuMs / Math.max(1, done) };
+    const cpuPerClaim = { server: serverCpuMs / Math.max(1, done), client: result.cpuMs / Math.max(1, done),
+      machine: machine ? machine.busyMs / Math.max(1, done) : NaN, machineBusy: machine?.busyShare ?? NaN };
     const report = { opts, latenciesMs: latencies, p50Ms, p99Ms, achievedRate, writes, writesPerClaim, writesByKind, conflicts, reads, readsPerClaim, succeeded: done, errors, sandboxes, cpuPerClaim };
     const notes = [
       `${opts.pool} Ready sandboxes; ${opts.claims} distinct users (each its own token, Cluster and SSH key) started one claim each, ${interval.toFixed(0)} ms apart;`,
@@ -251,7 +269,9 @@ export async function runClaimsBench(opts: ClaimsBenchOptions, log: (l: string) 
       '(what the controller grants each holder), so the controller\'s grant latency is not in these figures.',
       `kube-sim runs in the bench's process on a shared machine (load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} with ${cpus().length} CPUs at the end);`,
       `CPU per claim: kube-sim ${ms(cpuPerClaim.server)} (its process: API server, controllers; not its exec and probe helpers), the claiming process ${ms(cpuPerClaim.client)};`,
-      `at that cost ${cpus().length} CPUs serve at most ${(cpus().length * 1000 / Math.max(1e-3, cpuPerClaim.server + cpuPerClaim.client)).toFixed(0)} claims/s, whatever else runs (latency grows without bound past it).`,
+      `The whole machine was ${(cpuPerClaim.machineBusy * 100).toFixed(0)}% busy during the claims: ${ms(cpuPerClaim.machine)} of CPU per claim, the rest being kube-sim's pods`,
+      '(each sandbox\'s readiness probe opens an SSH connection every 2 s: bash, and sshd starting a session; the exec and probe helpers);',
+      `at the two processes' cost alone ${cpus().length} CPUs serve at most ${(cpus().length * 1000 / Math.max(1e-3, cpuPerClaim.server + cpuPerClaim.client)).toFixed(0)} claims/s, at the whole machine's ${(cpus().length * 1000 / Math.max(1e-3, cpuPerClaim.machine)).toFixed(0)} (latency grows without bound past it).`,
       'agent-sandbox\'s figures are their published GKE numbers, not measured here.',
     ];
     return { ...report, table: formatClaimsTable(report), notes };

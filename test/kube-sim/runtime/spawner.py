@@ -23,7 +23,10 @@ def frame(ch, data):
 def recv_exact(sock, n):
     buf = b""
     while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
+        try:
+            chunk = sock.recv(n - len(buf))
+        except OSError:  # the stream ended and its socket was closed under us
+            return None
         if not chunk:
             return None
         buf += chunk
