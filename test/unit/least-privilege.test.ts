@@ -185,6 +185,9 @@ const MACHINERY = new Set([
   'src/core/kube/ops.ts', 'src/core/kube/cluster.ts', 'src/core/kube/list.ts', 'src/core/kube/retry.ts',
   // collectionPath turns a ResourceRef into a path; createInformer refuses a kind without list and watch rows.
   'src/core/kube/informer.ts',
+  // The API clients (in place of client-node's generated ones): a route per client method, called
+  // only inside kubeOp/listOp with a row, as the generated clients were.
+  'src/core/kube/api.ts',
 ]);
 
 /**

@@ -16,17 +16,26 @@ import { KB, TARGETS, zipEntries } from '../bench/package.bench';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** One file's text from the zip: entries are stored deflated (method 8) or plain (0). */
+/**
+ * One file's text from the zip, found through the central directory (local headers may carry no
+ * sizes: entries written with a data descriptor); stored deflated (method 8) or plain (0).
+ */
 function zipText(file: string, name: string): string {
   const buf = readFileSync(file);
-  for (let p = 0; p + 30 <= buf.length;) {
-    if (buf.readUInt32LE(p) !== 0x04034b50) break;
-    const method = buf.readUInt16LE(p + 8), size = buf.readUInt32LE(p + 18);
-    const nameLen = buf.readUInt16LE(p + 26), extraLen = buf.readUInt16LE(p + 28);
-    const entry = buf.toString('utf8', p + 30, p + 30 + nameLen);
-    const data = buf.subarray(p + 30 + nameLen + extraLen, p + 30 + nameLen + extraLen + size);
-    if (entry === name) return (method === 8 ? inflateRawSync(data) : data).toString('utf8');
-    p += 30 + nameLen + extraLen + size;
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65_557); i--) if (buf.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+  assert.ok(eocd >= 0, `${file} is not a zip file`);
+  let p = buf.readUInt32LE(eocd + 16);
+  for (let n = buf.readUInt16LE(eocd + 10); n > 0; n--) {
+    const method = buf.readUInt16LE(p + 10), size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28), extraLen = buf.readUInt16LE(p + 30), commentLen = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    if (buf.toString('utf8', p + 46, p + 46 + nameLen) === name) {
+      const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+      const data = buf.subarray(start, start + size);
+      return (method === 8 ? inflateRawSync(data) : data).toString('utf8');
+    }
+    p += 46 + nameLen + extraLen + commentLen;
   }
   throw new Error(`${name} is not in ${file}`);
 }
