@@ -6,23 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { run, scriptUi } from '../exthost/scriptUi';
+import { run, scriptUi, until } from '../exthost/scriptUi';
 
 type Exports = import('../../../src/extension/extension').TerrariumExports;
 type TreeNode = import('../../../src/extension/tree/treeProvider').TreeNode;
 
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('agent sessions report their state', function () {
   this.timeout(180_000);

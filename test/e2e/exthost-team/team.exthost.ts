@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { extensionHostParams } from '../exthost/mochaRunner';
+import { until } from '../exthost/scriptUi';
 
 const extensionId = 'terrarium-dev.terrarium';
 type Exports = import('../../../src/extension/extension').TerrariumExports;
@@ -55,18 +56,6 @@ function scriptUi(answer: (p: Prompt) => string | undefined) {
   };
 }
 
-async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) { last = e; }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("bob's view of a cluster shared with alice", function () {
   this.timeout(120_000);

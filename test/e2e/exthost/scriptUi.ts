@@ -69,3 +69,17 @@ export async function run(command: string, answers: [RegExp, string][]): Promise
   assert.deepEqual(errors.map((e) => e.text), [], `${command} showed an error`);
   return ui.prompts;
 }
+
+/** Polls fn until it returns something (not undefined/false), or fails after ms naming `what` and the last error. */
+export async function until<T>(fn: () => Promise<T | undefined | false>, what: string, ms = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) { last = e; }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
