@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { runStdioProxy } from '../../src/core/tunnel/stdioProxy';
+import { KubeConfig } from '@kubernetes/client-node';
+import { isTransientOpenFailure, runStdioProxy } from '../../src/core/tunnel/stdioProxy';
+import { PortForwardError } from '../../src/core/tunnel/portForwardSocket';
 import { startFakeApi, startEcho, type FakeApi } from './tunnel-fakeApi';
 import type { PodReader } from '../../src/core/tunnel/diagnose';
 
@@ -131,5 +133,52 @@ describe('ssh-proxy (stdio over a v4.channel.k8s.io port-forward)', () => {
     assert.equal(code, 1);
     assert.match(err.text(), /Nothing accepts connections on port 2222 in sandbox nosshd-0: .*ECONNREFUSED/);
     assert.match(err.text(), /sshd in the sandbox is not running/);
+  });
+
+  test('an API server that is away for a moment (a restart) is waited for: the connection still opens', async (t) => {
+    const echo = await tcpServer((c) => c.pipe(c));
+    t.after(() => echo.close());
+    api.pods.set('echo-0', { ready: true, localPort: echo.port });
+    // A port where nothing listens for 600 ms, then a relay to the API server.
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const apiUrl = new URL(api.kc.getCurrentCluster()!.server);
+    let relay: { close(): Promise<void> } | undefined;
+    const opened = new Promise<void>((resolve) => setTimeout(() => {
+      const conns = new Set<net.Socket>();
+      const server = net.createServer((a) => {
+        const b = net.connect(Number(apiUrl.port), apiUrl.hostname);
+        for (const x of [a, b]) { conns.add(x); x.on('error', () => {}); }
+        a.pipe(b); b.pipe(a);
+      });
+      server.listen(port, '127.0.0.1', () => resolve());
+      relay = { close: () => new Promise((r) => { for (const c of conns) c.destroy(); server.close(() => r()); }) };
+    }, 600));
+    t.after(async () => { await opened; await relay?.close(); });
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ ...api.kc, clusters: api.kc.clusters.map((c) => ({ ...c, server: `http://127.0.0.1:${port}` })), currentContext: api.kc.getCurrentContext() });
+    const err = textSink();
+    const out = textSink();
+    const stdin = new PassThrough();
+    const running = runStdioProxy({ kc, context: 'fake', target: { namespace: 'devenv', pod: 'echo-0', port: 2222 }, readPod, stdin, stdout: out.stream, stderr: err.stream });
+    stdin.write('hello after a restart\n');
+    await opened;
+    for (let i = 0; i < 100 && !out.text().includes('hello after a restart'); i++) await new Promise((r) => setTimeout(r, 50));
+    stdin.end();
+    assert.equal(await running, 0, err.text());
+    assert.match(out.text(), /hello after a restart/);
+  });
+
+  test('only refusals and 429/5xx are tried again; a 403, a missing pod or a closed port is an answer', () => {
+    const f = (failure: ConstructorParameters<typeof PortForwardError>[0]) => isTransientOpenFailure(new PortForwardError(failure));
+    assert.equal(f({ kind: 'network', message: 'connect ECONNREFUSED 127.0.0.1:6443' }), true);
+    assert.equal(f({ kind: 'rejected', status: 429, message: 'Too many requests' }), true);
+    assert.equal(f({ kind: 'rejected', status: 503, message: '' }), true);
+    assert.equal(f({ kind: 'rejected', status: 403, message: 'forbidden' }), false);
+    assert.equal(f({ kind: 'rejected', status: 404, message: 'not found' }), false);
+    assert.equal(f({ kind: 'port', message: 'connection refused' }), false);
+    assert.equal(f({ kind: 'network', message: 'certificate has expired' }), false);
   });
 });

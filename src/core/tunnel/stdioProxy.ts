@@ -22,6 +22,34 @@ export interface StdioProxyOptions {
   signal?: AbortSignal;
 }
 
+/** How long a new connection keeps trying while the API server is briefly away (a restart, a burst of 429/5xx). */
+export const OPEN_RETRY_MS = 5_000;
+
+/**
+ * Whether opening the stream may simply be tried again: the API server refused or dropped the
+ * connection, or answered the upgrade with 429 or a 5xx. Nothing has reached ssh yet (it waits for
+ * the server's banner), so a retry is invisible to it. A 403/404 or a closed port is an answer.
+ */
+export function isTransientOpenFailure(e: unknown): boolean {
+  if (!(e instanceof PortForwardError)) return false;
+  const f = e.failure;
+  if (f.kind === 'network') return /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|ETIMEDOUT/i.test(f.message);
+  return f.kind === 'rejected' && (f.status === 429 || (f.status >= 500 && f.status <= 504));
+}
+
+/** openPortForward, tried again with a short backoff for up to OPEN_RETRY_MS while the failure is transient. */
+async function openRetryingBriefly(o: StdioProxyOptions): Promise<PortForwardSocket> {
+  const deadline = Date.now() + OPEN_RETRY_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      return await openPortForward(o.kc, o.target, { signal: o.signal });
+    } catch (e) {
+      if (!isTransientOpenFailure(e) || o.signal?.aborted || Date.now() + delay > deadline) throw e;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 /** Runs until either side closes; resolves with the exit code once stdout is flushed. */
 export async function runStdioProxy(o: StdioProxyOptions): Promise<number> {
   const report = (e: unknown) => {
@@ -39,7 +67,7 @@ export async function runStdioProxy(o: StdioProxyOptions): Promise<number> {
   primeAudit(scope);
   let socket: PortForwardSocket;
   try {
-    socket = await openPortForward(o.kc, o.target, { signal: o.signal });
+    socket = await openRetryingBriefly(o);
   } catch (e) {
     const err = await explain(e);
     auditEvent(scope, what, resultOf(err, o.signal), err);
