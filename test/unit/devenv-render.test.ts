@@ -169,7 +169,8 @@ describe('RBAC for users', () => {
     const objs = renderRbac({ namespace: 'devenv', subject: { kind: 'Group', name: 'devs' } }) as Obj[];
     assert.deepEqual([...verbsFor(objs, 'apps', 'statefulsets')].sort(), ['get', 'list', 'watch']);
     assert.deepEqual([...verbsFor(objs, 'apps', 'statefulsets/scale')], ['get']);
-    assert.deepEqual([...verbsFor(objs, '', 'persistentvolumeclaims')].sort(), ['delete', 'get', 'list', 'update', 'watch']);
+    // patch: a claim is a merge patch conditional on the resourceVersion read (claims/leanLook.ts).
+    assert.deepEqual([...verbsFor(objs, '', 'persistentvolumeclaims')].sort(), ['delete', 'get', 'list', 'patch', 'update', 'watch']);
     assert.deepEqual([...verbsFor(objs, '', 'pods')].sort(), ['delete', 'get', 'list', 'watch']);
     assert.ok(verbsFor(objs, '', 'pods/log').has('get'));
     assert.ok(verbsFor(objs, 'secrets.hashicorp.com', 'vaultstaticsecrets').has('patch'));
