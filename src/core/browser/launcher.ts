@@ -3,7 +3,7 @@
  * exec. It is POSIX sh (the devenv image and any Debian-like image have sh, setsid, sed, pkill),
  * passed as `sh -c SCRIPT terrarium-browser ACTION ARGS...`, so nothing is installed in the image.
  *
- * Where the server comes from (docs: /work/coord/readme-browser.md, the README's "In a browser"):
+ * Where the server comes from (the README's "VS Code in a browser"):
  *  1. the workspace: /workspace/.terrarium/vscode-server, which `terrarium open --browser
  *     --install-server FILE` fills from a code-server or openvscode-server release (.tar.gz) on this
  *     machine (sandboxes usually have no egress, so it is copied over exec, not downloaded);
