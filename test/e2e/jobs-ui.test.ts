@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { e2eSkipReason, startE2E } from './harness';
+import { runRowMenuItem } from './workbench';
 import { openCluster } from '../../src/core/kube/kubeconfig';
 import { runJob } from '../../src/core/jobs/jobs';
 
@@ -34,8 +35,7 @@ test('Job sandboxes in the tree: their states, and Show Job Logs', { skip: skip 
   assert.match(await description('job-bad'), /^failed: .*\(exit 3\)/);
   await workbench.screenshot('jobs-ui');
 
-  await row('job-ok').click({ button: 'right' });
-  await page.locator('.context-view .action-label', { hasText: 'Show Job Logs' }).click();
-  await page.locator('.monaco-editor .view-lines', { hasText: 'built 42 files' }).waitFor({ timeout: 30_000 });
+  const logs = page.locator('.monaco-editor .view-lines', { hasText: 'built 42 files' });
+  await runRowMenuItem(page, row('job-ok'), /^Show Job Logs$/, () => logs.isVisible(), { placeholder: 'Job sandbox', choose: 'job-ok' });
   await workbench.screenshot('jobs-ui-logs');
 });

@@ -2,7 +2,7 @@
  * The VS Code workbench in headless Debian Chromium, driven by playwright-core, with the selectors
  * measured on VS Code 1.100 and 1.139 (see the real-vscode-e2e notes).
  */
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,5 +130,35 @@ export async function openWorkbench(server: CodeServer, options: WorkbenchOption
   } catch (e) {
     await close();
     throw e;
+  }
+}
+
+/**
+ * Runs `item` from `row`'s context menu, the way a person does, until `done` says it happened.
+ * A tree that repaints under the menu (a watch event, a poll) can swallow the click: the menu then
+ * stays open with the item highlighted (Enter runs it), or the command runs without its row and asks
+ * for one in a quick pick (`pick` chooses there). Only for idempotent items: it may run twice.
+ */
+export async function runRowMenuItem(page: Page, row: Locator, item: string | RegExp,
+  done: () => Promise<boolean>, pick?: { placeholder: string | RegExp; choose: string | RegExp }): Promise<void> {
+  const menuItem = page.locator('.monaco-menu .action-label', { hasText: item });
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    await menuItem.click({ timeout: 10_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    if (await menuItem.isVisible().catch(() => false)) { await menuItem.hover(); await page.keyboard.press('Enter'); }
+    if (pick) {
+      const box = page.locator('.quick-input-widget');
+      const asks = await box.isVisible().catch(() => false)
+        && new RegExp(pick.placeholder).test(await box.locator('input').first().getAttribute('placeholder').catch(() => null) ?? '');
+      if (asks) await box.locator('.monaco-list-row', { hasText: pick.choose }).first().click().catch(() => {});
+    }
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await done().catch(() => false)) return;
+      await page.waitForTimeout(250);
+    }
+    if (attempt >= 3) throw new Error(`"${String(item)}" from the row's menu had no effect after ${attempt} tries`);
+    await page.keyboard.press('Escape');
   }
 }

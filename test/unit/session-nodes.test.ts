@@ -55,3 +55,58 @@ test('the monitor lists once per look, repaints on change and reports events fro
     lists = [];
   }
 });
+
+test('a session started while a poll is in flight is still watched: its bell is reported', async () => {
+  // The tick's list started before the session existed and answers after it was created.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  let calls = 0;
+  const events: string[] = [];
+  const m = new SessionMonitor({
+    tmux: () => ({ list: async () => {
+      calls++;
+      if (calls === 1) return [sess('other')];
+      if (calls === 2) { await gate; return []; }
+      return [sess('agent', { bell: true })];
+    } }) as unknown as TmuxSessions,
+    currentContext: () => 'ctx', onChange: () => {}, onEvent: (e) => events.push(`${e.kind}:${e.session.name}`), pollSeconds: () => 2,
+  });
+  try {
+    await m.sessions('k', 'sb', 'ctx');
+    const inFlight = m.refreshNow();
+    const tracked = m.track('k', 'sb', 'ctx');
+    release();
+    await Promise.all([inFlight, tracked]);
+    assert.equal(calls, 3, 'track lists again after the poll in flight');
+    assert.deepEqual(events, ['bell:agent']);
+    assert.equal((await m.sessions('k', 'sb', 'ctx'))[0]!.name, 'agent', 'still watched');
+  } finally { m.dispose(); }
+});
+
+test('a failed poll keeps the sandbox watched; only repeated failures drop it', async () => {
+  const answers: (AgentSession[] | Error)[] = [[sess('a')], new Error('exec timed out'), [sess('a', { state: 'exited', exitCode: 3 })],
+    new Error('gone'), new Error('gone'), new Error('gone')];
+  const events: string[] = [];
+  const warnings: string[] = [];
+  let changes = 0;
+  const m = new SessionMonitor({
+    tmux: () => ({ list: async () => { const a = answers.shift()!; if (a instanceof Error) throw a; return a; } }) as unknown as TmuxSessions,
+    currentContext: () => 'ctx', onChange: () => changes++, onEvent: (e) => events.push(`${e.kind}:${e.session.name}`), pollSeconds: () => 2,
+    warn: (w) => warnings.push(w),
+  });
+  try {
+    await m.sessions('k', 'sb', 'ctx');
+    await m.refreshNow();
+    assert.equal((await m.sessions('k', 'sb', 'ctx'))[0]!.state, 'running', 'the last list is kept through one failure');
+    await m.refreshNow();
+    assert.deepEqual(events, ['exited:a'], 'the exit after the failed poll is reported');
+    await m.refreshNow();
+    await m.refreshNow();
+    assert.equal(changes, 2);
+    await m.refreshNow();
+    assert.equal(changes, 3, 'the third failure in a row drops the rows');
+    assert.equal(warnings.length, 4);
+    await m.refreshNow();
+    assert.equal(warnings.length, 4, 'no longer polled');
+  } finally { m.dispose(); }
+});

@@ -59,6 +59,21 @@ describe('tmux agent sessions (real tmux)', () => {
     assert.deepEqual((await tmux.list()).map((s) => s.name), ['agent-2']);
   });
 
+  test('sessions answered one after another each report their exit code (no pane is left unreaped)', async () => {
+    // Debian's tmux loses a SIGCHLD now and then when a pane closes (libutempter): list() nudges it.
+    const names = Array.from({ length: 12 }, (_, i) => `quick-${i}`);
+    for (const n of names) await tmux.create(n, { command: ['sh', '-c', 'read a; echo "got $a"; exit 3'] });
+    for (const n of names) { await tmux.send(n, 'y'); await new Promise((r) => setTimeout(r, 150)); }
+    let listed: Awaited<ReturnType<TmuxSessions['list']>> = [];
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      listed = (await tmux.list()).filter((s) => names.includes(s.name));
+      if (listed.every((s) => s.state === 'exited' && s.exitCode !== undefined)) break;
+    }
+    assert.deepEqual(listed.map((s) => [s.name, s.state, s.exitCode]), [...names].sort().map((n) => [n, 'exited', 3]));
+    for (const n of names) await tmux.kill(n);
+  });
+
   test('creating a session that exists, or acting on a missing one, says so', async () => {
     await tmux.create('dup');
     await assert.rejects(tmux.create('dup'), (e) => isTerrariumError(e, 'AlreadyExists') && /already exists/.test(e.message));
@@ -82,4 +97,24 @@ test('parseSessionList reads tmux list-sessions format', () => {
   const s = parseSessionList('b\t2\t1\t1700000000\t1700000100\tbash\na\t1\t0\t1700000000\t1700000000\tclaude\n');
   assert.deepEqual(s.map((x) => [x.name, x.windows, x.attached, x.command]), [['a', 1, 0, 'claude'], ['b', 2, 1, 'bash']]);
   assert.equal(s[1]!.lastActivity.toISOString(), new Date(1700000100 * 1000).toISOString());
+});
+
+test('a dead pane without its exit status makes list() send tmux the SIGCHLD it missed, then list again', async () => {
+  const now = 1_700_000_000;
+  const row = (status: string) => ['agent', '1', '0', String(now - 60), String(now), 'sh', '1', '1', String(now), '1', status, '', '0'].join('\t');
+  const calls: string[][] = [];
+  let lists = 0;
+  const exec: ExecRunner = async (_pod, argv) => {
+    calls.push(argv);
+    if (argv[2]?.includes('list-panes')) { lists++; return { stdout: `${now}\n${row(lists === 1 ? '' : '3')}\n`, stderr: '', exitCode: 0 }; }
+    return { stdout: '', stderr: '', exitCode: 0 };
+  };
+  const [s] = await new TmuxSessions(exec, 'dev-0').list();
+  assert.equal(s!.exitCode, 3);
+  assert.equal(lists, 2);
+  assert.match(calls[1]!.join(' '), /kill -s CHLD "\$\(tmux display-message -p "#\{pid\}"\)"/);
+  // A pane whose status is known costs one exec.
+  calls.length = 0; lists = 1;
+  await new TmuxSessions(exec, 'dev-0').list();
+  assert.equal(calls.length, 1);
 });

@@ -137,6 +137,12 @@ export function parsePaneList(stdout: string, now: number, idleSeconds = DEFAULT
 const LIST_SCRIPT = 'date +%s; tmux list-panes -a -F "$1" || exit $?; '
   + 'tmux list-sessions -F "#{session_name}" | while IFS= read -r s; do printf "%s%s\\n" "$2" "$s"; tmux capture-pane -p -J -S -50 -t "=$s:" 2>/dev/null; done';
 
+/** Sends the tmux server the SIGCHLD it may have missed (see list()). */
+const NUDGE_SCRIPT = 'kill -s CHLD "$(tmux display-message -p "#{pid}")" 2>/dev/null; sleep 0.1';
+
+/** Exited, but tmux does not know how: its status comes from reaping the program. */
+const unreaped = (s: AgentSession) => s.state === 'exited' && s.exitCode === undefined && s.exitSignal === undefined;
+
 /** Splits the list script's output into its parts. */
 export function parseListOutput(stdout: string, marker: string, idleSeconds = DEFAULT_IDLE_SECONDS): AgentSession[] {
   const lines = stdout.split('\n');
@@ -214,8 +220,17 @@ export class TmuxSessions {
   /** Every session with its state, exit code, bell and last line: one exec. */
   async list(): Promise<AgentSession[]> {
     const marker = `--terrarium-${randomUUID()}--`;
-    const r = await this.run(['sh', '-c', LIST_SCRIPT, 'terrarium-ls', PANE_FORMAT, marker], [], 'list agent sessions', true);
-    return r.exitCode === 0 ? parseListOutput(r.stdout, marker, this.opts.idleSeconds) : [];
+    const list = async () => {
+      const r = await this.run(['sh', '-c', LIST_SCRIPT, 'terrarium-ls', PANE_FORMAT, marker], [], 'list agent sessions', true);
+      return r.exitCode === 0 ? parseListOutput(r.stdout, marker, this.opts.idleSeconds) : [];
+    };
+    const sessions = await list();
+    if (!sessions.some(unreaped)) return sessions;
+    // A dead pane without its exit status: tmux may have lost the program's SIGCHLD (Debian builds
+    // tmux with libutempter, whose helper replaces tmux's SIGCHLD handler for a moment when a pane
+    // closes; tmux/tmux#311). The zombie then waits forever. Another SIGCHLD makes tmux reap it.
+    await this.exec(this.sandbox, ['sh', '-c', NUDGE_SCRIPT]).catch(() => undefined);
+    return list();
   }
 
   /** One session's state, or undefined when there is none by that name. */

@@ -69,7 +69,10 @@ export function sessionEvents(sandbox: string, prev: AgentSession[] | undefined,
   return out;
 }
 
-interface Watched { sandbox: string; context: string; sessions?: AgentSession[]; polling?: Promise<void>; error?: string }
+interface Watched { sandbox: string; context: string; sessions?: AgentSession[]; polling?: Promise<void>; error?: string; failures?: number }
+
+/** Polls in a row that may fail (an exec timing out on a busy node) before a sandbox stops being watched. */
+const MAX_FAILED_POLLS = 3;
 
 export interface SessionMonitorOptions {
   tmux(sandbox: string): TmuxSessions;
@@ -107,6 +110,9 @@ export class SessionMonitor {
     if (!this.watched.has(key)) this.watched.set(key, { sandbox, context });
     const w = this.watched.get(key)!;
     if (!w.sessions) w.sessions = [];
+    // A poll already in flight may have listed before the session existed: list again after it,
+    // or the next tick would drop the sandbox as empty and its bell and exit would go unreported.
+    await w.polling;
     await this.poll(key, w);
     this.schedule();
   }
@@ -124,15 +130,20 @@ export class SessionMonitor {
         const next = await this.o.tmux(w.sandbox).list();
         const prev = w.sessions;
         w.error = undefined;
+        w.failures = 0;
         w.sessions = next;
         for (const e of sessionEvents(w.sandbox, prev, next)) this.o.onEvent(e);
         if (!prev || JSON.stringify(rowsOf(prev)) !== JSON.stringify(rowsOf(next))) this.o.onChange();
       } catch (e) {
         w.error = e instanceof Error ? e.message : String(e);
+        w.failures = (w.failures ?? 0) + 1;
         this.o.warn?.(`sessions in ${w.sandbox}: ${w.error}`);
-        // A sandbox that is gone or stopped is not polled again until it is shown again.
-        if (w.sessions) { w.sessions = undefined; this.o.onChange(); }
-        this.watched.delete(key);
+        // One failed exec is not a gone sandbox: keep the last list (events compare with it) and try
+        // again next tick. A sandbox that keeps failing (gone, stopped) is not polled again until it is shown again.
+        if (w.failures >= MAX_FAILED_POLLS || !w.sessions) {
+          if (w.sessions) { w.sessions = undefined; this.o.onChange(); }
+          this.watched.delete(key);
+        }
       } finally {
         w.polling = undefined;
       }
