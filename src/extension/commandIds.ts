@@ -22,6 +22,7 @@ export const COMMANDS = {
   sendToSession: 'terrarium.sendToSession',
   showSessionOutput: 'terrarium.showSessionOutput',
   killSession: 'terrarium.killSession',
+  restartSession: 'terrarium.restartSession',
   showLogs: 'terrarium.showLogs',
   showEvents: 'terrarium.showEvents',
   switchContext: 'terrarium.switchContext',

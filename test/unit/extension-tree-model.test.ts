@@ -166,6 +166,15 @@ test('agent sessions show attachment and idle time', () => {
   assert.ok(menuMatches('terrarium.killSession', v.contextValue));
 });
 
+test('Restart Agent Session is on an exited session row only', async () => {
+  const { sessionRow } = await import('../../src/extension/tree/sessionNodes');
+  const at = new Date();
+  const base = { name: 'agent', windows: 1, attached: 0, created: at, lastActivity: at };
+  assert.ok(menuMatches('terrarium.restartSession', sessionRow('sbx/x', { ...base, state: 'exited', exitCode: 3 }).contextValue));
+  assert.ok(!menuMatches('terrarium.restartSession', sessionRow('sbx/x', { ...base, state: 'running' }).contextValue));
+  assert.ok(!menuMatches('terrarium.restartSession', sessionRow('sbx/x', { ...base, state: 'waiting', bell: true }).contextValue));
+});
+
 test('unreachable reasons map to a welcome message of their kind', async () => {
   const { unreachableKind } = await import('../../src/extension/tree/unreachableReason');
   assert.equal(unreachableKind('Cannot reach the API server http://127.0.0.1:9 of context "gone": connect ECONNREFUSED 127.0.0.1:9'), 'refused');

@@ -48,11 +48,16 @@ export async function pickSandbox(s: Services, node?: TreeNode, filter: (ready: 
   return (await vscode.window.showQuickPick(items, { title: 'Choose a sandbox', ignoreFocusOut: true }))?.label;
 }
 
-export async function pickSession(s: Services, node?: TreeNode): Promise<{ sandbox: string; session: string } | undefined> {
+export async function pickSession(s: Services, node?: TreeNode, exitedOnly = false): Promise<{ sandbox: string; session: string } | undefined> {
   if (node?.kind === 'session') return { sandbox: node.sandbox, session: node.session.name };
   const sandbox = await pickSandbox(s, node, await reachableFilter(s));
   if (!sandbox) return undefined;
-  const sessions = await s.session.tmux(sandbox).list();
+  const all = await s.session.tmux(sandbox).list();
+  const sessions = exitedOnly ? all.filter((x) => x.state === 'exited') : all;
+  if (exitedOnly && all.length && !sessions.length) {
+    void vscode.window.showInformationMessage(`No agent session in ${sandbox} has exited: there is nothing to restart.`);
+    return undefined;
+  }
   if (!sessions.length) {
     void vscode.window.showInformationMessage(`There are no agent sessions in ${sandbox}.`, 'New Agent Session')
       .then((a) => a && vscode.commands.executeCommand(COMMANDS.newAgentSession));

@@ -167,6 +167,18 @@ export function registerSessionCommands(s: Services): vscode.Disposable[] {
       if (target) await showOutput(target.sandbox, target.session);
     })),
 
+    vscode.commands.registerCommand(COMMANDS.restartSession, (node?: TreeNode) => guarded(log, 'Restart agent session', async () => {
+      const target = await pickSession(s, node, true);
+      if (!target) return;
+      // The same command in the same pane (respawn-pane); its log goes on where it stopped.
+      await s.session.tmux(target.sandbox).restart(target.session);
+      await monitor.track(sandboxKey(target.sandbox), target.sandbox, s.session.currentContext ?? '');
+      s.tree.refresh(true);
+      const open = await vscode.window.showInformationMessage(`Agent session ${target.session} is running again in ${target.sandbox}.`, 'Open Terminal', 'Show Output');
+      if (open === 'Open Terminal') await openTerminal(target.sandbox, target.session);
+      if (open === 'Show Output') await showOutput(target.sandbox, target.session);
+    })),
+
     vscode.commands.registerCommand(COMMANDS.killSession, (node?: TreeNode) => guarded(log, 'Kill agent session', async () => {
       const target = await pickSession(s, node);
       if (!target) return;

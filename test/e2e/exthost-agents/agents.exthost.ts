@@ -88,6 +88,21 @@ describe('agent sessions report their state', function () {
     }, 'both runs in Show Output', 30_000);
   });
 
+  it('Restart Agent Session on the exited row runs it again (the row menu offers it only when exited)', async () => {
+    // The previous test left it asking again: answer, so it exits once more.
+    await api.session.tmux('sample-0').send('scripted', 'y');
+    const exited = await until(async () => { const x = await row('scripted'); return x && /^exited/.test(x.view.description ?? '') ? x : undefined; }, 'the row shows it exited');
+    assert.match(exited.view.contextValue, /;exited;/);
+    const events = scriptUi(() => undefined);
+    try {
+      await vscode.commands.executeCommand('terrarium.restartSession', exited);
+      assert.ok(events.prompts.some((p) => p.kind === 'info' && /Agent session scripted is running again in sample-0/.test(p.text)), JSON.stringify(events.prompts));
+      assert.ok(!events.prompts.some((p) => p.kind === 'error'), JSON.stringify(events.prompts));
+    } finally { events.restore(); }
+    const again = await until(async () => { const x = await row('scripted'); return x && /needs input/.test(x.view.description ?? '') ? x : undefined; }, 'restarted and asking again');
+    assert.doesNotMatch(again.view.contextValue, /;exited;/);
+  });
+
   it('for the screenshot: the tree, the terminal and a real notification', async () => {
     // Real prompts now (no script): the next event shows a toast. Watch for it without answering.
     const w = vscode.window as any;
