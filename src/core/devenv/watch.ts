@@ -18,7 +18,7 @@ export class EnvironmentWatch {
   private readonly events: Informer<CoreV1Event>;
   private readonly listeners = new Set<() => void>();
   private readonly unsubscribe: (() => void)[] = [];
-  private pending?: NodeJS.Timeout;
+  private readonly coalesced: Coalescer;
 
   constructor(readonly cluster: Cluster, opts: { coalesceMs?: number } = {}) {
     this.sts = createInformer<V1StatefulSet>(cluster, { resource: RESOURCES.statefulSets, labelSelector: MANAGED_BY_SELECTOR });
@@ -27,13 +27,8 @@ export class EnvironmentWatch {
     // Warning events explain a sandbox's state. Neither cache holds the rest of the namespace.
     this.pvcs = createInformer<V1PersistentVolumeClaim>(cluster, { resource: RESOURCES.persistentVolumeClaims, labelSelector: `${LABEL_NAME}=${APP_NAME}` });
     this.events = createInformer<CoreV1Event>(cluster, { resource: RESOURCES.events, fieldSelector: 'type=Warning' });
-    const coalesce = opts.coalesceMs ?? 50;
-    for (const inf of this.all()) {
-      this.unsubscribe.push(inf.onChange(() => {
-        if (this.pending) return;
-        this.pending = setTimeout(() => { this.pending = undefined; this.fire(); }, coalesce);
-      }));
-    }
+    this.coalesced = coalescer(() => this.fire(), opts.coalesceMs ?? 50);
+    for (const inf of this.all()) this.unsubscribe.push(inf.onChange(() => this.coalesced.poke()));
   }
 
   private all(): Informer<any>[] { return [this.sts, this.pods, this.pvcs, this.events]; }
@@ -78,8 +73,50 @@ export class EnvironmentWatch {
 
   dispose(): void {
     this.stop();
-    if (this.pending) clearTimeout(this.pending);
+    this.coalesced.dispose();
     for (const u of this.unsubscribe) u();
     this.listeners.clear();
   }
+}
+
+/** Timer functions, injectable so tests drive time themselves. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+const realTimers: Timers = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+
+export interface Coalescer { poke(): void; dispose(): void }
+
+/**
+ * Leading-edge coalescing: the first poke after a quiet spell fires at once (a lone pod change
+ * reaches the views without waiting), pokes within the next `ms` fire once when it ends (reading
+ * the caches then, so the last state is what is delivered), and a storm fires at most once per `ms`.
+ */
+export function coalescer(fire: () => void, ms: number, timers: Timers = realTimers): Coalescer {
+  let timer: unknown;
+  let dirty = false;
+  let disposed = false;
+  const window = () => {
+    timer = timers.setTimeout(() => {
+      timer = undefined;
+      if (!dirty || disposed) return;
+      dirty = false;
+      window();
+      fire();
+    }, ms);
+  };
+  return {
+    poke() {
+      if (disposed) return;
+      if (timer !== undefined) { dirty = true; return; }
+      window();
+      fire();
+    },
+    dispose() {
+      disposed = true;
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
+    },
+  };
 }

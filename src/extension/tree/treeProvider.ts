@@ -14,6 +14,7 @@ import { FILTER_TEXT, groupNode, layoutSandboxes, messageNodeFor, withFilterNote
 import type { EnvironmentWatch } from '../../core/devenv/watch';
 import { jobRows, jobsGroupRow, type JobTreeNode } from './jobNodes';
 import type { QuickRoot } from './quickContexts';
+import { changedRows, HandedRows } from './repaint';
 
 /** What a row carries besides its view: the object it stands for, for commands to act on. */
 export type TreeNode =
@@ -127,9 +128,12 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
   }
 
   /**
-   * A watch change. While the current namespace's watch stays synced with environments in it, only
-   * the namespace rows (and what is open below them) are asked again: the root, its state and the
-   * welcome view cannot have changed, and each level skipped is a round trip to the workbench.
+   * A watch change. While the current namespace's watch stays synced with environments in it, the
+   * rows VS Code holds under each namespace, environment and group are derived again and compared:
+   * a row whose text changed is updated in place and fired alone (VS Code asks for that one item,
+   * not the subtree: one round trip to the workbench); a parent whose list of rows changed (a
+   * sandbox added, a filter's set moved) is fired so VS Code asks for its children. Ids never
+   * change, so expansion and selection stay.
    */
   refreshFromWatch(): void {
     const watch = this.session.watch();
@@ -137,9 +141,25 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
     const before = this.lastWatch;
     this.lastWatch = now;
     const stable = before?.state === 'synced' && now.state === 'synced' && before.environments > 0 && now.environments > 0;
-    const rows = [...this.namespaceRows.values()];
-    if (stable && this.namespaceRows.has(this.session.currentContext ?? '')) this.changed.fire(rows);
-    else this.refresh();
+    if (!stable || !this.namespaceRows.has(this.session.currentContext ?? '')) { this.refresh(); return; }
+    if (this.repainting) { this.repaintAgain = true; return; }
+    this.repainting = this.repaintChanged()
+      .catch((e) => { this.log.warn(`tree: ${e instanceof Error ? e.message : String(e)}`); this.changed.fire([...this.namespaceRows.values()]); })
+      .finally(() => {
+        this.repainting = undefined;
+        if (this.repaintAgain) { this.repaintAgain = false; this.refreshFromWatch(); }
+      });
+  }
+
+  /** The rows handed to VS Code under each watch-derived parent (namespace, environment, group): repaint.ts. */
+  private handed = new HandedRows<TreeNode>();
+  private repainting?: Promise<void>;
+  private repaintAgain = false;
+
+  private async repaintChanged(): Promise<void> {
+    if (!this.handed.size) { this.changed.fire([...this.namespaceRows.values()]); return; }
+    const fire = await changedRows(this.handed, (parent) => this.children(parent));
+    if (fire.length) this.changed.fire(fire);
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -150,7 +170,8 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
         this.log.info(`tree: first cluster rows ${Math.round(performance.now() - this.created)} ms after activation`);
       }
       if (node?.kind === 'cluster') for (const r of rows) if (r.kind === 'namespace') this.namespaceRows.set(r.context, r);
-      if (!node) this.namespaceRows.clear();
+      if (!node) { this.namespaceRows.clear(); this.handed.clear(); }
+      if (node?.kind === 'namespace' || node?.kind === 'environment' || node?.kind === 'group') this.handed.hand(node, rows);
       return rows;
     } catch (e) {
       this.log.warn(`tree: ${e instanceof Error ? e.message : String(e)}`);
