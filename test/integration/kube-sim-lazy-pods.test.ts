@@ -6,6 +6,7 @@
 // Probe seconds last 100 ms; the probe's timeout is 5 s of real time so a busy machine does not fail it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { DEFAULT_TOKEN, startKubeSim, type KubeSim } from '../kube-sim/index';
 import { simClient, until, wsExec } from './kube-sim-http';
@@ -113,4 +114,21 @@ test('without lazyPods (the default) a devenv pod runs its sshd as soon as it is
   } finally {
     await eager.stop();
   }
+});
+
+test('a deleted pod takes every process started in it along, even one that left its process group (setsid)', async () => {
+  await ok('POST', `/apis/apps/v1/namespaces/${NS}/statefulsets`, statefulSet('daemons', 1));
+  await sim.waitRolledOut(NS, 'daemons');
+  const r = await wsExec(sim.url, NS, 'daemons-0', ['sh', '-c', 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $!']);
+  const pid = Number(r.stdout.trim());
+  assert.ok(pid > 1, `pid of the detached process: ${JSON.stringify(r)}`);
+  const alive = () => { try { return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')); } catch { return false; } };
+  assert.ok(alive(), 'it runs after the exec ended');
+  const old = await ok('GET', `/api/v1/namespaces/${NS}/pods/daemons-0`);
+  await ok('DELETE', `/api/v1/namespaces/${NS}/pods/daemons-0`);
+  await until('the pod replaced', async () => {
+    const now = await fetch(`${sim.url}/api/v1/namespaces/${NS}/pods/daemons-0`, { headers: { authorization: `Bearer ${DEFAULT_TOKEN}` } });
+    return now.status === 404 || ((await now.json()) as { metadata: { uid: string } }).metadata.uid !== old.metadata.uid;
+  }, 30_000);
+  await until(`process ${pid} gone with its pod`, () => !alive(), 10_000);
 });

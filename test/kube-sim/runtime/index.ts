@@ -52,6 +52,24 @@ interface PodState {
   started?: Promise<void>;
 }
 
+/** Sim-only env var naming the pod (its uid) in every process started in it: how stopPod finds them all. */
+const POD_MARKER = 'KUBE_SIM_POD_UID';
+const podMarker = (s: PodState) => ({ [POD_MARKER]: s.view.uid });
+
+/** SIGKILLs every process of this machine whose environment names the pod (processes we may signal). */
+export function killMarked(uid: string): number {
+  const want = Buffer.from(`${POD_MARKER}=${uid}\0`);
+  let killed = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let env: Buffer;
+    try { env = readFileSync(`/proc/${pid}/environ`); } catch { continue; }
+    if (!env.includes(want)) continue;
+    try { process.kill(Number(pid), 'SIGKILL'); killed++; } catch { /* gone, or not ours */ }
+  }
+  return killed;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -282,7 +300,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
   function podEnv(s: PodState, tty: boolean): NodeJS.ProcessEnv {
     return {
       PATH: '/usr/local/bin:/usr/bin:/bin', HOME: s.home, USER: 'dev', LANG: 'C.UTF-8', TMUX_TMPDIR: s.tmp, TMPDIR: s.tmp,
-      HOSTNAME: s.view.name, TERRARIUM_SANDBOX: s.view.name,
+      HOSTNAME: s.view.name, TERRARIUM_SANDBOX: s.view.name, ...podMarker(s),
       // Sim-only: where this pod's sshd really listens (its port 2222), for relays started by exec.
       ...(s.sshPort ? { TERRARIUM_SIM_SSH_PORT: String(s.sshPort) } : {}), ...(tty ? { TERM: 'xterm-256color' } : {}),
     };
@@ -333,7 +351,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
       '#!/bin/sh', 'cd "$HOME" 2>/dev/null || exit 1', 'case "$SSH_ORIGINAL_COMMAND" in',
       '  "") exec /bin/bash -l ;;', '  internal-sftp*) exec /usr/lib/openssh/sftp-server ;;', '  *) exec /bin/bash -c "$SSH_ORIGINAL_COMMAND" ;;', 'esac', '',
     ].join('\n'), { mode: 0o755 });
-    config += `\nStrictModes no\nSetEnv HOME=${s.home} TMUX_TMPDIR=${s.tmp} TERRARIUM_SANDBOX=${s.view.name}\nForceCommand ${session}\n`;
+    config += `\nStrictModes no\nSetEnv HOME=${s.home} TMUX_TMPDIR=${s.tmp} TERRARIUM_SANDBOX=${s.view.name} ${POD_MARKER}=${s.view.uid}\nForceCommand ${session}\n`;
     const cfgFile = join(s.dir, 'sshd_config');
     writeFileSync(cfgFile, config);
     killGroup(s.sshd); // a retry after a failed start
@@ -557,6 +575,9 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
         k.on('exit', () => resolve());
         k.on('error', () => resolve());
       });
+      // Whatever left the process groups above (setsid, nohup &, a daemon) dies too: a real pod's
+      // processes all end with its PID namespace. They carry the pod's marker in their environment.
+      killMarked(s.view.uid);
       rmSync(s.dir, { recursive: true, force: true });
     },
     handleUpgrade(kind, req, socket, head, pod, query) {
