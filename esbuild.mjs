@@ -5,6 +5,7 @@
 import * as esbuild from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { coreBuild } from './scripts/coreBundle.mjs';
+import { extensionBuild } from './scripts/extensionBundle.mjs';
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -24,8 +25,7 @@ const common = {
 };
 
 const builds = [
-  // keepNames off, as for dist/cli.js (scripts/coreBundle.mjs): no code reads a bundled function's name.
-  { ...common, keepNames: false, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
+  extensionBuild(common), // dist/extension.js: small, no core (scripts/extensionBundle.mjs)
   // The CLI and the core the extension loads on first use (src/extension/core.ts), one file.
   coreBuild(common),
   (await import('./scripts/proxyBundle.mjs')).proxyBuild(common), // dist/proxy.js: the ssh ProxyCommand, lean (see that file)

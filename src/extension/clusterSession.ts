@@ -6,7 +6,7 @@
 import type { Cluster } from '../core/kube/cluster';
 import type { ContextInfo, KubeconfigDiscovery, SecurityNotice } from '../core/kube/kubeconfig';
 import { isTerrariumError, TerrariumError } from '../core/kube/errors';
-import { currentIdentity, type Identity } from '../core/kube/identity';
+import type { Identity } from '../core/kube/identity';
 import type { EnvironmentWatch } from '../core/devenv/watch';
 import type { TmuxSessions } from '../core/tmux/sessions';
 import type { TerrariumSettings } from './settings';
@@ -144,7 +144,8 @@ export class ClusterSession {
   /** Who the API server says you are (SelfSubjectReview), cached per cluster; see Identity.note for a fallback. */
   async identity(): Promise<Identity> {
     const cluster = await this.cluster();
-    const identity = await currentIdentity(cluster);
+    // Through the core bundle: the identity lookup carries the API routes, which extension.js leaves out.
+    const identity = await (await this.loadCore()).identity.currentIdentity(cluster);
     if (this._cluster === cluster) this._identity = identity;
     return identity;
   }

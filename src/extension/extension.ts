@@ -12,7 +12,7 @@ import { registerJobCommands } from './commands/jobCommands';
 import { registerBrowserCommands } from './commands/browserCommands';
 import { ForwardRegistry } from './forwards';
 import { createLog, logAuditor } from './log';
-import { installAuditor } from '../core/audit/auditor';
+import { installAuditor } from '../core/audit/slot';
 import type { Services } from './services';
 import { readSettings } from './settings';
 import { registerSecretsPanel, SecretsPanels } from './secretsPanel/secretsPanel';
@@ -29,7 +29,15 @@ export interface TerrariumExports {
   readonly panels: SecretsPanels;
 }
 
-export function activate(context: vscode.ExtensionContext): TerrariumExports {
+/**
+ * Returns at once: VS Code counts loading this file and the activate() call as the activation
+ * (Developer: Show Running Extensions), and the view waits for it. The tree (its first rows come from
+ * the kubeconfig alone) is registered here; commands, panels, the status bar and the terminal
+ * profile right after, before the returned promise resolves. VS Code treats the extension as active
+ * only then, so a command that activated it still finds itself registered. Nothing here loads the
+ * core bundle (dist/cli.js) or makes a request: the tree does, once it is shown.
+ */
+export function activate(context: vscode.ExtensionContext): Promise<TerrariumExports> {
   const started = performance.now();
   const channel = vscode.window.createOutputChannel('Terrarium', { log: true });
   const log = createLog(channel);
@@ -49,6 +57,22 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     { dispose: () => session.dispose() },
     { dispose: () => void s.forwards.dispose() },
     ...registerTree(s),
+  );
+  const returned = performance.now();
+  return new Promise((resolve, reject) => setImmediate(() => {
+    try {
+      registerRest(s, session);
+      log.info(`Terrarium activated in ${(returned - started).toFixed(1)} ms (commands and panels registered ${(performance.now() - started).toFixed(1)} ms after the start)`);
+      resolve({ session, tree: s.tree, panels: s.panels });
+    } catch (e) {
+      reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }));
+}
+
+/** Everything but the tree: registered right after activate() returned. */
+function registerRest(s: Services, session: ClusterSession): void {
+  s.context.subscriptions.push(
     ...registerClusterCommands(s),
     ...registerDoctorCommand(s),
     ...registerInstallPlatformCommand(s),
@@ -60,14 +84,12 @@ export function activate(context: vscode.ExtensionContext): TerrariumExports {
     ...registerBrowserCommands(s),
     ...registerSecretsPanel(s, s.panels),
     ...registerStatusBar(s),
-    ...registerKubeconfigNotices(session, log),
+    ...registerKubeconfigNotices(session, s.log),
     ...registerTerminalProfile(s),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('terrarium') || e.affectsConfiguration('remote.SSH.configFile')) session.reset();
     }),
   );
-  log.info(`Terrarium activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return { session, tree: s.tree, panels: s.panels };
 }
 
 export function deactivate(): void {}

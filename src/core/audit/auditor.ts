@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { redact } from '../redact';
 import { whoAmI, type IdentityKubeConfig } from './identity';
+import { auditSlot, installAuditor } from './slot';
 import type { AuditAction, AuditDetail, AuditRecord, AuditResult, AuditWho, Auditor } from './types';
 
 /** Where an operation acts: a Cluster fits (context, namespace and its KubeConfig for "who"). */
@@ -22,17 +23,9 @@ export interface AuditWhat {
   detail?: AuditDetail;
 }
 
-interface Slot { auditor?: Auditor; pending: Set<Promise<void>> }
-const SLOT = Symbol.for('terrarium.audit');
-const slot = (): Slot => ((globalThis as Record<symbol, Slot | undefined>)[SLOT] ??= { pending: new Set() });
-
-/** Installs the process's auditor; returns a function that puts the previous one back. */
-export function installAuditor(auditor: Auditor | undefined): () => void {
-  const s = slot();
-  const previous = s.auditor;
-  s.auditor = auditor;
-  return () => { s.auditor = previous; };
-}
+// The slot on globalThis and installAuditor live in ./slot (the extension installs without this module).
+const slot = auditSlot;
+export { installAuditor };
 
 export function currentAuditor(): Auditor | undefined {
   return slot().auditor;

@@ -339,8 +339,4 @@ export class TmuxSessions {
   }
 }
 
-/** argv for an interactive terminal: attach to the session, creating it if needed. */
-export function attachArgv(name: string, cwd = '/workspace'): string[] {
-  validateSessionName(name);
-  return ['tmux', 'new-session', '-A', '-s', name, '-c', cwd];
-}
+export { attachArgv } from './attach';

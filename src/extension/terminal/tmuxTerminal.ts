@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ReconnectingTerminal, type TtyConnect } from '../../core/tmux/reconnectingTerminal';
-import { attachArgv } from '../../core/tmux/sessions';
+import { attachArgv } from '../../core/tmux/attach';
 
 /**
  * A VS Code terminal attached to a tmux session in a sandbox, over the exec API with a TTY.

@@ -4,13 +4,15 @@
  * the session's full discovery, the watch and the health check fill in later. Same file choice as
  * core/kube/kubeconfig.ts: the terrarium.kubeconfig setting, else KUBECONFIG (merged: the first
  * file naming a context or current-context wins), else ~/.kube/config. Anything unusual (no file,
- * a parse error, no contexts) returns undefined and the tree waits for the full discovery instead.
+ * a file this quick reader is not sure about, no contexts) returns undefined and the tree waits for
+ * the full discovery instead. No YAML library (kubeconfigText.ts): this file is in dist/extension.js,
+ * which VS Code parses at every activation.
  * No vscode import: unit tested in plain Node.
  */
 import * as nodeFs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { load } from 'js-yaml';
+import { readKubeconfigText } from './kubeconfigText';
 
 export interface QuickContext { name: string; server?: string }
 export interface QuickRoot { contexts: QuickContext[]; current: string }
@@ -33,31 +35,23 @@ function files(o: QuickOptions): string[] {
   return [path.join(home, '.kube', 'config')];
 }
 
-type Named<T> = { name?: unknown; [k: string]: T | unknown };
-
 export function quickContexts(o: QuickOptions = {}): QuickRoot | undefined {
   const read = o.readFile ?? ((f: string) => nodeFs.readFileSync(f, 'utf8'));
   const contexts = new Map<string, string | undefined>();
   const servers = new Map<string, string | undefined>();
   let current: string | undefined;
   for (const f of files({ ...o, env: o.env ?? process.env })) {
-    let doc: Record<string, unknown>;
+    let text: string;
     try {
-      const parsed = load(read(f));
-      if (!parsed || typeof parsed !== 'object') continue;
-      doc = parsed as Record<string, unknown>;
+      text = read(f);
     } catch {
       continue; // missing or unreadable: the full discovery says why
     }
-    if (!current && typeof doc['current-context'] === 'string' && doc['current-context']) current = doc['current-context'];
-    for (const c of Array.isArray(doc.contexts) ? doc.contexts as Named<unknown>[] : []) {
-      const cluster = (c?.context as { cluster?: unknown } | undefined)?.cluster;
-      if (typeof c?.name === 'string' && c.name && !contexts.has(c.name)) contexts.set(c.name, typeof cluster === 'string' ? cluster : undefined);
-    }
-    for (const c of Array.isArray(doc.clusters) ? doc.clusters as Named<unknown>[] : []) {
-      const server = (c?.cluster as { server?: unknown } | undefined)?.server;
-      if (typeof c?.name === 'string' && !servers.has(c.name)) servers.set(c.name, typeof server === 'string' ? server : undefined);
-    }
+    const doc = readKubeconfigText(text);
+    if (!doc) return undefined; // not sure what this file says: the full discovery reads it
+    if (!current && doc.current) current = doc.current;
+    for (const c of doc.contexts) if (c.name && !contexts.has(c.name)) contexts.set(c.name, c.cluster ?? undefined);
+    for (const c of doc.clusters) if (c.name !== null && !servers.has(c.name)) servers.set(c.name, c.server ?? undefined);
   }
   // A choice the kubeconfig does not have is the full discovery's to explain.
   const chosen = o.picked || current;

@@ -16,6 +16,9 @@ import { jobRows, jobsGroupRow, type JobTreeNode } from './jobNodes';
 import type { QuickRoot } from './quickContexts';
 import { changedRows, HandedRows } from './repaint';
 
+/** Resolves after the answer being returned now has been sent to the workbench (its IPC writer runs on a timer). */
+const afterReply = () => new Promise<void>((resolve) => setImmediate(() => setTimeout(resolve, 0)));
+
 /** What a row carries besides its view: the object it stands for, for commands to act on. */
 export type TreeNode =
   | { view: NodeView; kind: 'cluster'; context: string; quick?: boolean }
@@ -186,7 +189,9 @@ export class TerrariumTreeProvider implements vscode.TreeDataProvider<TreeNode> 
       if (!this.firstState && s.currentContext === undefined) {
         const quick = this.quickRoot?.();
         if (quick) {
-          this.firstState = s.state();
+          // The state requires the core bundle (dist/cli.js, ~1 MB) before its first await: start it
+          // only once these rows are on their way (the extension host sends answers on a timer).
+          this.firstState = afterReply().then(() => s.state());
           this.firstState.then(() => this.refresh(), () => this.refresh());
           return orderContexts(quick.contexts, quick.current).map((c) => ({
             kind: 'cluster' as const, context: c.name, quick: true,
