@@ -19,6 +19,7 @@ import * as esbuild from 'esbuild';
 import { median, ratioCell, textTable, type Target } from './harness';
 import { e2eSkipReason, openWorkbench, packageExtension, startCluster, startCodeServer } from '../e2e/harness';
 import { coreBuild } from '../../scripts/coreBundle.mjs';
+import { startPeerCodeServer } from './k8sToolsPeer';
 
 /**
  * Sizes in KB and MB as vsce prints them when it packages (1 KB = 1,024 bytes), the unit of the
@@ -84,13 +85,14 @@ export async function analyseCoreBundle(): Promise<BundleFigures> {
 }
 
 /** Activation times VS Code measured for `displayName`, one per fresh workbench window that opens `view`. */
-async function activations(vsix: string, displayName: string, view: string, runs: number, log: (l: string) => void): Promise<number[]> {
+async function activations(vsix: string, displayName: string, view: string, runs: number, log: (l: string) => void, peer = false): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'terrarium-package-bench-'));
   const stops: (() => Promise<unknown>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   try {
     const cluster = await startCluster(dir, { sample: false });
     stops.unshift(() => cluster.close());
-    const server = await startCodeServer({ vsix, kubeconfig: cluster.kubeconfig, settings: { 'vs-kubernetes': { 'vs-kubernetes.kubeconfig': cluster.kubeconfig } } });
+    // The peer runs offline, set up as in the tree bench (kubectl from PATH, its YAML dependency stood in for).
+    const server = peer ? await startPeerCodeServer(vsix, cluster.kubeconfig) : await startCodeServer({ vsix, kubeconfig: cluster.kubeconfig });
     stops.unshift(() => server.stop());
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -139,9 +141,12 @@ export async function runPackageBench(opts: { tiny: boolean; peerVsix?: string; 
     note: 'K8s Tools 1.4.1: published figures, not measured here (set TERRARIUM_BENCH_K8S_VSIX to its .vsix to measure it side by side)' };
   if (opts.peerVsix && !existsSync(opts.peerVsix)) peer.note = `${opts.peerVsix} does not exist; K8s Tools: published figures`;
   else if (opts.peerVsix) {
-    const samples = opts.tiny || skip ? [] : await activations(opts.peerVsix, 'Kubernetes', 'Kubernetes', 3, log);
+    let samples: number[] = [], failed = '';
+    try {
+      if (!opts.tiny && !skip) samples = await activations(opts.peerVsix, 'Kubernetes', 'Kubernetes', 3, log, true);
+    } catch (e) { failed = (e as Error).message.split('\n')[0]!; }
     peer = { measured: true, vsixBytes: statSync(opts.peerVsix).size, activationMs: samples.length ? median(samples) : undefined,
-      note: `K8s Tools: ${opts.peerVsix} measured in this run${samples.length ? '' : ' (size only: no code-server run)'}` };
+      note: `K8s Tools: ${opts.peerVsix} measured in this run${samples.length ? `, activation samples ${samples.join(', ')} ms` : failed ? ` (size only: its activation could not be read: ${failed})` : ' (size only: no code-server run)'}` };
   }
 
   const kb = (b: number) => `${(b / KB).toFixed(1)} KB`;
@@ -152,7 +157,7 @@ export async function runPackageBench(opts: { tiny: boolean; peerVsix?: string; 
   };
   const peerLabel = (v: number | undefined, unit: (x: number) => string) => (v === undefined ? 'n/a' : `${unit(v)}${peer.measured ? '' : ' (published)'}`);
   const rows = [
-    ['subject', 'Terrarium', 'target', 'K8s Tools', 'ratio to K8s Tools'],
+    ['subject', 'Terrarium', 'target', `K8s Tools (${peer.measured ? 'measured' : 'published'})`, `ratio to K8s Tools (${peer.measured ? 'measured' : 'published'})`],
     ['.vsix size', kb(vsixBytes), `≤ ${kb(TARGETS.vsixBytes)}: ${vsixBytes <= TARGETS.vsixBytes ? 'met' : 'MISSED'}`,
       peerLabel(peer.vsixBytes, kb), ratioCell(vsixBytes, peer.vsixBytes, RATIO_TARGETS.vsix)],
     ['activation (VS Code, median)', activationMs === undefined ? 'not measured' : `${activationMs.toFixed(1)} ms`,

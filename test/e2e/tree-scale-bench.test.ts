@@ -81,3 +81,16 @@ test('the tree at 20 and 250 sandboxes: groups, filter, 0 requests per expand, l
   assert.match(table, /K8s Tools \(published\)/);
   assert.match(table, /API requests per expand\s+0 \(met\)\s+0\s+2/);
 });
+
+// The peer, when its .vsix is given (scripts/build-k8s-tools-peer.sh builds it; CI cannot fetch it):
+// its Clusters view, context > Workloads > Pods, measured on the same kind of kube-sim.
+const peerVsix = process.env.TERRARIUM_BENCH_K8S_VSIX;
+test('K8s Tools side by side: its cluster row and its pods node, measured', { skip: skip ?? (peerVsix ? false : 'TERRARIUM_BENCH_K8S_VSIX is not set'), timeout: 600_000 }, async () => {
+  const lines: string[] = [];
+  const peer = await runPeer(peerVsix, [20], (l) => { lines.push(l); console.error(l); });
+  assert.equal(peer.measured, true, `K8s Tools was not measured: ${peer.note}\n${lines.join('\n')}`);
+  assert.ok((peer.toClusterRowMs ?? 0) > 0 && Number.isFinite(peer.expandMs[20]) && peer.expandMs[20]! > 0, JSON.stringify(peer));
+  assert.ok((peer.requestsPerExpand ?? 0) >= 1, 'K8s Tools reads the pods from the API server on each expand');
+  assert.match(formatTreeTable({ toClusterRowMs: 1, expand: [{ size: 20, ms: 1, rows: 20, requests: 0, what: 'x' }], changeMs: [], requestPaths: [] }, peer),
+    /K8s Tools \(measured\)/);
+});
