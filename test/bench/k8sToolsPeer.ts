@@ -36,6 +36,8 @@ export function peerSettings(kubeconfig: string, kubectl: string): Record<string
       'checkForMinikubeUpgrade': false,
       'vs-kubernetes.use-wsl': false,
     },
+    // The Clusters view's Refresh button stays in its header (the tree bench clicks it).
+    'workbench.view.alwaysShowHeaderActions': true,
     'vscode-kubernetes.kubectl-path': kubectl,
     'vscode-kubernetes.kubectl-path-linux': kubectl,
   };

@@ -378,12 +378,17 @@ export async function runPeer(vsix: string | undefined, sizes: number[], log: (l
         await pods.locator('.monaco-tl-twistie').click();
         await pods.and(page.locator('[aria-expanded="false"]')).waitFor();
       }
-      // Past VS Code's refresh debounce, as for Terrarium's expand.
-      await new Promise((r) => setTimeout(r, 400));
+      // VS Code keeps a collapsed node's children, and K8s Tools has no live update: a re-expand would
+      // show the rows read before without asking it. Its Clusters view's Refresh (what a person clicks to
+      // see new pods) marks them stale, so the timed expand reads the pods again, as Terrarium's poke does.
+      await page.locator('.pane-header', { hasText: 'Clusters' }).locator('a.action-label[aria-label="Refresh"]').click();
+      await seenAt(page, rowShown, { sel: ROW, label: 'Pods', level: 3 });
+      // A quiet spell past VS Code's refresh debounce (200 ms), so the expand is not queued behind it.
+      await new Promise((r) => setTimeout(r, 1000));
       const counted = countRequests(sim);
       const s = Date.now();
       await pods.locator('.monaco-tl-twistie').click();
-      // K8s Tools reads the children again on every expand (kubectl), then the tree holds one row per pod.
+      // K8s Tools reads the pods (kubectl get), then the tree holds one row per pod.
       expandMs[size] = await seenAt(page, levelHolds, { sel: ROW, level: 4, size }) - s;
       await new Promise((r) => setTimeout(r, 300));
       const paths = counted.stop();
