@@ -12,12 +12,13 @@
  *
  *   node --import tsx test/bench/package.bench.ts [--tiny]     (--tiny: no code-server, sizes only)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { median, ratioCell, textTable, type Target } from './harness';
 import { e2eSkipReason, openWorkbench, packageExtension, startCluster, startCodeServer } from '../e2e/harness';
+import { extensionHostLog } from '../e2e/codeServer';
 import { coreBuild } from '../../scripts/coreBundle.mjs';
 import { startPeerCodeServer } from './k8sToolsPeer';
 
@@ -84,6 +85,32 @@ export async function analyseCoreBundle(): Promise<BundleFigures> {
   };
 }
 
+/** Polls `f` until it returns something truthy or `ms` pass (then undefined). */
+async function waitFor<T>(f: () => T | undefined | null | false, ms: number): Promise<T | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The Terrarium output channel's log files of every window, oldest window first. */
+function terrariumLogs(server: { userDataDir: string }): string {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let names: string[];
+    try { names = readdirSync(dir).sort(); } catch { return; }
+    for (const name of names) {
+      const p = join(dir, name);
+      if (/Terrarium\.log$/.test(name)) { try { found.push(readFileSync(p, 'utf8')); } catch { /* rotating */ } } else if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) walk(p);
+    }
+  };
+  walk(join(server.userDataDir, 'logs'));
+  return found.join('\n');
+}
+
 /** Activation times VS Code measured for `displayName`, one per fresh workbench window that opens `view`. */
 async function activations(vsix: string, displayName: string, view: string, runs: number, log: (l: string) => void, peer = false): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'terrarium-package-bench-'));
@@ -98,9 +125,15 @@ async function activations(vsix: string, displayName: string, view: string, runs
     for (let i = 0; i < runs; i++) {
       const w = await openWorkbench(server);
       try {
+        // As in the tree bench: click once this window's extension host has started its built-in
+        // extensions. Clicking earlier puts their start inside the figure (VS Code's code-loading
+        // clock runs across an await, where other extensions' activations get their turn).
+        const started = await waitFor(() => (extensionHostLog(server).match(/Eager extensions activated/g) ?? []).length > i, 180_000);
+        if (!started) log(`${displayName}: the extension host did not say it started (window ${i + 1}); clicking anyway`);
         await w.openViewContainer(view);
         times.push(await w.activationTimeMs(displayName));
-        log(`${displayName}: activation ${times.at(-1)} ms (window ${i + 1} of ${runs})`);
+        const split = peer ? undefined : await waitFor(() => [...terrariumLogs(server).matchAll(/Terrarium activated: (.*)/g)][i]?.[1], 30_000);
+        log(`${displayName}: activation ${times.at(-1)} ms (window ${i + 1} of ${runs})${split ? `; in the extension host: ${split}` : ''}`);
       } finally {
         await w.close();
       }
