@@ -51,7 +51,7 @@ export async function proxyMain(argv: string[], io: ProxyIo): Promise<number> {
 }
 
 if (require.main === module) {
-  void proxyMain(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
+  void proxyMain(process.argv.slice(2), { stdin: process.stdin, stdinOwned: true, stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
     process.exitCode = code;
     // Exit even if a keep-alive connection (the audit's identity lookup) would hold the loop open.
     process.stderr.write('', () => process.exit(code));

@@ -31,6 +31,8 @@ export interface ProxySpec {
 
 export interface ProxyIo {
   stdin: Readable;
+  /** stdin is the process's own (its chunks are fresh reads): see StdioProxyOptions.stdinOwned. */
+  stdinOwned?: boolean;
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
@@ -54,6 +56,6 @@ export async function runProxy(spec: ProxySpec, io: ProxyIo): Promise<number> {
     kc, context, target: { namespace: spec.namespace, pod: spec.pod, port: spec.port },
     // A missing sandbox of a stopped environment is explained (never started: no silent wake-up).
     readPod: explainingStopped(podReader(scope), environmentReader(scope), { context }),
-    stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, signal: io.signal,
+    stdin: io.stdin, stdinOwned: io.stdinOwned, stdout: io.stdout, stderr: io.stderr, signal: io.signal,
   });
 }

@@ -9,10 +9,11 @@
  */
 import { Duplex } from 'node:stream';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { TerrariumError } from '../kube/errors';
 import { OPS, pathOf } from '../kube/ops';
-import { maskedBinaryFrame } from './wsFrame';
+import { maskedBinaryFrame, maskedBinaryFrameInPlace } from './wsFrame';
 
 /** What the socket needs from a KubeConfig (client-node's KubeConfig satisfies it). */
 export interface WsKubeConfig {
@@ -55,7 +56,11 @@ export class PortForwardSocket extends Duplex {
   droppedCode: number | undefined;
   private waitingDrain: (() => void) | undefined;
 
-  constructor(private readonly ws: WebSocket) {
+  /**
+   * @param ownsWrites the buffers written belong to this socket once written (fresh reads nobody
+   *   looks at again, like the ProxyCommand's stdin): they are masked in place instead of copied.
+   */
+  constructor(private readonly ws: WebSocket, private readonly ownsWrites = false) {
     super({ allowHalfOpen: false, readableHighWaterMark: 256 * 1024, writableHighWaterMark: 256 * 1024 });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(isBinary ? data : Buffer.from(data)));
     ws.on('close', (code: number) => this.onRemoteClose(code));
@@ -107,6 +112,15 @@ export class PortForwardSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.send([chunk], cb);
+  }
+
+  /** Chunks that queued up while the socket was backed up go out in one writev. */
+  override _writev(chunks: { chunk: Buffer }[], cb: (e?: Error | null) => void): void {
+    this.send(chunks.map((c) => c.chunk), cb);
+  }
+
+  private send(chunks: Buffer[], cb: (e?: Error | null) => void): void {
     if (this.remoteClosed || this.ws.readyState !== WebSocket.OPEN) {
       // The pod side is closing: its close (or error channel) reports the outcome, not this write.
       cb();
@@ -115,13 +129,23 @@ export class PortForwardSocket extends Duplex {
     // Data frames are built here (masked with a fresh random key, 32 bits at a time; see wsFrame.ts)
     // and written straight to the connection: ws would mask them one byte at a time in JS. Control
     // frames (close, pong) still go through ws; each write is a whole frame, so they never interleave.
-    const socket = (this.ws as unknown as { _socket?: NodeJS.WritableStream & NodeJS.EventEmitter })._socket;
-    if (socket) socket.write(maskedBinaryFrame(DATA, chunk));
-    else {
-      const frame = Buffer.allocUnsafe(chunk.length + 1);
-      frame[0] = DATA;
-      chunk.copy(frame, 1);
-      this.ws.send(frame, { binary: true });
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (socket) {
+      // Corked, every frame of this call leaves in one writev; with ownsWrites the data is masked
+      // where it lies and written as is, behind a small header (no copy of the chunk).
+      socket.cork();
+      for (const chunk of chunks) {
+        if (this.ownsWrites) for (const b of maskedBinaryFrameInPlace(DATA, chunk)) socket.write(b);
+        else socket.write(maskedBinaryFrame(DATA, chunk));
+      }
+      socket.uncork();
+    } else {
+      for (const chunk of chunks) {
+        const frame = Buffer.allocUnsafe(chunk.length + 1);
+        frame[0] = DATA;
+        chunk.copy(frame, 1);
+        this.ws.send(frame, { binary: true });
+      }
     }
     if (this.ws.bufferedAmount < SEND_HIGH_WATER) {
       cb();
@@ -157,6 +181,8 @@ export interface OpenPortForwardOptions {
   signal?: AbortSignal;
   /** Upper bound for the handshake; default 20 s. */
   timeoutMs?: number;
+  /** Buffers written to the stream are not used by the caller afterwards: mask them in place (see PortForwardSocket). */
+  ownsWrites?: boolean;
 }
 
 /** Opens one port-forward stream. Rejects with PortForwardError or a Cancelled/Timeout TerrariumError. */
@@ -200,7 +226,7 @@ export async function openPortForward(kc: WsKubeConfig, target: PortForwardTarge
       res.on('error', () => settle(() => reject(new PortForwardError({ kind: 'rejected', status: res.statusCode ?? 0, message: '' }))));
     });
     ws.once('error', (e: Error) => settle(() => reject(new PortForwardError({ kind: 'network', message: e.message }))));
-    ws.once('open', () => settle(() => resolve(new PortForwardSocket(ws))));
+    ws.once('open', () => settle(() => resolve(new PortForwardSocket(ws, opts.ownsWrites))));
   });
 }
 

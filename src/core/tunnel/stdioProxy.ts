@@ -17,6 +17,11 @@ export interface StdioProxyOptions {
   /** Only used to explain a failure (missing pod, not ready, closed port). */
   readPod: PodReader;
   stdin: Readable;
+  /**
+   * stdin's chunks are fresh reads nobody else keeps (the process's own stdin pipe): they are masked
+   * in place on their way out instead of copied. Never for a stream a caller writes its own buffers to.
+   */
+  stdinOwned?: boolean;
   stdout: Writable;
   stderr: Writable;
   signal?: AbortSignal;
@@ -42,7 +47,7 @@ async function openRetryingBriefly(o: StdioProxyOptions): Promise<PortForwardSoc
   const deadline = Date.now() + OPEN_RETRY_MS;
   for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
     try {
-      return await openPortForward(o.kc, o.target, { signal: o.signal });
+      return await openPortForward(o.kc, o.target, { signal: o.signal, ownsWrites: o.stdinOwned });
     } catch (e) {
       if (!isTransientOpenFailure(e) || o.signal?.aborted || Date.now() + delay > deadline) throw e;
     }

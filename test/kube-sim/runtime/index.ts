@@ -23,6 +23,7 @@ import type { ContainerExit, ContainerSpec, PodRuntime, PodRuntimeHost, PodView,
 import { podUser } from './users';
 import { createProber } from './prober';
 import { createSpawner } from './spawner';
+import { unmaskWordwise } from './wordUnmask';
 
 const SSHD = '/usr/sbin/sshd';
 /** Output kept per container run (the kubelet keeps the current and the previous run's log). */
@@ -585,6 +586,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
       socket.on('error', () => {});
       const upgrade = (s: PodState) => wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', () => ws.terminate());
+        unmaskWordwise(ws);
         if (kind === 'portforward') portForward(s, ws, query);
         else exec(s, ws, query);
       });
