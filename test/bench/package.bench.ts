@@ -131,6 +131,8 @@ async function activations(vsix: string, displayName: string, view: string, runs
         const started = await waitFor(() => (extensionHostLog(server).match(/Eager extensions activated/g) ?? []).length > i, 180_000);
         if (!started) log(`${displayName}: the extension host did not say it started (window ${i + 1}); clicking anyway`);
         await w.openViewContainer(view);
+        // The peer activates for seconds: Running Extensions says "Activating..." until its tree has rows.
+        if (peer) await w.page.locator('.sidebar .monaco-list-row[role="treeitem"]').first().waitFor({ timeout: 120_000 });
         times.push(await w.activationTimeMs(displayName));
         const split = peer ? undefined : await waitFor(() => [...terrariumLogs(server).matchAll(/Terrarium activated: (.*)/g)][i]?.[1], 30_000);
         log(`${displayName}: activation ${times.at(-1)} ms (window ${i + 1} of ${runs})${split ? `; in the extension host: ${split}` : ''}`);
