@@ -51,6 +51,8 @@ interface PodState {
   logs: Map<string, { current: string; previous?: string }>;
   /** The entrypoint + sshd start, once per pod (lazy pods: on first use); cleared when it failed so the next use retries. */
   started?: Promise<void>;
+  /** stopPod ran: a start still under way must not leave an sshd behind. */
+  stopped?: boolean;
 }
 
 /** Sim-only env var naming the pod (its uid) in every process started in it: how stopPod finds them all. */
@@ -159,6 +161,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
   const idle = new Map<string, PodView>();
   /** Pod uids that ever ran a process (the entrypoint/sshd or a container's command). */
   const ran = new Set<string>();
+  const liveSshd = new Set<ChildProcess>();
   const user = podUser();
   const prober = createProber();
   const spawner = createSpawner();
@@ -334,6 +337,8 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
   async function startSshd(s: PodState): Promise<void> {
     if (!runsImageSshd(s.view.object)) return; // not the devenv image: port 2222 stays closed
     await runEntrypoint(s);
+    const deleted = () => new Error(`pod ${s.view.namespace}/${s.view.name} was deleted while it started`);
+    if (s.stopped) throw deleted();
     if (!existsSync(sshdPath)) throw new Error(`exec: "${sshdPath}": stat ${sshdPath}: no such file or directory`);
     const port = await freePort();
     let config = readFileSync(IMAGE_SSHD_CONFIG, 'utf8')
@@ -361,6 +366,11 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
     let spawnError: Error | undefined;
     const sshd = spawn(sshdPath, ['-D', '-e', '-f', cfgFile], { uid: user.uid, gid: user.gid, stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { PATH: '/usr/bin:/bin' } });
     sshd.on('error', (e) => { spawnError = e; });
+    // Every sshd is known until it exits, so close() can end them all: a leftover child would keep
+    // the test process (and its event loop) alive after everything else stopped.
+    liveSshd.add(sshd);
+    sshd.on('exit', () => liveSshd.delete(sshd));
+    if (s.stopped) { killGroup(sshd); throw deleted(); }
     let log = '';
     sshd.stderr?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
     s.sshd = sshd;
@@ -566,6 +576,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
       idle.delete(key(namespace, name));
       const s = pods.get(key(namespace, name));
       if (!s) return;
+      s.stopped = true;
       pods.delete(key(namespace, name));
       for (const ws of s.streams) ws.terminate();
       for (const p of s.procs) killGroup(p);
@@ -579,6 +590,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
       // Whatever left the process groups above (setsid, nohup &, a daemon) dies too: a real pod's
       // processes all end with its PID namespace. They carry the pod's marker in their environment.
       killMarked(s.view.uid);
+      killGroup(s.sshd); // started while the await above ran
       rmSync(s.dir, { recursive: true, force: true });
     },
     handleUpgrade(kind, req, socket, head, pod, query) {
@@ -608,6 +620,7 @@ export function createPodRuntime(host: PodRuntimeHost, opts: {
     },
     async close() {
       await Promise.all([...pods.keys()].map((k) => { const [ns, n] = k.split('/') as [string, string]; return this.stopPod(ns, n); }));
+      for (const p of liveSshd) killGroup(p);
       wss.close();
       prober.close();
       spawner.close();
