@@ -54,6 +54,7 @@ export { newRequestInfo } from './apiserver/requestInfo';
 export { DEFAULT_IMAGES } from './controllers/manager';
 // The probe helper process, tested on its own (test/unit/kube-sim-prober.test.ts).
 export { createProber } from './runtime/prober';
+export { unmaskWordwise } from './runtime/wordUnmask';
 
 export interface KubeSimOptions {
   port?: number;

@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { maskedBinaryFrame, maskedBinaryFrameInPlace, xorMask } from '../../src/core/tunnel/wsFrame';
 import { openPortForward } from '../../src/core/tunnel/portForwardSocket';
-import { unmaskWordwise } from '../kube-sim/runtime/wordUnmask';
+import { unmaskWordwise } from '../kube-sim/index';
 
 /** The reference: byte i of the payload XOR key[i mod 4]. */
 function refMask(data: Uint8Array, key: Uint8Array, phase = 0): Buffer {

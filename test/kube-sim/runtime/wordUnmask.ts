@@ -10,7 +10,6 @@
  * Relies on Receiver internals (ws 8); when they are not there, ws keeps its own byte loop.
  */
 import type { WebSocket } from 'ws';
-import { xorMask } from '../../../src/core/tunnel/wsFrame';
 
 interface ReceiverInternals {
   _buffers: Buffer[];
@@ -22,6 +21,28 @@ interface ReceiverInternals {
 }
 
 const ZERO_MASK = Buffer.alloc(4);
+const rot = new Uint8Array(4);
+const rot32 = new Uint32Array(rot.buffer);
+
+/**
+ * XORs buf[0, len) with the 4-byte mask, starting at mask byte `phase`. The emulator's own code (it
+ * never imports what it tests): bytes up to a 4-byte boundary, then 32-bit words, then the tail.
+ */
+function unmask(buf: Buffer, len: number, mask: Buffer, phase: number): void {
+  let i = 0;
+  const lead = Math.min(len, (4 - (buf.byteOffset & 3)) & 3);
+  for (; i < lead; i++) buf[i]! ^= mask[(phase + i) & 3]!;
+  const words = (len - i) >>> 2;
+  if (words > 0) {
+    // The mask rotated to the word boundary, in the platform's byte order (Uint32Array is native).
+    for (let j = 0; j < 4; j++) rot[j] = mask[(phase + i + j) & 3]!;
+    const m = rot32[0]!;
+    const w = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+    for (let j = 0; j < words; j++) w[j]! ^= m;
+    i += words << 2;
+  }
+  for (; i < len; i++) buf[i]! ^= mask[(phase + i) & 3]!;
+}
 
 /** Makes this server-side WebSocket unmask word-wise; false if ws's internals are not as expected. */
 export function unmaskWordwise(ws: WebSocket): boolean {
@@ -34,7 +55,7 @@ export function unmaskWordwise(ws: WebSocket): boolean {
       let left = n, phase = 0;
       for (const b of this._buffers) {
         const take = Math.min(left, b.length);
-        xorMask(b, 0, take, mask, 0, phase);
+        unmask(b, take, mask, phase);
         phase = (phase + take) & 3;
         left -= take;
         if (left === 0) break;
