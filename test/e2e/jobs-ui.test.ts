@@ -27,7 +27,13 @@ test('Job sandboxes in the tree: their states, and Show Job Logs', { skip: skip 
   const row = (label: string | RegExp) => page.locator('.sidebar .monaco-list-row[role="treeitem"]', { has: page.locator('.label-name', { hasText: label }) });
   await workbench.openViewContainer('Terrarium');
   await row('Job Sandboxes').waitFor({ timeout: 60_000 });
-  await row('Job Sandboxes').click();
+  // Expanded, whatever it was before: a plain click on an open row (or one repainted under the
+  // click) would collapse it or do nothing. Look at its state and click until it is open.
+  const jobs = row('Job Sandboxes');
+  for (let i = 0; i < 5 && !(await row('job-ok').isVisible()); i++) {
+    if ((await jobs.getAttribute('aria-expanded')) !== 'true') await jobs.click();
+    await row('job-ok').waitFor({ timeout: 10_000 }).catch(() => {});
+  }
   await row('job-ok').waitFor({ timeout: 30_000 });
   await row('job-bad').waitFor({ timeout: 30_000 });
   const description = (label: string) => row(label).locator('.label-description').innerText();
